@@ -1,0 +1,107 @@
+"""What classification and ranking add to items, and the digest model every writer renders.
+
+These wrap ``Item``; none of them mutates it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from horizon.items import Item, Record
+
+Novelty = Literal["new", "changed", "seen"]
+
+
+class Classification(Record):
+    """A classifier's verdict on one item."""
+
+    item_id: str
+    scores: dict[str, float]  # every area id -> score in [0, 1]
+    areas: tuple[str, ...] = ()  # areas assigned, in priority-config order
+    why: dict[str, tuple[str, ...]] = {}  # area id -> terms that drove the assignment
+
+
+class Factors(Record):
+    """Every factor of an entry's score, so a reader can see why it ranks where it does."""
+
+    relevance: float
+    area_weight: float
+    evidence: float
+    uk: float
+    recency: float
+    novelty: float
+
+    @property
+    def score(self) -> float:
+        return round(
+            self.relevance * self.area_weight * self.evidence * self.uk * self.recency * self.novelty,
+            4,
+        )
+
+
+class Entry(Record):
+    """One ranked line of a digest: an item, its verdict, and how it scored."""
+
+    item: Item
+    classification: Classification
+    novelty: Novelty = "new"
+    changes: dict[str, tuple[str, str]] = {}  # field -> (before, after)
+    factors: Factors
+    also: tuple[Item, ...] = ()  # the same thing from other sources (registrations, press)
+
+    @property
+    def score(self) -> float:
+        return self.factors.score
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([self.item.source, *(i.source for i in self.also)]))
+
+
+class AreaInfo(Record):
+    id: str
+    name: str
+    description: str
+
+
+class SourceReport(Record):
+    """How one source fared in a run: the digest shows failures, never hides them."""
+
+    name: str
+    ok: bool
+    fetched: int = 0
+    error: str | None = None
+
+
+class RunSummary(Record):
+    """Counts such as ``ctgov/fetched 412`` or ``dropped/duplicate 37``, and per-source outcome."""
+
+    counts: dict[str, int] = {}
+    sources: tuple[SourceReport, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> tuple[SourceReport, ...]:
+        return tuple(s for s in self.sources if not s.ok)
+
+
+class Digest(Record):
+    """Everything a writer needs; writers render this and nothing else."""
+
+    title: str
+    week: str  # ISO week, "2026-W48"
+    generated: datetime
+    since: date | None = None
+    areas: tuple[AreaInfo, ...]
+    entries: tuple[Entry, ...] = ()  # ranked, best first; only items with an area
+    summary: RunSummary = Field(default_factory=RunSummary)
+
+    def section(self, area_id: str) -> tuple[Entry, ...]:
+        """Entries assigned to one area, in rank order."""
+        return tuple(e for e in self.entries if area_id in e.classification.areas)
+
+    def top(self, n: int = 5) -> tuple[Entry, ...]:
+        return self.entries[:n]

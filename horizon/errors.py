@@ -1,0 +1,49 @@
+"""Every exception the project raises on purpose, under one base class.
+
+Library errors are translated at the edge (``raise ... from err``) so a user
+sees one line that names the file, field or source and says what to do.
+"""
+
+
+class HorizonError(Exception):
+    """Base class: the CLI prints these as one line, without a traceback."""
+
+
+class ConfigError(HorizonError):
+    """A configuration file is missing, unreadable or invalid."""
+
+
+class SourceError(HorizonError):
+    """A source could not be fetched or gave an unusable response."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class ResponseTooLarge(SourceError):
+    """A response body exceeded the configured size cap."""
+
+
+class MalformedResponse(SourceError):
+    """A response body could not be parsed at all (not one bad record)."""
+
+
+class UnknownName(HorizonError, KeyError):
+    """A registry look-up for a name that is not registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class StoreError(HorizonError):
+    """The item store is missing, corrupt or from another schema version."""
+
+
+class InputError(HorizonError):
+    """A user-supplied data file (items, labels) is invalid."""
+
+
+class ModelError(HorizonError):
+    """A saved classifier model is missing or does not match this configuration."""

@@ -1,0 +1,68 @@
+"""Text hygiene shared by scanners (clean what sources send) and writers (safe links)."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|<=])")
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_SPACE = re.compile(r"\s+")
+# Bidi overrides and zero-width characters can disguise text; they carry no meaning here.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+
+def clean(text: str | None, limit: int = 20_000) -> str:
+    """Plain, normalised text from source markup: entities, markdown escapes, tags, NFKC.
+
+    ClinicalTrials.gov escapes markdown (``\\>=``), GOV.UK summaries are HTML,
+    ISRCTN carries non-breaking hyphens and tabs: all end up as plain words.
+    """
+    if not text:
+        return ""
+    text = html.unescape(html.unescape(text)) if "&amp;" in text.lower() else html.unescape(text)
+    text = _TAGS.sub(" ", text)
+    text = _MARKDOWN_ESCAPE.sub(r"\1", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = _SPACE.sub(" ", text).strip()
+    return text[:limit]
+
+
+def safe_url(url: str | None) -> str:
+    """The URL if it is an absolute http(s) link, else the empty string."""
+    if not url:
+        return ""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return ""
+    return url
+
+
+def parse_date(value: str | None) -> date | None:
+    """A date from the formats sources use: ISO dates and datetimes (any fraction), YYYY-MM, YYYY."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        if len(value) == 4 and value.isdigit():
+            return date(int(value), 1, 1)
+        if len(value) == 7 and value[4] == "-":
+            return date(int(value[:4]), int(value[5:7]), 1)
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        # ISRCTN gives nanoseconds; fromisoformat takes at most six fractional digits.
+        value = re.sub(r"(\.\d{6})\d+", r"\1", value).replace("Z", "+00:00")
+        return datetime.fromisoformat(value).date()
+    except ValueError:
+        return None

@@ -1,0 +1,100 @@
+"""What every scanner is: a name, settings, an IO method and a pure ``parse``.
+
+``fetch`` talks HTTP and yields raw responses for a ``since`` date; ``parse``
+turns one saved response into items and can be tested from a file alone.
+A scanner knows nothing of classification, ranking or output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from horizon.errors import MalformedResponse, SourceError
+from horizon.http import HttpClient, Response
+from horizon.items import Item
+
+
+class SourceSettings(BaseModel):
+    """Settings every source has; a scanner subclasses this to add its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scanner: str | None = None  # the scanner module to use; defaults to the source's key
+    enabled: bool = True
+    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+    queries: tuple[str, ...] = ()
+    overlap_days: Annotated[int, Field(ge=0, le=60)] = 2
+    lookback_days: Annotated[int, Field(ge=1, le=3650)] = 14
+    max_pages: Annotated[int, Field(ge=1, le=10_000)] = 50
+
+
+@dataclass
+class Parsed:
+    """What one response yielded: items, records skipped with their reason, and paging."""
+
+    items: list[Item] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    next_page: str | None = None  # an opaque cursor for the next request, if any
+
+
+@dataclass
+class ScanResult:
+    """Everything one source produced in a run, including how it failed, if it did."""
+
+    source: str
+    items: list[Item] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Scanner:
+    """Base class: subclasses set ``name``, ``Settings`` and implement ``fetch`` and ``parse``."""
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[SourceSettings]] = SourceSettings
+
+    def __init__(self, settings: SourceSettings, http: HttpClient, source: str | None = None):
+        self.settings = settings
+        self.http = http
+        self.source = source or self.name  # the key in sources.yaml
+
+    def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:  # pragma: no cover - abstract
+        """Request every page changed since ``since``; yield each response with what it parsed to."""
+        raise NotImplementedError
+
+    def parse(self, raw: bytes) -> Parsed:  # pragma: no cover - abstract
+        """Turn one raw response body into items; malformed records are skipped and counted."""
+        raise NotImplementedError
+
+    def scan(self, since: date) -> ScanResult:
+        """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
+        result = ScanResult(source=self.source)
+        try:
+            for _response, parsed in self.fetch(since):
+                result.items.extend(parsed.items)
+                result.counts["fetched"] += len(parsed.items)
+                for reason, n in parsed.skipped.items():
+                    result.counts[reason] += n
+        except MalformedResponse as err:
+            result.counts["malformed-response"] += 1
+            result.error = err.reason
+        except SourceError as err:
+            result.error = err.reason
+        return result
+
+    def _parse_page(self, response: Response) -> Parsed:
+        """Parse a fetched page, naming the source in any error."""
+        try:
+            return self.parse(response.body)
+        except MalformedResponse as err:
+            raise MalformedResponse(self.source, err.reason) from err

@@ -1,0 +1,163 @@
+"""ClinicalTrials.gov API v2 (sources.md section 1): trials, incremental by LastUpdatePostDate."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from horizon.errors import MalformedResponse
+from horizon.http import Response
+from horizon.items import Extras, Item
+from horizon.text import clean, parse_date
+from scanners.base import Parsed, Scanner, SourceSettings
+
+_ISRCTN = re.compile(r"ISRCTN\s?(\d{8})", re.I)
+_CTIS = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$")
+_EUDRACT = re.compile(r"^\d{4}-\d{6}-\d{2}$")
+
+
+class CtgovSettings(SourceSettings):
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    uk_only: bool = True  # restrict to studies with a UK site
+
+
+class Ctgov(Scanner):
+    """Studies matching each configured query, updated since the watermark."""
+
+    name = "ctgov"
+    Settings = CtgovSettings
+    settings: CtgovSettings
+
+    def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
+        seen: set[str] = set()
+        for query in self.settings.queries or ("",):
+            for response, parsed in self._pages(self._params(query, since)):
+                fresh = [i for i in parsed.items if i.id not in seen]
+                parsed.skipped["duplicate"] += len(parsed.items) - len(fresh)
+                seen.update(i.id for i in fresh)
+                parsed.items = fresh
+                yield response, parsed
+
+    def _params(self, query: str, since: date) -> dict[str, str]:
+        advanced = f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},MAX]"
+        if self.settings.uk_only:
+            advanced += ' AND AREA[LocationCountry]"United Kingdom"'
+        params = {
+            "filter.advanced": advanced,
+            "sort": "LastUpdatePostDate:desc",
+            "pageSize": str(self.settings.page_size),
+            "format": "json",
+            "markupFormat": "markdown",
+        }
+        if query:
+            params["query.term"] = query
+        return params
+
+    def _pages(self, params: dict[str, str]) -> Iterator[tuple[Response, Parsed]]:
+        # Follow-up pages must repeat the first request's parameters; only pageToken changes.
+        url = self.settings.base_url.rstrip("/") + "/studies"
+        token: str | None = None
+        for _ in range(self.settings.max_pages):
+            page_params = dict(params, pageToken=token) if token else params
+            response = self.http.get(self.source, url, params=page_params)
+            parsed = self._parse_page(response)
+            yield response, parsed
+            token = parsed.next_page
+            if not token:
+                return
+
+    def parse(self, raw: bytes) -> Parsed:
+        try:
+            doc = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise MalformedResponse(self.name, f"response is not JSON ({_snippet(raw)})") from err
+        if not isinstance(doc, dict) or not isinstance(doc.get("studies", []), list):
+            raise MalformedResponse(self.name, "response has no 'studies' list")
+        parsed = Parsed(next_page=doc.get("nextPageToken") or None, skipped=Counter())
+        for study in doc.get("studies") or []:  # a page can hold an empty list
+            item = parse_study(study, self.name)
+            if item is None:
+                parsed.skipped["malformed"] += 1
+            else:
+                parsed.items.append(item)
+        return parsed
+
+
+def parse_study(study: Any, source: str = "ctgov") -> Item | None:
+    """One v2 study record as an Item, or None when it lacks an id or title."""
+    if not isinstance(study, dict):
+        return None
+    protocol = _dict(study.get("protocolSection"))
+    ident = _dict(protocol.get("identificationModule"))
+    nct = ident.get("nctId")
+    title = clean(ident.get("briefTitle") or ident.get("officialTitle"))
+    if not isinstance(nct, str) or not re.fullmatch(r"NCT\d{8}", nct) or not title:
+        return None
+    status = _dict(protocol.get("statusModule"))
+    design = _dict(protocol.get("designModule"))
+    conditions = _dict(protocol.get("conditionsModule"))
+    browse = _dict(_dict(study.get("derivedSection")).get("conditionBrowseModule"))
+    locations = _dict(protocol.get("contactsLocationsModule")).get("locations") or []
+    phases = [p for p in design.get("phases") or [] if isinstance(p, str)]
+    mesh = [m.get("term") for m in browse.get("meshes") or [] if isinstance(m, dict)]
+    extras = Extras(
+        status=status.get("overallStatus"),
+        phase="/".join(phases) or None,
+        study_type=design.get("studyType"),
+        conditions=_strings(conditions.get("conditions")),
+        keywords=_strings([*(conditions.get("keywords") or []), *mesh]),
+        sponsor=clean(_dict(_dict(protocol.get("sponsorCollaboratorsModule")).get("leadSponsor")).get("name")) or None,
+        countries=_strings([loc.get("country") for loc in locations if isinstance(loc, dict)]),
+        xrefs=_xrefs(ident.get("secondaryIdInfos") or []),
+        results_posted=bool(study.get("hasResults")),
+        completion=parse_date(_dict(status.get("completionDateStruct")).get("date")),
+    )
+    return Item(
+        id=f"ctgov:{nct}",
+        source=source,
+        type="trial",
+        title=title,
+        summary=clean(_dict(protocol.get("descriptionModule")).get("briefSummary"), limit=3000),
+        url=f"https://clinicaltrials.gov/study/{nct}",
+        published=parse_date(_dict(status.get("studyFirstPostDateStruct")).get("date")),
+        updated=parse_date(_dict(status.get("lastUpdatePostDateStruct")).get("date")),
+        extras=extras,
+    )
+
+
+def _xrefs(infos: list[Any]) -> tuple[str, ...]:
+    """Other registrations of the same study, as item ids (ISRCTN, EudraCT, CTIS)."""
+    out: list[str] = []
+    for info in infos:
+        if not isinstance(info, dict) or not isinstance(info.get("id"), str):
+            continue
+        value = info["id"].strip()
+        if m := _ISRCTN.search(value):
+            out.append(f"isrctn:ISRCTN{m.group(1)}")
+        elif info.get("type") == "EUDRACT_NUMBER" or _EUDRACT.match(value):
+            out.append(f"eudract:{value}")
+        elif _CTIS.match(value):
+            out.append(f"ctis:{value}")
+    return tuple(dict.fromkeys(out))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    """Unique cleaned strings, order kept: locations repeat countries hundreds of times."""
+    if not isinstance(values, list):
+        return ()
+    return tuple(dict.fromkeys(c for v in values if isinstance(v, str) and (c := clean(v))))
+
+
+def _snippet(raw: bytes) -> str:
+    text = raw[:60].decode("utf-8", "replace").strip()
+    return "empty body" if not text else f"starts {text[:40]!r}"
