@@ -16,10 +16,11 @@ class ConfigError(HorizonError):
 class SourceError(HorizonError):
     """A source could not be fetched or gave an unusable response."""
 
-    def __init__(self, source: str, reason: str):
+    def __init__(self, source: str, reason: str, transient: bool = False):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+        self.transient = transient  # worth retrying later: timeouts, refused connections, 5xx, 429
 
 
 class ResponseTooLarge(SourceError):

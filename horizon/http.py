@@ -90,19 +90,20 @@ class HttpClient:
         try:
             with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as resp:
                 if resp.status_code >= 400:
-                    raise SourceError(source, f"HTTP {resp.status_code} from {_where(resp.url)}")
+                    transient = resp.status_code in RETRY_STATUSES
+                    raise SourceError(source, f"HTTP {resp.status_code} from {_where(resp.url)}", transient)
                 body = self._read_capped(source, resp)
                 return Response(url=resp.url, status=resp.status_code, body=body, headers=dict(resp.headers))
         except requests.exceptions.RetryError as err:
-            raise SourceError(source, f"gave up after {self.settings.retries} retries: {_reason(err)}") from err
+            raise SourceError(source, f"gave up after {self.settings.retries} retries: {_reason(err)}", True) from err
         except requests.exceptions.Timeout as err:
-            raise SourceError(source, f"timed out fetching {_where(url)}") from err
+            raise SourceError(source, f"timed out fetching {_where(url)}", True) from err
         except requests.exceptions.TooManyRedirects as err:
             raise SourceError(source, f"too many redirects from {_where(url)}") from err
         except requests.exceptions.InvalidSchema as err:
             raise SourceError(source, f"redirected to a non-http(s) URL from {_where(url)}") from err
         except requests.exceptions.ConnectionError as err:
-            raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}") from err
+            raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True) from err
         except requests.exceptions.RequestException as err:
             raise SourceError(source, f"request to {_where(url)} failed: {_reason(err)}") from err
 
