@@ -5,6 +5,7 @@ Files are written first (atomically), so a failure after that never loses them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from prefect import task
@@ -25,9 +26,11 @@ def publish(store: Store, key: str, digest: Digest, directory: Path) -> dict:
     paths = outputs.write(digest, directory, FORMATS)
     ranked = [(e.item.id, e.score, e.classification.areas) for e in digest.entries]
     store.record_digest(key, digest.week, str(directory), ranked, now=digest.generated)
-    artifact_key = outputs.artifact_key(f"{key}-{digest.week}")
-    create_markdown_artifact(outputs.summary_markdown(digest), key=artifact_key, description=digest.title)
-    create_table_artifact(outputs.table_rows(digest), key=f"{artifact_key}-items", description="Ranked items")
+    artifact_key = re.sub(r"[^a-z0-9]+", "-", f"{key}-{digest.week}".lower()).strip("-")
+    create_markdown_artifact(outputs.get("md")().render(digest).decode(), key=artifact_key, description=digest.title)
+    rows = [{"rank": n, "title": e.item.title, "source": e.item.source, "areas": ", ".join(e.classification.areas),
+             "score": e.score} for n, e in enumerate(digest.entries, 1)]
+    create_table_artifact(rows, key=f"{artifact_key}-items", description="Ranked items")
     html = next((p for p in paths if p.suffix == ".html"), paths[0])
     create_link_artifact(html.resolve().as_uri(), link_text=f"{digest.title} ({digest.week})",
                          key=f"{artifact_key}-files")

@@ -15,6 +15,7 @@ import yaml
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="horizon-test-prefect-")
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("HORIZON_STORE_URL", None)
 
 FIXTURES = Path(__file__).parent / "fixtures"

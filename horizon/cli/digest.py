@@ -21,6 +21,7 @@ def prepare_prefect() -> None:
     """Quiet, patient defaults for a local run on the embedded Prefect server."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -37,7 +38,7 @@ def digest(
     sample: bool = typer.Option(False, "--sample", help="Run offline on the recorded responses bundled with the package."),
     config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, settings.yaml)."),
     since: str | None = typer.Option(None, "--since", help="Show everything updated since DATE (YYYY-MM-DD)."),
-    out: Path | None = typer.Option(None, "--out", help="Directory for the digest files [default: digests/<ISO week>/]."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for the digest files \\[default: digests/<ISO week>/]."),
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
