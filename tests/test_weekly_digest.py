@@ -7,7 +7,7 @@ import re
 import pytest
 from prefect.client.orchestration import get_client
 
-from conftest import page, study
+from tests.helpers import page, study
 
 pytestmark = pytest.mark.prefect
 
