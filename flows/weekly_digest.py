@@ -48,7 +48,7 @@ def weekly_digest(
         key, week = digest_key(config), iso_week(as_of)
         items, novelty, history = candidates(store, key, week, since)
         verdicts = classify(config, items)
-        digest = assemble(config, items, verdicts, novelty, history, as_of, now, reports, counts, since, run.notes)
+        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since, run.notes)
         directory = Path(out) if out else Path(config.settings.output_dir) / week
         return publish(store, key, digest, directory)
 
