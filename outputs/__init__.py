@@ -15,7 +15,7 @@ from horizon.digest import Digest
 from horizon.errors import OutputError, UnknownName
 from outputs.base import Writer, write_atomic
 
-_MODULES = ("html", "markdown")
+_MODULES = ("html", "markdown", "text", "csv", "xlsx", "json", "atom")
 
 
 def _load() -> dict[str, type[Writer]]:
