@@ -65,9 +65,9 @@ def test_writer_renders_empty_digest(fmt):
     empty = make_digest(entries=(), failed=False)
     text = readable(fmt, outputs.get(fmt)().render(empty))
     if fmt in ("csv", "xlsx"):  # a header row and nothing else
-        assert "factor_relevance" in text and "ctgov:" not in text
+        assert "factor_relevance" in text and "NCT05123456" not in text
     else:
-        assert "2026-W48" in text and "ctgov:" not in text and "SAFER" not in text
+        assert "2026-W48" in text and "NCT05123456" not in text and "SAFER" not in text
 
 
 @pytest.mark.parametrize("fmt", outputs.FORMATS)
