@@ -4,24 +4,23 @@ Run summary sheet. Text is formula-injection safe and stripped of characters XLS
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from horizon.digest import Digest
 from outputs import rows
 from outputs.base import Writer, WriterOptions
 
+# openpyxl pulls in numpy (~1 s to import): loaded when a workbook is rendered, not when
+# the writer registry is imported.
 MAX_CELL = 32_767  # Excel's limit on characters in one cell
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 WIDTHS = {"title": 60, "summary": 80, "url": 40, "why": 40, "changes": 30}
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
-        return rows.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))[:MAX_CELL]
+        return rows.neutralise(ILLEGAL_CHARACTERS.sub("", value))[:MAX_CELL]
     return value
 
 
@@ -34,6 +33,10 @@ class XlsxWriter(Writer):
     Options = WriterOptions
 
     def render(self, digest: Digest) -> bytes:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
         book = Workbook()
         book.properties.title = _cell(f"{digest.title} {digest.week}")
         book.properties.created = book.properties.modified = digest.generated.replace(tzinfo=None)
