@@ -15,7 +15,7 @@ from horizon.digest import Digest
 WEEKS = 12
 # Okabe-Ito colours, darkened where needed for 3:1 contrast on white.
 PALETTE = ("#0072b2", "#b35900", "#007a5a", "#a8467f", "#5a5a5a", "#1f5f8b", "#8a6d00", "#000000")
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 220, 36, 12, 12, 28
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 230, 40, 16, 14, 34
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,12 @@ def _svg(weeks: list[str], rows: list[Row]) -> Markup:
         f'<desc id="trend-desc">{escape(summary)}</desc>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#4c6272" stroke-width="1"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#4c6272" stroke-width="1"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + 4}" font-size="11" text-anchor="end" fill="#212b32" font-family="Arial,sans-serif">{top}</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" font-size="11" text-anchor="end" fill="#212b32" font-family="Arial,sans-serif">0</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + 4}" font-size="14" text-anchor="end" fill="#212b32" font-family="Arial,sans-serif">{top}</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" font-size="14" text-anchor="end" fill="#212b32" font-family="Arial,sans-serif">0</text>',
     ]
     for i, week in enumerate(weeks):
         parts.append(
-            f'<text x="{x(i)}" y="{HEIGHT - 10}" font-size="11" text-anchor="middle" fill="#212b32" '
+            f'<text x="{x(i)}" y="{HEIGHT - 10}" font-size="14" text-anchor="middle" fill="#212b32" '
             f'font-family="Arial,sans-serif">{escape(week[-3:])}</text>'
         )
     for row in rows:

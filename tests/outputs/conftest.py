@@ -71,10 +71,42 @@ def golden_entries() -> tuple[Entry, ...]:
     return tuple(sorted(entries, key=lambda e: -e.score))  # ranked, as the flow hands them over
 
 
-def make_digest(entries=None, trend=None, failed: bool = True) -> Digest:
+def showcase_entries() -> tuple[Entry, ...]:
+    """Realistic entries only (no hostile text): what the docs screenshot shows."""
+    keep = [e for e in golden_entries() if e.item.id in ("ctgov:NCT05123456", "nice:DG61")]
+    ng = Item(
+        id="nice:NG245", source="nice", type="guidance",
+        title="Asthma: diagnosis, monitoring and chronic asthma management (BTS, NICE, SIGN)",
+        summary="Joint guideline on diagnosing asthma with objective tests, monitoring control and stepping treatment with MART.",
+        url="https://www.nice.org.uk/guidance/ng245", published=date(2024, 11, 27), updated=date(2026, 11, 17),
+        extras=Extras(programme="NICE guideline"),
+    )
+    pharmacy = Item(
+        id="isrctn:ISRCTN40214501", source="isrctn", type="trial",
+        title="Pulse checks for atrial fibrillation in community pharmacies: a cluster randomised trial",
+        summary="Opportunistic single-lead ECG checks by pharmacists for people aged 65 and over, with referral to primary care.",
+        url="https://www.isrctn.com/ISRCTN40214501", published=date(2026, 11, 12),
+        extras=Extras(status="Recruiting", phase="Not Applicable", countries=("England",)),
+    )
+    alert = Item(
+        id="govuk:mhra-fit-analyser", source="mhra", type="safety",
+        title="Faecal immunochemical test analysers: risk of falsely low results with some reagent lots",
+        summary="Laboratories should check affected lot numbers and repeat tests near the referral threshold.",
+        url="https://www.gov.uk/drug-device-alerts/example-fit-analysers", published=date(2026, 11, 21),
+    )
+    more = (
+        _entry(ng, ("asthma",), {"asthma": ("asthma", "diagnosis", "monitoring")}, 0.88, evidence=1.0, novelty="changed",
+               changes={"status": ("consultation", "published")}),
+        _entry(pharmacy, ("atrial-fibrillation",), {"atrial-fibrillation": ("atrial fibrillation", "pulse", "ecg")}, 0.8, uk=1.2),
+        _entry(alert, ("early-cancer-diagnosis",), {"early-cancer-diagnosis": ("faecal immunochemical", "referral")}, 0.62, evidence=0.9),
+    )
+    return tuple(sorted(keep + list(more), key=lambda e: -e.score))
+
+
+def make_digest(entries=None, trend=None, failed: bool = True, reason: str = "timed out after 3 attempts " + IMG) -> Digest:
     sources = [SourceReport(name="ctgov", ok=True, fetched=412), SourceReport(name="isrctn", ok=True, fetched=57)]
     if failed:
-        sources.append(SourceReport(name="nice", ok=False, error="timed out after 3 attempts " + IMG))
+        sources.append(SourceReport(name="nice", ok=False, error=reason))
     return Digest(
         title="Horizon scan: Example ICS",
         week="2026-W48",
