@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import feedparser
 import openpyxl
@@ -265,3 +266,17 @@ def test_trend_chart_drawn_only_with_history(digest):
     assert "Items per area, last 12 digests" in page
     none = outputs.get("html")().render(make_digest(trend={})).decode()
     assert "<svg" not in none and "Items per area" not in none
+
+
+def test_json_docs_mention_every_field():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "digest-json.md").read_text()
+    spec = outputs.json.schema()
+    names = [*spec["properties"], *spec["$defs"]["entry"]["properties"], *spec["$defs"]["entry"]["properties"]["extras"]["properties"]]
+    assert not [n for n in names if f"`{n}`" not in doc]
+
+
+def test_outputs_docs_mention_every_format_and_option():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "outputs.md").read_text()
+    missing = [f"`{name}`" for fmt, cls in outputs.REGISTRY.items() for name in (fmt, cls.filename, *cls.Options.model_fields)
+               if f"`{name}`" not in doc]
+    assert not missing
