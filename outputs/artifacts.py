@@ -71,7 +71,10 @@ def summary_markdown(digest: Digest, top: int = 5) -> str:
     for rank, e in enumerate(digest.top(top), 1):
         changed = "; ".join(view.changes(e))
         extra = f" — changed: {escape(changed)}" if changed else ""
-        out.append(f"{rank}. {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}; score {e.score:.3f}\\){extra}")
+        out.append(
+            f"{rank}. {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}; "
+            f"score {e.score:.3f}\\){extra}"
+        )
     if counts := view.counts(digest):
         out += ["", "## Run counts", "", "| Count | Value |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {value} |" for name, value in counts]
@@ -99,7 +102,10 @@ def entry_rows(digest: Digest) -> list[dict[str, Any]]:
 
 def source_rows(digest: Digest) -> list[dict[str, Any]]:
     """One row per source: did it work, how much came back, and why not."""
-    return [{"source": s.name, "ok": s.ok, "fetched": s.fetched, "error": view.one_line(s.error or "")} for s in digest.summary.sources]
+    return [
+        {"source": s.name, "ok": s.ok, "fetched": s.fetched, "error": view.one_line(s.error or "")}
+        for s in digest.summary.sources
+    ]
 
 
 def file_link(path: Path, base_url: str | None = None) -> str:
@@ -113,13 +119,20 @@ def build(digest: Digest, files: Iterable[Path] = (), base_url: str | None = Non
     """All artifact payloads for one digest; ``files`` are what ``outputs.write`` returned."""
     series = artifact_key(digest.key)
     return Artifacts(
-        markdown=[Markdown(artifact_key(series, "digest"), summary_markdown(digest, top), f"{digest.title} {digest.week}")],
+        markdown=[
+            Markdown(artifact_key(series, "digest"), summary_markdown(digest, top), f"{digest.title} {digest.week}")
+        ],
         tables=[
             Table(artifact_key(series, "entries"), entry_rows(digest), f"Ranked entries, {digest.week}"),
             Table(artifact_key(series, "sources"), source_rows(digest), f"Sources, {digest.week}"),
         ],
         links=[
-            Link(artifact_key(series, "digest", p.suffix.lstrip(".")), file_link(p, base_url), p.name, f"{digest.week} digest ({p.suffix.lstrip('.')})")
+            Link(
+                artifact_key(series, "digest", p.suffix.lstrip(".")),
+                file_link(p, base_url),
+                p.name,
+                f"{digest.week} digest ({p.suffix.lstrip('.')})",
+            )
             for p in files
         ],
     )

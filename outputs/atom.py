@@ -40,7 +40,9 @@ def _stamp(value: datetime | date) -> str:
 
 class AtomOptions(WriterOptions):
     # RFC 4151 tagging entity: a domain or e-mail you control, and a date you controlled it.
-    tag_authority: Annotated[str, Field(pattern=r"^[A-Za-z0-9.@-]+,\d{4}(-\d{2}(-\d{2})?)?$")] = "nhs-ics.github.io,2026"
+    tag_authority: Annotated[str, Field(pattern=r"^[A-Za-z0-9.@-]+,\d{4}(-\d{2}(-\d{2})?)?$")] = (
+        "nhs-ics.github.io,2026"
+    )
     link: str = ""  # where the HTML digest is published, if anywhere (http(s) only)
     self_url: str = ""  # where this feed is published, if anywhere (http(s) only)
 
@@ -88,10 +90,13 @@ class AtomWriter(Writer):
             ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=url)
         for other in entry.also:
             if url := view.link(other):
-                ET.SubElement(node, f"{{{ATOM}}}link", rel="related", type="text/html", href=url, title=_text(other.title))
+                ET.SubElement(
+                    node, f"{{{ATOM}}}link", rel="related", type="text/html", href=url, title=_text(other.title)
+                )
         for area in entry.classification.areas:
             ET.SubElement(node, f"{{{ATOM}}}category", term=area, label=_text(names.get(area, area)))
-        lines = [f"#{rank} · {' · '.join(m for m in (', '.join(entry.sources), item.type, view.status(item), entry.novelty) if m)}"]
+        meta = (", ".join(entry.sources), item.type, view.status(item), entry.novelty)
+        lines = [f"#{rank} · " + " · ".join(m for m in meta if m)]
         lines += [f"changed: {c}" for c in view.changes(entry)]
         lines += [item.summary] if item.summary else []
         lines.append(f"score {entry.score:.3f} = {view.factors(entry.factors)}")

@@ -117,7 +117,9 @@ def send_email(digest: Digest, settings: EmailSettings, env: dict[str, str] | No
     try:
         context = ssl.create_default_context(cafile=settings.cafile)
         if settings.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=context
+            )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         with client:
@@ -127,9 +129,13 @@ def send_email(digest: Digest, settings: EmailSettings, env: dict[str, str] | No
                 client.login(user, password)
             refused = client.send_message(message, settings.sender, list(settings.recipients))
     except smtplib.SMTPAuthenticationError as err:
-        raise DeliveryError(f"{where}: login refused ({err.smtp_code}); check {settings.user_env}/{settings.password_env}") from None
+        raise DeliveryError(
+            f"{where}: login refused ({err.smtp_code}); check {settings.user_env}/{settings.password_env}"
+        ) from None
     except smtplib.SMTPNotSupportedError as err:
-        raise DeliveryError(f"{where}: server does not support {settings.security.upper()}: {err}; set security in delivery.yaml") from None
+        raise DeliveryError(
+            f"{where}: server does not support {settings.security.upper()}: {err}; set security in delivery.yaml"
+        ) from None
     except (smtplib.SMTPException, ssl.SSLError, OSError) as err:
         raise DeliveryError(f"{where}: {_reason(err)}") from None
     if refused:
@@ -166,15 +172,24 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
     for rank, e in enumerate(top, 1):
         url = view.link(e.item)
         title = md_escape(e.item.title)
-        blocks.append({"type": "TextBlock", "text": f"{rank}\\. " + (f"[{title}]({url})" if url else title), "wrap": True})
+        blocks.append(
+            {"type": "TextBlock", "text": f"{rank}\\. " + (f"[{title}]({url})" if url else title), "wrap": True}
+        )
     if digest.summary.failed:
         failed = "; ".join(view.source_line(s) for s in digest.summary.failed)
         blocks.append({"type": "TextBlock", "text": md_escape(f"Failed: {failed}"), "wrap": True, "color": "Attention"})
-    card: dict[str, Any] = {"type": "AdaptiveCard", "version": "1.4", "body": blocks,
-                            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json"}
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": blocks,
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+    }
     if link:
         card["actions"] = [{"type": "Action.OpenUrl", "title": "Read the full digest", "url": link}]
-    return {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+    }
 
 
 def _slack(text: str) -> str:
@@ -190,7 +205,9 @@ def post_webhook(digest: Digest, settings: WebhookSettings, env: dict[str, str] 
     if not url:
         raise DeliveryError(f"{where}: set {settings.url_env} to the webhook's https URL")
     try:
-        response = requests.post(url, json=webhook_payload(digest, settings), timeout=settings.timeout, allow_redirects=False)
+        response = requests.post(
+            url, json=webhook_payload(digest, settings), timeout=settings.timeout, allow_redirects=False
+        )
     except requests.RequestException as err:
         raise DeliveryError(f"{where}: {type(err).__name__}: could not reach the webhook") from None
     if not 200 <= response.status_code < 300:
@@ -216,5 +233,15 @@ def deliver(digest: Digest, config: DeliveryConfig, env: dict[str, str] | None =
     return done
 
 
-__all__ = ["DeliveryConfig", "EmailSettings", "WebhookSettings", "build_message", "deliver", "load_delivery",
-           "post_webhook", "send_email", "subject", "webhook_payload"]
+__all__ = [
+    "DeliveryConfig",
+    "EmailSettings",
+    "WebhookSettings",
+    "build_message",
+    "deliver",
+    "load_delivery",
+    "post_webhook",
+    "send_email",
+    "subject",
+    "webhook_payload",
+]

@@ -19,8 +19,14 @@ WIDTH = 76
 
 
 def _wrap(text: str, indent: str = "   ", hanging: str | None = None) -> list[str]:
-    return textwrap.wrap(view.one_line(text), WIDTH, initial_indent=indent, subsequent_indent=hanging or indent,
-                         break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
+    return textwrap.wrap(
+        view.one_line(text),
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=hanging or indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent.rstrip()]
 
 
 class TextOptions(WriterOptions):
@@ -45,13 +51,22 @@ class TextWriter(Writer):
         o, head = self.options, view.headline(digest)
         title = view.one_line(f"{digest.title} – {digest.week}")
         since = f", changes since {digest.since.isoformat()}" if digest.since else ""
-        out = [title, "=" * min(len(title), WIDTH), f"Week {view.one_line(digest.week)}{since}, generated {digest.generated:%Y-%m-%d %H:%M}", ""]
+        out = [
+            title,
+            "=" * min(len(title), WIDTH),
+            f"Week {view.one_line(digest.week)}{since}, generated {digest.generated:%Y-%m-%d %H:%M}",
+            "",
+        ]
         out += [head.sentence(), ""]
         out += [f"  {view.one_line(name)}: {count}" for _, name, count in head.per_area]
         if digest.summary.failed:
-            out += ["", "Some sources failed:"] + [f"  {view.one_line(view.source_line(s))}" for s in digest.summary.failed]
+            out += ["", "Some sources failed:"] + [
+                f"  {view.one_line(view.source_line(s))}" for s in digest.summary.failed
+            ]
         top = digest.top(o.top)
-        out += ["", f"TOP {len(top)} THIS WEEK", ""]
+        out += ["", f"TOP {len(top)} THIS WEEK" if top else "THIS WEEK", ""]
+        if not top:
+            out.append("Nothing new matched a priority area this week.")
         out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)]
         for area in digest.areas:
             section = digest.section(area.id)
@@ -64,7 +79,9 @@ class TextWriter(Writer):
             if len(section) > o.top_n:
                 out += [f"Also new in {view.one_line(area.name)}:"]
                 for e in section[o.top_n :]:
-                    out += _wrap(f"- {e.item.title} ({', '.join(e.sources)}, {e.item.type}, score {e.score:.3f})", "  ", "    ")
+                    out += _wrap(
+                        f"- {e.item.title} ({', '.join(e.sources)}, {e.item.type}, score {e.score:.3f})", "  ", "    "
+                    )
                     if url := view.link(e.item):
                         out.append(f"    {url}")
         out += ["", "RUN SUMMARY", ""]
@@ -84,7 +101,9 @@ class TextWriter(Writer):
             lines += _wrap(view.shorten(e.item.summary, self.options.summary_chars))
         for other in e.also:
             lines += _wrap(f"also at {other.source}: {other.title} {view.link(other)}".rstrip())
-        lines += _wrap(f"areas: {', '.join(view.area_names(digest, e))}; score {e.score:.3f} = {view.factors(e.factors)}")
+        lines += _wrap(
+            f"areas: {', '.join(view.area_names(digest, e))}; score {e.score:.3f} = {view.factors(e.factors)}"
+        )
         if terms := view.why(e, area_id):
             lines += _wrap(f"why: {', '.join(terms)}")
         return lines + [""]

@@ -17,8 +17,13 @@ KEY = re.compile(r"^[a-z0-9-]+$")
 
 @pytest.mark.parametrize(
     ("parts", "expected"),
-    [(("weekly",), "weekly"), (("Weekly Digest", "2026-W48"), "weekly-digest-2026-w48"), (("__",), "digest"),
-     (("ctgov/fetched: 412!",), "ctgov-fetched-412"), (("x" * 300,), "x" * 100)],
+    [
+        (("weekly",), "weekly"),
+        (("Weekly Digest", "2026-W48"), "weekly-digest-2026-w48"),
+        (("__",), "digest"),
+        (("ctgov/fetched: 412!",), "ctgov-fetched-412"),
+        (("x" * 300,), "x" * 100),
+    ],
 )
 def test_artifact_key_is_valid(parts, expected):
     assert artifact_key(*parts) == expected and KEY.match(expected)
@@ -36,14 +41,21 @@ def test_build_gives_valid_keys_and_escaped_markdown(tmp_path, digest):
     entries = built.tables[0].table
     assert [r["rank"] for r in entries] == [1, 2, 3, 4] and entries[0]["url"] == "https://www.nice.org.uk/guidance/dg61"
     assert [r for r in entries if r["title"].endswith("Asthma inhaler recall")][0]["url"] == ""
-    assert built.tables[1].table[-1] == {"source": "nice", "ok": False, "fetched": 0, "error": "timed out after 3 attempts " + IMG}
+    assert built.tables[1].table[-1] == {
+        "source": "nice",
+        "ok": False,
+        "fetched": 0,
+        "error": "timed out after 3 attempts " + IMG,
+    }
     assert [link.link for link in built.links] == [p.resolve().as_uri() for p in files]
     published = build(digest, files, base_url="https://ics.example.nhs.uk/digests/")
     assert published.links[0].link == "https://ics.example.nhs.uk/digests/2026-W48/digest.html"
 
 
 def test_outputs_import_neither_prefect_nor_sklearn():
-    code = ("import sys, outputs, outputs.artifacts, outputs.delivery; "
-            "print(sorted(m for m in ('prefect', 'sklearn', 'flows', 'scanners', 'classifiers') if m in sys.modules))")
+    code = (
+        "import sys, outputs, outputs.artifacts, outputs.delivery; "
+        "print(sorted(m for m in ('prefect', 'sklearn', 'flows', 'scanners', 'classifiers') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

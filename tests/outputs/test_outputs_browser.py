@@ -17,8 +17,15 @@ from conftest import make_digest, showcase_entries
 import outputs
 
 CHROMIUM = Path(os.environ.get("HORIZON_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "digest-screenshot.png"
 
 pytestmark = pytest.mark.browser
@@ -39,7 +46,9 @@ def browser():
 def _open(browser, path: Path, width: int):
     page = browser.new_page(viewport={"width": width, "height": 900})
     events = {"console": [], "requests": [], "dialogs": [], "errors": []}
-    page.on("console", lambda m: events["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: events["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: events["errors"].append(str(e)))
     page.on("request", lambda r: events["requests"].append(r.url))
     page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))

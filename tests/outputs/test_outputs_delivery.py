@@ -47,8 +47,14 @@ def smtp():
 
 
 def _settings(port: int, **kw) -> EmailSettings:
-    values = {"host": "127.0.0.1", "port": port, "security": "none", "sender": "horizon@ics.example.nhs.uk",
-              "recipients": ("innovation@ics.example.nhs.uk", "analyst@ics.example.nhs.uk"), "timeout": 10} | kw
+    values = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "horizon@ics.example.nhs.uk",
+        "recipients": ("innovation@ics.example.nhs.uk", "analyst@ics.example.nhs.uk"),
+        "timeout": 10,
+    } | kw
     return EmailSettings(**values)
 
 
@@ -98,8 +104,12 @@ def _self_signed(tmp_path):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -107,7 +117,9 @@ def _self_signed(tmp_path):
     )
     cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
@@ -122,8 +134,15 @@ def test_starttls_with_login_from_environment(tmp_path, digest):
         return AuthResult(success=auth_data.password == b"s3cret", handled=False)  # handled=False: server replies 535
 
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), tls_context=context, require_starttls=True,
-                            authenticator=authenticator, auth_require_tls=True)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         settings = _settings(controller.port, security="starttls", cafile=str(cert_file))
@@ -145,11 +164,15 @@ def test_half_set_credentials_are_an_error(digest):
 
 def test_delivery_yaml_is_optional_and_rejects_secrets(tmp_path):
     assert load_delivery(tmp_path) == DeliveryConfig()
-    (tmp_path / "delivery.yaml").write_text("email:\n  host: smtp.nhs.net\n  sender: a@nhs.net\n  recipients: [b@nhs.net]\n  password: hunter2\n")
+    (tmp_path / "delivery.yaml").write_text(
+        "email:\n  host: smtp.nhs.net\n  sender: a@nhs.net\n  recipients: [b@nhs.net]\n  password: hunter2\n"
+    )
     with pytest.raises(ConfigError, match="delivery.yaml: email: .*'password' must not be in delivery.yaml") as caught:
         load_delivery(tmp_path)
     assert "hunter2" not in str(caught.value)
-    (tmp_path / "delivery.yaml").write_text("email:\n  host: smtp.nhs.net\n  sender: a@nhs.net\n  recipients: [b@nhs.net]\n")
+    (tmp_path / "delivery.yaml").write_text(
+        "email:\n  host: smtp.nhs.net\n  sender: a@nhs.net\n  recipients: [b@nhs.net]\n"
+    )
     assert load_delivery(tmp_path).email.port == 587 and load_delivery(tmp_path).email.security == "starttls"
 
 
@@ -187,6 +210,8 @@ def test_one_failed_channel_does_not_stop_the_other(smtp, digest):
 
 
 def test_teams_payload_escapes_markdown(digest):
-    card = webhook_payload(digest, WebhookSettings(kind="teams", digest_link="javascript:alert(1)"))["attachments"][0]["content"]
+    card = webhook_payload(digest, WebhookSettings(kind="teams", digest_link="javascript:alert(1)"))["attachments"][0][
+        "content"
+    ]
     texts = " ".join(block["text"] for block in card["body"])
     assert "&lt;script&gt;" in texts and "actions" not in card
