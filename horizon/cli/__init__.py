@@ -38,3 +38,6 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+
+
+from horizon.cli import parse as _parse  # noqa: E402,F401  (registers `horizon parse`)
