@@ -100,7 +100,7 @@ def parse_entry(entry: Any, source: str, item_type: str = "news", base: str = ""
     """One feed entry as an Item, or None without a title and an http(s) link or id."""
     title = clean(entry.get("title"))
     link = safe_url(urljoin(base, entry.get("link") or "")) if entry.get("link") else ""
-    key = link or str(entry.get("id") or "").strip()
+    key = str(entry.get("id") or "").strip() or link  # guid/id is the entry's identity; links can repeat
     if not title or not key:
         return None
     summary = entry.get("summary") or ""
