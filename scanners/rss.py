@@ -80,7 +80,7 @@ class Rss(Scanner):
     def _parse_feed(self, raw: bytes, item_type: str) -> Parsed:
         if _ENTITY_DECL.search(raw[:4096]):
             raise MalformedResponse(self.source, "feed refused: it declares XML entities")
-        doc = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
+        doc = feedparser.parse(raw, resolve_relative_uris=False)  # sanitising drops <script> bodies
         if not doc.get("version") and not doc.entries:
             raise MalformedResponse(self.source, f"response is not an RSS or Atom feed ({snippet(raw)})")
         parsed = Parsed(skipped=Counter())
