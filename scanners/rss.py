@@ -106,8 +106,9 @@ def parse_entry(entry: Any, source: str, item_type: str = "news", base: str = ""
     summary = entry.get("summary") or ""
     if not summary and entry.get("content"):
         summary = entry["content"][0].get("value", "")
-    published = _date(entry.get("published_parsed"))
-    updated = _date(entry.get("updated_parsed")) or published
+    # dict.get: FeedParserDict.get("updated_parsed") falls back to published with a DeprecationWarning.
+    published = _date(dict.get(entry, "published_parsed"))
+    updated = _date(dict.get(entry, "updated_parsed")) or published
     tags = tuple(dict.fromkeys(c for t in entry.get("tags") or [] if (c := clean(t.get("term") or t.get("label")))))
     return Item(
         id=f"{source}:{quote(key, safe=':/?#[]@!$&()*+,;=%-._~')}",
