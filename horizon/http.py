@@ -164,6 +164,8 @@ class HttpClient:
         except requests.exceptions.InvalidSchema as err:
             raise SourceError(source, f"redirected to a non-http(s) URL from {_where(url)}") from err
         except requests.exceptions.ConnectionError as err:
+            if _reason(err) in ("ReadTimeoutError", "TimeoutError"):  # a read timeout that used up the retries
+                raise SourceError(source, f"timed out fetching {_where(url)}", True) from err
             raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True) from err
         except requests.exceptions.RequestException as err:
             raise SourceError(source, f"request to {_where(url)} failed: {_reason(err)}") from err
