@@ -67,8 +67,9 @@ def group(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> tuple[lis
                 union(owner[key], i)
             else:
                 owner[key] = i
-    for a, b in similar_stories(items, threshold):
-        union(a, b)
+    for cluster in story_clusters(items, threshold):
+        for other in cluster[1:]:
+            union(cluster[0], other)
 
     members: dict[int, list[int]] = {}
     for i in range(len(items)):
@@ -77,26 +78,36 @@ def group(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> tuple[lis
     return groups, len(items) - len(groups)
 
 
-def similar_stories(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> list[tuple[int, int]]:
-    """Index pairs of news/innovation items whose TF-IDF cosine similarity reaches ``threshold``."""
+def story_clusters(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> list[list[int]]:
+    """Indexes of news/innovation items that tell one story: linked by similarity, close in time."""
     idx = [i for i, item in enumerate(items) if item.type in STORY_TYPES]
     if len(idx) < 2:
         return []
-    # sklearn is imported here, not at module level: core imports stay fast for parsing and rendering.
+    # sklearn and scipy are imported here, not at module level: core imports stay fast.
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import cosine_similarity
 
     texts = [f"{items[i].title}\n{items[i].title}\n{items[i].summary}" for i in idx]
     try:
         matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
     except ValueError:  # every text was stop words or empty
         return []
-    sims = cosine_similarity(matrix, dense_output=False).tocoo()
-    return [(idx[r], idx[c]) for r, c, v in zip(sims.row, sims.col, sims.data)
-            if r < c and v >= threshold and _close_in_time(items[idx[r]], items[idx[c]])]
+    sims = (matrix @ matrix.T).tocoo()  # rows are L2-normalised: the product is the cosine
+    days = np.array([_ordinal(items[i]) for i in idx])
+    apart = np.abs(days[sims.row] - days[sims.col])
+    undated = (days[sims.row] < 0) | (days[sims.col] < 0)
+    keep = (sims.row < sims.col) & (sims.data >= threshold) & (undated | (apart <= STORY_WINDOW_DAYS))
+    graph = coo_matrix((np.ones(keep.sum()), (sims.row[keep], sims.col[keep])), shape=(len(idx), len(idx)))
+    count, labels = connected_components(graph, directed=False)
+    clusters: dict[int, list[int]] = {}
+    for position, label in enumerate(labels):
+        clusters.setdefault(int(label), []).append(idx[position])
+    return [members for members in clusters.values() if len(members) > 1]
 
 
-def _close_in_time(a: Item, b: Item) -> bool:
-    """Stories more than a fortnight apart are different events, however alike they read."""
-    da, db = a.published or a.updated, b.published or b.updated
-    return da is None or db is None or abs((da - db).days) <= STORY_WINDOW_DAYS
+def _ordinal(item: Item) -> int:
+    """The story's date as a day number, -1 when undated (undated stories match any date)."""
+    when = item.published or item.updated
+    return when.toordinal() if when else -1

@@ -39,6 +39,7 @@ PROGRAMMES = {
     "DG": "Diagnostics guidance", "ES": "Evidence summary", "KTT": "Key therapeutic topic",
     "GID": "Guidance in development",
 }
+_GUIDANCE_HREF = re.compile(r"^/(guidance|advice)/")  # the stable selector: a[href^="/guidance/"]
 _REF = re.compile(r"^(GID-)?([A-Z]{2,3})(\d+)$")
 _EMPTY = ("no results", " 0 results", "showing 0 ")
 LISTINGS = {"published": "published", "indevelopment": "in development"}
@@ -87,8 +88,8 @@ class Nice(Scanner):
                 "ps": str(self.settings.page_size), "pa": page}
 
     def parse(self, raw: bytes) -> Parsed:
-        soup = BeautifulSoup(raw, "html.parser")
-        table = soup.select_one("table#results")
+        soup = BeautifulSoup(raw, "lxml")  # lxml: several times faster than html.parser on long listings
+        table = soup.find("table", id="results")
         if table is None:
             words = soup.get_text(" ").lower()
             if soup.select_one("main") is not None and any(w in words for w in _EMPTY):
@@ -96,7 +97,9 @@ class Nice(Scanner):
             raise MalformedResponse(self.source, f"no results table (table#results) in the listing page ({snippet(raw)})")
         stage = _stage(soup)
         parsed = Parsed(skipped=Counter(), next_page=_next_page(soup))
-        for row in table.select("tbody tr"):
+        for row in (table.tbody or table).find_all("tr"):
+            if row.find("td") is None:  # a header row
+                continue
             item = parse_row(row, self.source, stage)
             if item is None:
                 parsed.skipped["malformed"] += 1
@@ -119,7 +122,7 @@ class Nice(Scanner):
 
 def parse_row(row: Tag, source: str = "nice", stage: str = "published") -> Item | None:
     """One listing row as an Item, or None without a guidance link and reference."""
-    link = row.select_one('a[href^="/guidance/"], a[href^="/advice/"]')
+    link = row.find("a", href=_GUIDANCE_HREF)
     if link is None:
         return None
     href = str(link.get("href", ""))
@@ -128,7 +131,7 @@ def parse_row(row: Tag, source: str = "nice", stage: str = "published") -> Item 
     ref = next((c.upper() for c in cells[1:] if _REF.match(c.upper())), "") or _ref_from_href(href)
     if not title or not ref:
         return None
-    dates = [parse_date(t.get("datetime")) for t in row.select("time[datetime]")]
+    dates = [parse_date(str(t["datetime"])) for t in row.find_all("time", datetime=True)]
     published = dates[0] if dates else None
     updated = dates[1] if len(dates) > 1 else published
     withdrawn = "withdrawn" in title.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from horizon.dedup import NEAR_DUPLICATE, group, similar_stories
+from horizon.dedup import NEAR_DUPLICATE, group, story_clusters
 from horizon.items import Extras, Item
 from scanfix import FIXTURES, make, saved
 from scanners.ctgov import Ctgov
@@ -104,8 +104,9 @@ def test_alike_stories_months_apart_are_different_events():
     a = story("a", "Resident doctors strike for five days", "The BMA announced a five-day strike.", date(2025, 7, 10))
     b = story("b", "Resident doctors strike for five days", "The BMA announced a five-day strike.", date(2025, 10, 20))
     c = story("c", "Resident doctors strike for five days", "The BMA announced a five-day strike.", None)
-    assert similar_stories([a, b]) == []
-    assert similar_stories([a, c]) == [(0, 1)]
+    assert story_clusters([a, b]) == []
+    assert story_clusters([a, c]) == [[0, 1]]
+    assert story_clusters([a, b, c]) == [[0, 1, 2]]  # c is undated: it links both, and so one group
 
 
 def test_guidance_and_trials_are_never_merged_on_wording():
