@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from horizon.config import Config
-from horizon.digest import AreaInfo, Classification, Digest, Novelty, RunSummary, SourceReport
+from horizon.digest import AreaInfo, Classification, Digest, Entry, Novelty, RunSummary, SourceReport
 from horizon.items import Item
 from horizon.ranking import rank
 from horizon.store import Store
@@ -73,12 +73,25 @@ def candidates(store: Store, key: str, week: str, since: date | None = None) -> 
     return chosen, novelty, history
 
 
-def assemble(config: Config, items: Sequence[Item], verdicts: Sequence[Classification],
+def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids: Sequence[str],
+          weeks: int = 12) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Items per area in the last ``weeks`` digests of this series, this week included."""
+    per_week: dict[str, Counter[str]] = {}
+    for published in store.digests(key):
+        if published["week"] < week:
+            per_week[published["week"]] = Counter(a for row in store.digest_items(published["id"]) for a in row["areas"])
+    per_week[week] = Counter(a for e in current for a in e.classification.areas)
+    recent = sorted(per_week)[-weeks:]
+    return {a: tuple((w, per_week[w][a]) for w in recent) for a in area_ids} if len(recent) > 1 else {}
+
+
+def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
              notes: Sequence[str] = ()) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest."""
     entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history)
+    key, week = digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
     counts["dropped/no-area"] = len(items) - len(entries)
@@ -86,10 +99,12 @@ def assemble(config: Config, items: Sequence[Item], verdicts: Sequence[Classific
         counts[f"digest/{state}"] = sum(e.novelty == state for e in entries)
     return Digest(
         title=f"Horizon scan: {config.priorities.name}",
-        week=iso_week(as_of),
+        key=key,
+        week=week,
         generated=generated,
         since=since,
         areas=tuple(AreaInfo(id=a.id, name=a.name, description=a.description) for a in config.priorities.areas),
         entries=tuple(entries),
         summary=RunSummary(counts=dict(sorted(counts.items())), sources=tuple(reports), notes=tuple(notes)),
+        trend=trend(store, key, week, entries, config.priorities.ids),
     )

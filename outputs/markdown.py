@@ -68,11 +68,15 @@ class MarkdownWriter(Writer):
         out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
         if digest.summary.failed:
-            failed = "; ".join(f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed)
+            failed = "; ".join(
+                f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed
+            )
             out += ["", f"> **Some sources failed:** {failed}"]
         top = digest.top(o.top)
-        out += ["", f"## Top {len(top)} this week", ""]
-        out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or ["Nothing new matched a priority area this week."]
+        out += ["", f"## Top {len(top)} this week" if top else "## This week", ""]
+        out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or [
+            "Nothing new matched a priority area this week."
+        ]
         for area in digest.areas:
             section = digest.section(area.id)
             out += ["", f"## {escape(area.name)}", "", f"_{escape(area.description)}_", ""]
@@ -81,7 +85,13 @@ class MarkdownWriter(Writer):
             for i, e in enumerate(section[: o.top_n], 1):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
-                out += ["", f"**Also new in {escape(area.name)}**", "", "| Item | Source | Type | Score |", "| --- | --- | --- | ---: |"]
+                out += [
+                    "",
+                    f"**Also new in {escape(area.name)}**",
+                    "",
+                    "| Item | Source | Type | Score |",
+                    "| --- | --- | --- | ---: |",
+                ]
                 out += [
                     f"| {item_link(e.item)} | {escape(', '.join(e.sources))} | {e.item.type} | {e.score:.3f} |"
                     for e in section[o.top_n :]
@@ -96,7 +106,10 @@ class MarkdownWriter(Writer):
             lines.append(f"   {escape(view.shorten(e.item.summary, self.options.summary_chars))}")
         if e.also:
             lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(i.source)}\\)" for i in e.also))
-        lines.append(f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · score **{e.score:.3f}** = {escape(view.factors(e.factors))}")
+        lines.append(
+            f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · "
+            f"score **{e.score:.3f}** = {escape(view.factors(e.factors))}"
+        )
         if terms := view.why(e, area_id):
             lines.append(f"   Why: {escape(', '.join(terms))}")
         # Two trailing spaces are a hard line break in CommonMark; the last line ends the item.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from horizon.digest import Digest, Entry, Factors
+from horizon.digest import Digest, Entry, Factors, SourceReport
 from horizon.items import Item
 from horizon.text import safe_url
 
@@ -43,7 +43,10 @@ def status(item: Item) -> str:
 
 def changes(entry: Entry) -> list[str]:
     """What changed since the last sighting: ``status: RECRUITING -> COMPLETED``."""
-    return [f"{FIELD_LABELS.get(f, f)}: {before or 'none'} -> {after or 'none'}" for f, (before, after) in entry.changes.items()]
+    return [
+        f"{FIELD_LABELS.get(f, f)}: {before or 'none'} -> {after or 'none'}"
+        for f, (before, after) in entry.changes.items()
+    ]
 
 
 def factors(f: Factors) -> str:
@@ -78,10 +81,7 @@ class Headline:
 
     def sentence(self) -> str:
         failed = f", {self.sources_failed} failed" if self.sources_failed else ""
-        return (
-            f"{self.entries} items ({self.new} new, {self.changed} changed) "
-            f"from {self.sources_ok} sources{failed}"
-        )
+        return f"{self.entries} items ({self.new} new, {self.changed} changed) from {self.sources_ok} sources{failed}"
 
 
 def headline(digest: Digest) -> Headline:
@@ -103,7 +103,7 @@ def counts(digest: Digest) -> list[tuple[str, int]]:
     return sorted(digest.summary.counts.items())
 
 
-def source_line(report) -> str:  # noqa: ANN001 - SourceReport
+def source_line(report: SourceReport) -> str:
     """One source's outcome: ``ctgov: ok, 412 fetched`` or ``nice: FAILED: timed out``."""
     if report.ok:
         return f"{report.name}: ok, {report.fetched} fetched"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -18,33 +17,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("HORIZON_STORE_URL", None)
 
-FIXTURES = Path(__file__).parent / "fixtures"
-DEFAULTS = Path(__file__).parents[1] / "horizon" / "defaults"
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def study(nct: str, title: str, summary: str = "", updated: str = "2026-11-20", status: str = "RECRUITING",
-          **extra: object) -> dict:
-    """A ClinicalTrials.gov v2 study record with the fields tests care about."""
-    return {
-        "protocolSection": {
-            "identificationModule": {"nctId": nct, "briefTitle": title},
-            "statusModule": {"overallStatus": status, "lastUpdatePostDateStruct": {"date": updated}},
-            "descriptionModule": {"briefSummary": summary},
-            **extra,
-        },
-        "hasResults": False,
-    }
-
-
-def page(studies: list[dict], token: str | None = None) -> dict:
-    body: dict = {"studies": studies}
-    if token:
-        body["nextPageToken"] = token
-    return body
+from tests.helpers import DEFAULTS  # noqa: E402 - after the environment is set
 
 
 @pytest.fixture
@@ -75,7 +48,3 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
-
-
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 from pytest_httpserver.httpserver import QueryMatcher
 
-from conftest import fixture_bytes, page, study
+from tests.helpers import fixture_bytes, page, study
 from horizon.config import HttpSettings
 from horizon.http import HttpClient
 from scanners.ctgov import Ctgov

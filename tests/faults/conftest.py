@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # hostile, specs, harness: plain helper modules
 
-from hostile import HostileServer  # noqa: E402
+from tests.faults.hostile import HostileServer  # noqa: E402
 
 _RECORDS: dict[str, dict] = {}
 

@@ -23,8 +23,8 @@ from horizon.errors import SourceError
 from horizon.http import HttpClient
 from horizon.pipeline import assemble, candidates, digest_key, iso_week
 from horizon.store import Store
-from hostile import HostileServer, dynamic
-from faultspecs import SPECS, Rec
+from tests.faults.hostile import HostileServer, dynamic
+from tests.faults.faultspecs import SPECS, Rec
 
 DEFAULTS = Path(__file__).parents[2] / "horizon" / "defaults"
 SUBJECT, CONTROL = "subject", "control"
@@ -105,8 +105,8 @@ def run_week(config_dir: Path, out: Path) -> Outcome:
         key, week = digest_key(config), iso_week(as_of)
         items, novelty, history = candidates(store, key, week)
         verdicts = _classifier(config.priorities).classify(items)
-        digest = assemble(config, items, verdicts, novelty, history, as_of, now, reports, counts)
-        files = outputs.write(digest, out, outputs.FORMATS)
+        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts)
+        files = outputs.write(digest, out, outputs.FORMATS, top_n=config.settings.top_n)
     finally:
         http.close()
     by_name = {r.name: r for r in reports}

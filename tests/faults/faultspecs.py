@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
-from hostile import Request
+from tests.faults.hostile import Request
 
 
 @dataclass(frozen=True)

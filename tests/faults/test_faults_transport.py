@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pytest
 
 import scanners
-from faultrun import CONTROL, CONTROL_RECS, SUBJECT, Outcome, run_week, serve_control, write_config
-from faultspecs import SPECS, Rec, Spec
-from hostile import (Behaviour, compressed, dynamic, endless, redirect, redirect_loop, respond, sequence, stall,
+from tests.faults.faultrun import CONTROL, CONTROL_RECS, SUBJECT, Outcome, run_week, serve_control, write_config
+from tests.faults.faultspecs import SPECS, Rec, Spec
+from tests.faults.hostile import (Behaviour, compressed, dynamic, endless, redirect, redirect_loop, respond, sequence, stall,
                      trickle, truncate)
 
 RECS = [
