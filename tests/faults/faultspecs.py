@@ -27,6 +27,7 @@ class Rec:
     title: str
     summary: str = ""
     day: str = ""  # in the source's own format; empty means today
+    link: str = ""  # where a source carries a link per record (feeds): empty means a plain https one
 
     def when(self) -> str:
         return self.day or date.today().isoformat()
@@ -41,7 +42,6 @@ class Spec:
     render: Render
     item_id: Callable[[str, Rec], str]  # (source key, record) -> the Item id the scanner gives it
     xml: bool = False  # its records arrive as XML: entity bombs apply
-    bad_date: str = "not a date"
 
 
 def _json(doc: object) -> tuple[str, bytes]:
@@ -127,7 +127,7 @@ def _medrxiv(_req: Request, recs: list[Rec]) -> tuple[str, bytes]:
 # -- RSS 2.0 feed ----------------------------------------------------------------------
 def _rss(_req: Request, recs: list[Rec]) -> tuple[str, bytes]:
     items = "".join(
-        f"<item><title>{escape(r.title)}</title><link>https://example.org/news/{r.n}</link>"
+        f"<item><title>{escape(r.title)}</title><link>{escape(r.link or f'https://example.org/news/{r.n}')}</link>"
         f'<guid isPermaLink="false">news-{r.n}</guid><description>{escape(r.summary)}</description>'
         f"<pubDate>{escape(r.day or _rfc822(r.when()))}</pubDate></item>" for r in recs)
     body = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>News</title>'
@@ -142,7 +142,7 @@ def _rfc822(iso: str) -> str:
 SPECS: dict[str, Spec] = {
     "ctgov": Spec({"uk_only": False}, _ctgov, lambda s, r: f"ctgov:NCT{r.n:08d}"),
     "isrctn": Spec({"queries": []}, _isrctn, lambda s, r: f"isrctn:ISRCTN{10000000 + r.n}", xml=True),
-    "nice": Spec({"listings": ["published"]}, _nice, lambda s, r: f"nice:TA{1000 + r.n}"),
+    "nice": Spec({"listings": ["published"], "syndication_url": "{bad}/syndication"}, _nice, lambda s, r: f"nice:TA{1000 + r.n}"),
     "govuk": Spec({"formats": ["drug_safety_update"]}, _govuk, lambda s, r: f"govuk:drug-safety-update/item-{r.n}"),
     "pubmed": Spec({"queries": ["heart"]}, _pubmed, lambda s, r: f"pubmed:{30000000 + r.n}", xml=True),
     "medrxiv": Spec({}, _medrxiv, lambda s, r: f"medrxiv:10.1101/2026.01.{r.n:05d}"),
