@@ -55,7 +55,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
     """Write via a temporary file in the same directory and ``os.replace``.
 
     A reader (a web server, a mail job) never sees half a digest, and a crash
-    leaves the previous file in place and no temporary file behind.
+    leaves the previous file in place. An exception removes the temporary file; a
+    process killed outright (SIGKILL, power loss) cannot, so the next successful
+    write of the same file sweeps such leftovers away.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,4 +76,6 @@ def write_atomic(path: Path, data: bytes) -> Path:
         if isinstance(err, OSError):
             raise OutputError(f"{path}: cannot write: {err.strerror or err}") from err
         raise
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     return path
