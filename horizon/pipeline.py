@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from horizon.config import Config
+from horizon.dedup import group
 from horizon.digest import AreaInfo, Classification, Digest, Entry, Novelty, RunSummary, SourceReport
 from horizon.items import Item
 from horizon.ranking import rank
@@ -73,6 +74,14 @@ def candidates(store: Store, key: str, week: str, since: date | None = None) -> 
     return chosen, novelty, history
 
 
+def one_per_thing(items: Sequence[Item], source_order: Sequence[str]) -> tuple[list[Item], dict[str, tuple[Item, ...]], int]:
+    """Merge registrations and re-told stories of the same thing; the first configured source leads."""
+    rank_of = {name: n for n, name in enumerate(source_order)}
+    ordered = sorted(items, key=lambda i: (rank_of.get(i.source, len(rank_of)), i.id))
+    groups, merged = group(ordered)
+    return [lead for lead, _ in groups], {lead.id: rest for lead, rest in groups if rest}, merged
+
+
 def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids: Sequence[str],
           weeks: int = 12) -> dict[str, tuple[tuple[str, int], ...]]:
     """Items per area in the last ``weeks`` digests of this series, this week included."""
@@ -88,9 +97,9 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
 def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
-             notes: Sequence[str] = ()) -> Digest:
+             notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest."""
-    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history)
+    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also)
     key, week = digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
