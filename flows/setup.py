@@ -37,6 +37,14 @@ class Run:
     notes: list[str] = field(default_factory=list)
 
 
+def check(config_dir: str | None, sample: bool = False) -> None:
+    """Validate the whole configuration without doing any work: the CLI calls this before Prefect starts."""
+    config = load_config(config_dir)
+    if not sample:
+        load_delivery(config.directory)
+        scanners.build(config, HttpClient(config.settings.http))
+
+
 @contextmanager
 def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None,
              overrides: dict[str, dict] | None = None) -> Iterator[Run]:
