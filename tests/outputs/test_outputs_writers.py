@@ -294,3 +294,33 @@ def test_outputs_docs_mention_every_format_and_option():
         if f"`{name}`" not in doc
     ]
     assert not missing
+
+
+def test_running_feed_keeps_recent_weeks_and_replaces_reruns(tmp_path, digest):
+    from outputs.atom import update_feed
+
+    feed = tmp_path / "feed.atom"
+    for week in ("2026-W46", "2026-W47", "2026-W48"):
+        update_feed(feed, digest.model_copy(update={"week": week}), weeks=2)
+    later = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    rerun = digest.model_copy(update={"entries": digest.entries[:2], "generated": later})
+    update_feed(feed, rerun, weeks=2)
+    parsed = feedparser.parse(feed.read_bytes())
+    assert not parsed.bozo and parsed.feed.title == digest.title
+    ids = [e.id for e in parsed.entries]
+    assert len(ids) == len(set(ids)) == 2 + len(digest.entries)
+    assert [i.split("/")[1] for i in ids] == ["2026-W48"] * 2 + ["2026-W47"] * len(digest.entries)
+    assert not [p for p in tmp_path.iterdir() if p.name != "feed.atom"]
+
+
+def test_running_feed_refuses_to_overwrite_a_corrupt_file(tmp_path, digest):
+    from outputs.atom import update_feed
+
+    feed = tmp_path / "feed.atom"
+    feed.write_text("<rss><channel>")
+    with pytest.raises(OutputError, match="feed.atom: not a readable Atom feed .*move it aside"):
+        update_feed(feed, digest)
+    feed.write_text('<!DOCTYPE x [<!ENTITY a "aaaa">]><feed xmlns="http://www.w3.org/2005/Atom">&a;</feed>')
+    with pytest.raises(OutputError, match="not a readable Atom feed"):
+        update_feed(feed, digest)
+    assert feed.read_text().startswith("<!DOCTYPE")
