@@ -62,7 +62,9 @@ class EmailSettings(_Strict):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30
     user_env: str = "HORIZON_SMTP_USER"
     password_env: str = "HORIZON_SMTP_PASSWORD"
-    top_n: Annotated[int, Field(ge=1, le=200)] = 10
+    # Gmail clips HTML mail over ~102 KB: the e-mail shows fewer entries than the files do.
+    top_n: Annotated[int, Field(ge=1, le=200)] = 5
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 10
 
 
 class WebhookSettings(_Strict):
@@ -101,8 +103,9 @@ def build_message(digest: Digest, settings: EmailSettings) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[1])
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(TextWriter(top_n=settings.top_n).render_text(digest))
-    message.add_alternative(HtmlWriter(top_n=settings.top_n).render_text(digest), subtype="html")
+    shown = {"top_n": settings.top_n, "also_max": settings.also_max}
+    message.set_content(TextWriter(**shown).render_text(digest))
+    message.add_alternative(HtmlWriter(**shown).render_text(digest), subtype="html")
     return message
 
 

@@ -45,6 +45,7 @@ def item_link(item: Item) -> str:
 class MarkdownOptions(WriterOptions):
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     top: Annotated[int, Field(ge=0, le=50)] = 5
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"
     summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
 
 
@@ -94,8 +95,10 @@ class MarkdownWriter(Writer):
                 ]
                 out += [
                     f"| {item_link(e.item)} | {escape(', '.join(e.sources))} | {e.item.type} | {e.score:.3f} |"
-                    for e in section[o.top_n :]
+                    for e in section[o.top_n : o.top_n + o.also_max]
                 ]
+                if (rest := len(section) - o.top_n - o.also_max) > 0:
+                    out += ["", f"…and {rest} more: {view.MORE}"]
         return out + ["", *self.run_summary(digest)]
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:

@@ -22,6 +22,7 @@ FACTOR_LABELS = (
     ("recency", "recency"),
     ("novelty", "novelty"),
 )
+MORE = "every entry is in the CSV, XLSX and JSON digests"
 FIELD_LABELS = {"status": "status", "phase": "phase", "completion": "completion", "results_posted": "results posted"}
 
 
