@@ -36,7 +36,10 @@ def synthetic(n: int) -> Digest:
             extras=Extras(status="RECRUITING", phase="PHASE3", conditions=("Condition A", "Condition B")),
         )
         verdict = Classification(
-            item_id=item.id, scores={a.id: 0.1 for a in AREAS} | {area: 0.8}, areas=(area,), why={area: ("term", "other")}
+            item_id=item.id,
+            scores={a.id: 0.1 for a in AREAS} | {area: 0.8},
+            areas=(area,),
+            why={area: ("term", "other")},
         )
         factors = Factors(relevance=0.8, area_weight=1, evidence=0.8, uk=1, recency=1 - i / (2 * n), novelty=1)
         entries.append(Entry(item=item, classification=verdict, factors=factors))

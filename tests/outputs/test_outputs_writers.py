@@ -96,8 +96,12 @@ def test_write_routes_options_and_rejects_unwanted(tmp_path, digest):
     assert [p.name for p in paths] == ["digest.html", "digest.md", "digest.csv"]
     assert "Also new in Asthma" in (tmp_path / "digest.html").read_text()
     assert "Also new in Asthma" in (tmp_path / "digest.md").read_text()
+    outputs.write(digest, tmp_path, formats=("html", "md", "text"), top_n=1, also_max=0)
+    for name in ("digest.html", "digest.md", "digest.txt"):
+        assert "…and 1 more: every entry is in the CSV, XLSX and JSON digests" in (tmp_path / name).read_text(), name
     with pytest.raises(
-        OutputError, match="unknown option 'indent' for formats html, md; valid options: summary_chars, top, top_n"
+        OutputError,
+        match="unknown option 'indent' for formats html, md; valid options: also_max, summary_chars, top, top_n",
     ):
         outputs.write(digest, tmp_path, formats=("html", "md"), indent=4)
 
