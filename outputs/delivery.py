@@ -29,6 +29,7 @@ from horizon.text import safe_url
 from outputs import view
 from outputs.html import HtmlWriter
 from outputs.markdown import escape as md_escape
+from outputs.markdown import item_link
 from outputs.text import TextWriter
 
 ADDRESS = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"  # one bare address, no display name
@@ -161,23 +162,19 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
         lines = [f"*{_slack(subject(digest))}*", _slack(head.sentence())]
         for rank, e in enumerate(top, 1):
             title = _slack(view.one_line(e.item.title))
-            url = view.link(e.item)
+            url = _slack_url(view.link(e.item))
             lines.append(f"{rank}. <{url}|{title}>" if url else f"{rank}. {title}")
         if digest.summary.failed:
             lines.append("Failed: " + _slack("; ".join(view.source_line(s) for s in digest.summary.failed)))
         if link:
-            lines.append(f"<{link}|Read the full digest>")
+            lines.append(f"<{_slack_url(link)}|Read the full digest>")
         return {"text": "\n".join(lines)}
     blocks: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": md_escape(subject(digest)), "weight": "Bolder", "size": "Medium", "wrap": True},
         {"type": "TextBlock", "text": md_escape(head.sentence()), "wrap": True},
     ]
     for rank, e in enumerate(top, 1):
-        url = view.link(e.item)
-        title = md_escape(e.item.title)
-        blocks.append(
-            {"type": "TextBlock", "text": f"{rank}\\. " + (f"[{title}]({url})" if url else title), "wrap": True}
-        )
+        blocks.append({"type": "TextBlock", "text": f"{rank}\\. {item_link(e.item)}", "wrap": True})
     if digest.summary.failed:
         failed = "; ".join(view.source_line(s) for s in digest.summary.failed)
         blocks.append({"type": "TextBlock", "text": md_escape(f"Failed: {failed}"), "wrap": True, "color": "Attention"})
@@ -198,6 +195,11 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
 def _slack(text: str) -> str:
     # Slack's mrkdwn: only &, < and > are control characters (https://api.slack.com/reference/surfaces/formatting).
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_url(url: str) -> str:
+    # Inside <url|text> a raw <, > or | would end the link early, and <!channel> would ping everyone.
+    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
 def post_webhook(digest: Digest, settings: WebhookSettings, env: dict[str, str] | None = None) -> None:

@@ -96,6 +96,7 @@ def test_write_routes_options_and_rejects_unwanted(tmp_path, digest):
     assert [p.name for p in paths] == ["digest.html", "digest.md", "digest.csv"]
     assert "Also new in Asthma" in (tmp_path / "digest.html").read_text()
     assert "Also new in Asthma" in (tmp_path / "digest.md").read_text()
+    assert [p.name for p in outputs.write(digest, tmp_path, formats="json, csv")] == ["digest.json", "digest.csv"]
     outputs.write(digest, tmp_path, formats=("html", "md", "text"), top_n=1, also_max=0)
     for name in ("digest.html", "digest.md", "digest.txt"):
         assert "…and 1 more: every entry is in the CSV, XLSX and JSON digests" in (tmp_path / name).read_text(), name
