@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import IMG
+from outputs_golden import IMG
 
 import outputs
 from outputs.artifacts import artifact_key, build

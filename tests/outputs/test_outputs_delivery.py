@@ -13,7 +13,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from conftest import IMG, SCRIPT
+from outputs_golden import IMG, SCRIPT
 from werkzeug.wrappers import Response
 
 from horizon.errors import ConfigError, DeliveryError

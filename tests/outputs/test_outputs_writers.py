@@ -13,7 +13,7 @@ from pathlib import Path
 import feedparser
 import openpyxl
 import pytest
-from conftest import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
+from outputs_golden import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
 
 import outputs
 from horizon.errors import OutputError, UnknownName
