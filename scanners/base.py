@@ -51,6 +51,7 @@ class ScanResult:
     items: list[Item] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    transient: bool = False  # the error may pass if retried later
 
     @property
     def ok(self) -> bool:
@@ -90,6 +91,7 @@ class Scanner:
             result.error = err.reason
         except SourceError as err:
             result.error = err.reason
+            result.transient = err.transient
         return result
 
     def _parse_page(self, response: Response) -> Parsed:

@@ -38,3 +38,4 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+from horizon.cli import digest  # noqa: E402,F401
