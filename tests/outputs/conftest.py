@@ -1,11 +1,11 @@
-"""Fixtures for the output tests; the golden digest itself lives in outputs_golden.py."""
+"""Fixtures for the output tests; the golden digest itself lives in golden.py."""
 
 from __future__ import annotations
 
 import pytest
-from outputs_golden import TREND, make_digest
 
 from horizon.digest import Digest
+from tests.outputs.golden import TREND, make_digest
 
 
 @pytest.fixture

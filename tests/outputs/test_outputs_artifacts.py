@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from outputs_golden import IMG
 
 import outputs
 from outputs.artifacts import artifact_key, build
+from tests.outputs.golden import IMG
 
 KEY = re.compile(r"^[a-z0-9-]+$")
 

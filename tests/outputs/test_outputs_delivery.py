@@ -13,11 +13,11 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from outputs_golden import IMG, SCRIPT
 from werkzeug.wrappers import Response
 
 from horizon.errors import ConfigError, DeliveryError
 from outputs.delivery import DeliveryConfig, EmailSettings, WebhookSettings, deliver, load_delivery, webhook_payload
+from tests.outputs.golden import IMG, SCRIPT
 
 
 class Inbox:

@@ -13,11 +13,11 @@ from pathlib import Path
 import feedparser
 import openpyxl
 import pytest
-from outputs_golden import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
 
 import outputs
 from horizon.errors import OutputError, UnknownName
 from outputs.base import write_atomic
+from tests.outputs.golden import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
 
 NICE_TITLE = "Artificial intelligence-derived software to analyse chest X-rays for suspected lung cancer"
 AF_TITLE = "Screening for atrial fibrillation with a smartwatch in over-65s (SAFER-Watch)"

@@ -1,8 +1,5 @@
 """A golden digest every writer renders: realistic entries, a changed trial, a failed
-source, and hostile text (script tags, event handlers, javascript: links, formulas).
-
-A uniquely named module (not conftest) so tests can import it whatever other test
-folders define."""
+source, and hostile text (script tags, event handlers, javascript: links, formulas)."""
 
 from __future__ import annotations
 
