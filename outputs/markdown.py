@@ -1,6 +1,6 @@
 """The Markdown digest, for Teams, Slack and wikis.
 
-Untrusted text is escaped so that nothing in it is markup: HTML metacharacters
+Untrusted text is escaped so that nothing in it is markup: ``<`` and ``&``
 become entities (``<img onerror=...>`` shows as text) and Markdown punctuation is
 backslash-escaped (``[x](javascript:...)`` is not a link). Only http(s) links
 are emitted, percent-encoded so they cannot break out of ``(...)``.
@@ -26,7 +26,9 @@ _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in " ()<>[]\"'\\`*_|"}
 def escape(text: object) -> str:
     """Untrusted text as inert, single-line Markdown."""
     text = view.one_line(str(text))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # "<" and "&" as entities: no HTML tag, autolink or entity can start. A ">" alone is
+    # inert mid-line, and no line starts with untrusted text, so "A -> B" stays readable.
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _PUNCTUATION.sub(r"\\\1", text)
 
 

@@ -82,7 +82,12 @@ class Headline:
 
     def sentence(self) -> str:
         failed = f", {self.sources_failed} failed" if self.sources_failed else ""
-        return f"{self.entries} items ({self.new} new, {self.changed} changed) from {self.sources_ok} sources{failed}"
+        counts = f"{_plural(self.entries, 'item')} ({self.new} new, {self.changed} changed)"
+        return f"{counts} from {_plural(self.sources_ok, 'source')}{failed}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def headline(digest: Digest) -> Headline:

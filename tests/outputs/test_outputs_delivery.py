@@ -214,7 +214,7 @@ def test_teams_payload_escapes_markdown(digest):
         "content"
     ]
     texts = " ".join(block["text"] for block in card["body"])
-    assert "&lt;script&gt;" in texts and "actions" not in card
+    assert "&lt;script>alert\\(1\\)&lt;/script>" in texts and "<script" not in texts and "actions" not in card
 
 
 def test_slack_links_cannot_break_out_or_mention_everyone(digest):
