@@ -329,3 +329,32 @@ def test_running_feed_refuses_to_overwrite_a_corrupt_file(tmp_path, digest):
     with pytest.raises(OutputError, match="not a readable Atom feed"):
         update_feed(feed, digest)
     assert feed.read_text().startswith("<!DOCTYPE")
+
+
+PAYLOADS = [
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg/onload=alert(1)>",
+    '"><script>alert(1)</script>',
+    "[a](<javascript:alert(1)>)",
+    "![x](https://evil.example/pixel.png)",
+    "<https://evil.example/autolink>",
+    "&#106;avascript&#58;alert(1) &lt;img src=x onerror=alert(1)&gt;",
+    "\\<img src=x onerror=alert(1)\\>",
+    "`<img src=x onerror=alert(1)>`",
+    "x\n\n<iframe src=https://evil.example></iframe>\n# heading\n- list",
+    "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | c |",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_payloads_are_inert_in_html_and_markdown(payload, digest):
+    from markdown_it import MarkdownIt
+
+    [entry] = [e for e in digest.entries if e.also]
+    item = entry.item.model_copy(update={"title": payload, "summary": payload, "url": "javascript:alert(1)"})
+    also = (entry.also[0].model_copy(update={"title": payload, "url": "https://ok.example/" + payload}),)
+    hostile = digest.model_copy(update={"entries": (entry.model_copy(update={"item": item, "also": also}),)})
+    _assert_inert(outputs.get("html")().render(hostile).decode())
+    source = outputs.get("md")().render(hostile).decode()
+    _assert_inert(MarkdownIt("commonmark", {"html": True}).enable("table").render(source))
+    assert not feedparser.parse(outputs.get("atom")().render(hostile)).bozo
