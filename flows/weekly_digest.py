@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.publish import publish
+from flows.publish import publish, send, summary
 from flows.setup import open_run
 from flows.tasks import classify, failed_result, fetcher, store_items
 from horizon.pipeline import assemble, candidates, digest_key, iso_week, since_for
@@ -50,5 +49,13 @@ def weekly_digest(
         verdicts = classify(config, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since, run.notes)
         directory = Path(out) if out else Path(config.settings.output_dir) / week
-        return publish(store, key, digest, directory)
+        paths = publish(store, digest, directory, config.settings.top_n)
+        delivered, problem = [], None
+        if run.delivery.email or run.delivery.webhook:
+            state = send(digest, run.delivery, return_state=True)
+            if state.is_completed():
+                delivered = state.result()
+            else:
+                problem = str(state.result(raise_on_failure=False))
+        return summary(digest, paths, delivered, problem)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from prefect.client.orchestration import get_client
 
+from outputs.artifacts import artifact_key
 from tests.helpers import page, study
 
 pytestmark = pytest.mark.prefect
@@ -77,7 +76,7 @@ def test_a_failing_source_is_reported_and_the_run_completes(run, httpserver, tmp
 def test_the_flow_leaves_a_markdown_artifact(run, httpserver):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
     result = run({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
-    key = re.sub(r"[^a-z0-9]+", "-", f"suffolk and north east essex ics-{result['week']}".lower())
+    key = artifact_key("suffolk-and-north-east-essex-ics", "digest")
 
     async def latest():
         async with get_client() as client:

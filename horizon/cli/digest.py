@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from horizon.cli import app
@@ -67,9 +68,13 @@ def print_summary(result: dict) -> None:
         f"{counts.get('dropped/no-area', 0)} items matched no priority area."
     )
     for name, error in result["failed_sources"].items():
-        console.print(f"[red]source failed[/] {name}: {error}")
+        console.print(f"[red]source failed[/] {escape(name)}: {escape(str(error))}", highlight=False)
+    if result.get("delivered"):
+        console.print(f"delivered by {', '.join(result['delivered'])}")
+    if result.get("delivery_error"):
+        console.print(f"[red]delivery failed[/] {escape(result['delivery_error'])}", highlight=False)
     for path in result["files"]:
-        console.print(f"  wrote {path}")
+        console.print(f"  wrote {escape(path)}", highlight=False)
 
 
 __all__ = ["digest"]
