@@ -23,7 +23,7 @@ FACTOR_LABELS = (
     ("novelty", "novelty"),
 )
 MORE = "every entry is in the CSV, XLSX and JSON digests"
-FIELD_LABELS = {"status": "status", "phase": "phase", "completion": "completion", "results_posted": "results posted"}
+FIELD_LABELS = {"results_posted": "results posted"}  # other fields show their own name
 
 
 def link(item: Item) -> str:

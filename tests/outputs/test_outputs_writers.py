@@ -358,3 +358,12 @@ def test_hostile_payloads_are_inert_in_html_and_markdown(payload, digest):
     source = outputs.get("md")().render(hostile).decode()
     _assert_inert(MarkdownIt("commonmark", {"html": True}).enable("table").render(source))
     assert not feedparser.parse(outputs.get("atom")().render(hostile)).bozo
+
+
+def test_every_item_field_reaches_the_analyst_formats():
+    from horizon.items import Extras
+
+    assert set(Extras.model_fields) <= set(outputs.rows.columns(make_digest()))
+    assert set(Extras.model_fields) == set(
+        outputs.json.schema()["$defs"]["entry"]["properties"]["extras"]["properties"]
+    )
