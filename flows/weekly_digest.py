@@ -50,8 +50,10 @@ def weekly_digest(
         verdicts = classify(config, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
                           run.notes, also)
-        directory = Path(out) if out else Path(config.settings.output_dir) / week
-        paths = publish(store, digest, directory, config.settings.top_n)
+        # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
+        root = Path(config.settings.output_dir)
+        directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
+        paths = publish(store, digest, directory, config.settings.top_n, feed)
         delivered, problem = [], None
         if run.delivery.email or run.delivery.webhook:
             state = send(digest, run.delivery, return_state=True)
