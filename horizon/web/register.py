@@ -65,7 +65,7 @@ async def register_csv(request: Request) -> Response:
     for e in entries:
         item = found.get(e["item_id"])
         extra = {"title": item.title if item else "", "source": item.source if item else "",
-                 "url": safe_url(item.url) if item else ""}
+                 "url": safe_url(item.url) if item else "", "updated_at": e["updated_at"].strftime("%Y-%m-%d %H:%M")}
         writer.writerow([csv_cell({**e, **extra}[c]) for c in CSV_COLUMNS])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="innovation-register.csv"'})
