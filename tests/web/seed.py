@@ -95,7 +95,7 @@ TAUGHT = [
 ]
 
 
-def seed(config: Config, store: Store, with_users: bool = True) -> int:
+def seed(config: Config, store: Store, with_users: bool = True, hostile: bool = True) -> int:
     """Items, a previous and a current digest classified by the real classifier; returns the digest id."""
     from classifiers import load_classifier
 
@@ -105,7 +105,7 @@ def seed(config: Config, store: Store, with_users: bool = True) -> int:
     store.record_digest("weekly", "2026-W47", "digests/2026-W47", [(changed.id, 0.3, ["respiratory"])],
                         now=earlier)
     now = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
-    digest_items = [*ITEMS, HOSTILE, *TAUGHT]
+    digest_items = [*ITEMS, *([HOSTILE] if hostile else []), *TAUGHT]
     store.upsert([*digest_items, HELD_BACK], now=now)
     verdicts = load_classifier(config.priorities).classify(digest_items)
     ranked = sorted(zip(digest_items, verdicts), key=lambda p: -max(p[1].scores.values()))
