@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from horizon.digest import Classification
 from horizon.errors import StoreError
@@ -12,9 +15,30 @@ from horizon.items import Item
 from horizon.store import Store
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, tmp_path):
+    """A SQLite file, or a fresh PostgreSQL database made on HORIZON_TEST_POSTGRES_URL's server and dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'h.db'}"
+        return
+    server = os.environ.get("HORIZON_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("HORIZON_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://root@127.0.0.1/test)")
+    name = f"horizon_ws_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def bare(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'h.db'}")
+def bare(database):
+    store = Store(database)
     store.upsert([
         Item(id="ctgov:NCT1", source="ctgov", type="trial", title="Atrial fibrillation screening app",
              summary="100% remote_monitoring pilot", updated=date(2026, 11, 1)),
