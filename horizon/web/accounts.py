@@ -27,12 +27,20 @@ async def login(request: Request) -> Response:
     if not await csrf_ok(request):
         return render(request, "login.html", {"next": target, "error": "The form expired; please try again."},
                       status_code=403)
-    name = str(form.get("name") or "").strip()
+    name = str(form.get("name") or "").strip()[:100]
+    keys = ("user:" + name, "address:" + (request.client.host if request.client else "?"))
+    throttle = request.app.state.throttle
+    if throttle.blocked(*keys):
+        log.warning("sign-in for user %r refused: too many failures", name)
+        return render(request, "login.html", {"next": target, "error": "Too many failed sign-ins; "
+                      "wait 15 minutes or ask an admin to reset your password."}, status_code=429)
     user = authenticate(request.app.state.store, name, str(form.get("password") or ""))
     if user is None:
-        log.warning("failed sign-in for user %r", name[:100])
+        throttle.fail(*keys)
+        log.warning("failed sign-in for user %r", name)
         return render(request, "login.html", {"next": target, "error": "Wrong name or password."},
                       status_code=401)
+    throttle.clear(keys[0])
     login_session(request, user["name"])
     log.info("user %r signed in", user["name"])
     return RedirectResponse(target, status_code=303)
@@ -80,6 +88,7 @@ async def user_change(request: Request) -> Response:
             store.update_user(name, role=str(form.get("role") or ""))
         elif action == "password":
             store.update_user(name, password_hash=hash_password(str(form.get("password") or "")))
+            request.app.state.throttle.clear("user:" + name)
         elif action == "delete":
             store.delete_user(name)
         else:

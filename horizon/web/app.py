@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from horizon.config import Config
 from horizon.store import STAGES, Store
 from horizon.web import accounts, register, training, triage
+from horizon.web.auth import Throttle
 from horizon.web.render import render
 
 SESSION_HOURS = 12
@@ -73,4 +74,5 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
     )
     app.state.config, app.state.store, app.state.stages = config, store, STAGES
     app.state.model = training.Model(config, store)
+    app.state.throttle = Throttle()
     return app

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -45,6 +47,33 @@ def authenticate(store: Store, name: str, password: str) -> dict | None:
     if _hasher.check_needs_rehash(user["password_hash"]):
         store.update_user(name, password_hash=_hasher.hash(password))
     return user
+
+
+class Throttle:
+    """At most ``limit`` failed sign-ins per key (a name, an address) in ``window`` seconds.
+
+    Argon2 already makes each guess slow; this stops a patient guesser. Kept in memory:
+    a restart forgets it, which only an attacker who can restart the server could use.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 900):
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.monotonic()
+        for key in keys:
+            failures = self._failures.get(key)
+            while failures and failures[0] < now - self.window:
+                failures.popleft()
+        return any(len(self._failures.get(key, ())) >= self.limit for key in keys)
+
+    def fail(self, *keys: str) -> None:
+        for key in keys:
+            self._failures[key].append(time.monotonic())
+
+    def clear(self, key: str) -> None:
+        self._failures.pop(key, None)
 
 
 def allows(role: str, needed: str) -> bool:

@@ -85,7 +85,10 @@ class Filters:
     @classmethod
     def from_query(cls, request: Request, area_ids: tuple[str, ...]) -> Filters:
         q = request.query_params
-        pick = lambda key, allowed: q.get(key, "") if q.get(key, "") in allowed else ""  # noqa: E731
+
+        def pick(key: str, allowed) -> str:  # an unknown value filters nothing rather than everything
+            return q.get(key, "") if q.get(key, "") in allowed else ""
+
         return cls(area=pick("area", area_ids), source=q.get("source", "")[:64], type=pick("type", ITEM_TYPES),
                    state=pick("state", STATE_FILTERS), since=parse_date(q.get("since")), until=parse_date(q.get("until")))
 

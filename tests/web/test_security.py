@@ -241,3 +241,13 @@ def test_cli_user_add_rejects_bad_input_in_one_line(config_dir, store):
     taken = runner.invoke(cli, ["user", "add", "ada", "--role", "viewer", "--password-stdin",
                                 "--config", str(config_dir)], input="long-enough-password\n")
     assert taken.exit_code == 1 and "user 'ada' already exists" in str(taken.exception)
+
+
+def test_repeated_failed_sign_ins_are_throttled(anonymous):
+    token = csrf_of(anonymous.get("/login").text)
+    for _ in range(5):
+        response = anonymous.post("/login", data={"csrf": token, "name": "ada", "password": "guess-guess-guess"})
+        assert response.status_code == 401
+    response = anonymous.post("/login", data={"csrf": token, "name": "ada", "password": "ada-admin-password"})
+    assert response.status_code == 429 and "Too many failed sign-ins" in response.text
+    assert anonymous.get("/").status_code == 303
