@@ -11,9 +11,8 @@ watermark, so a re-run or a crashed run never duplicates or loses an item.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path

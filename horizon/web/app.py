@@ -23,8 +23,8 @@ from horizon.web.render import render
 SESSION_HOURS = 12
 # Scripts and styles only from our own static files: a hostile title cannot run code.
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                                 b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (b"content-security-policy", (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                                  b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),

@@ -27,7 +27,7 @@ def retrain(config: Config, store: Store):
     classifier = _fit(config.priorities, truth, found)
     report = {"labels": len(store.labels()), "items": len(truth), "f1": _cv_f1(config.priorities, truth, found),
               "f1_untrained": _f1(config.priorities, {}, truth, found, list(truth)),
-              "method": "area profiles + labelled examples, {}-fold CV".format(min(FOLDS, len(truth)))}
+              "method": f"area profiles + labelled examples, {min(FOLDS, len(truth))}-fold CV"}
     return classifier, report
 
 
@@ -36,7 +36,7 @@ def _truth(store: Store) -> tuple[dict[str, set[str]], dict[str, Item]]:
     votes: dict[str, Counter] = defaultdict(Counter)
     for row in store.labels():
         if row["area"] is None:
-            votes[row["item_id"]]  # noqa: B018 - an item labelled "no area at all"
+            votes[row["item_id"]].update()  # an item labelled "no area at all": known, with no areas
         else:
             votes[row["item_id"]][row["area"]] += 1 if row["relevant"] else -1
     found = store.get(list(votes))

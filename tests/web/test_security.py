@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from horizon.cli import app as cli
 from horizon.web import create_app
 from horizon.web.app import PUBLIC_PATHS
-from tests.web.conftest import csrf_of, sign_in
+from tests.web.conftest import csrf_of
 from tests.web.seed import HOSTILE, ITEMS
 
 PARAMS = {"digest_id": None, "item_id": ITEMS[1].id, "name": "rob"}
@@ -123,7 +123,7 @@ def test_hostile_item_text_is_inert_on_every_page(app, store, client_for):
     admin = client_for("ada")
     pages = ["/", f"/digests/{store.digest_id}", "/digests", f"/items/{HOSTILE.id}", "/search?q=script",
              "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", "/register", "/learning", "/users",
-             f"/?source=rss", "/?area=cardiovascular&state=relevant"]
+             "/?source=rss", "/?area=cardiovascular&state=relevant"]
     for page in pages:
         response = admin.get(page)
         assert response.status_code == 200, page
