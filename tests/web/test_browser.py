@@ -77,6 +77,12 @@ def browser():
         browser.close()
 
 
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def sign_in(browser, base: str, name: str):
     page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     page.goto(base + "/")
@@ -111,8 +117,7 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
 
         # By mouse: a plain form post, back to the item's anchor.
         card(rob, ITEMS[1].id).locator("button[value=relevant]").click()
-        rob.wait_for_load_state()
-        assert card(rob, ITEMS[1].id).locator("[data-role=state]").inner_text() == "relevant"
+        expect(card(rob, ITEMS[1].id).locator("[data-role=state]")).to_have_text("relevant")
 
         # By mouse, correcting the digest's area (ageing-well) to cardiovascular, with a note.
         taught = card(rob, TAUGHT[0].id)
@@ -121,8 +126,8 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
         taught.get_by_label("Cardiovascular disease").check()
         taught.locator("input[name=note]").fill("wearable AF detection: cardiovascular, not frailty")
         taught.locator("button[value=relevant]").click()
-        rob.wait_for_load_state()
-        assert card(rob, TAUGHT[0].id).locator("[data-role=state]").inner_text() == "relevant"
+        expect(card(rob, TAUGHT[0].id).locator("[data-role=state]")).to_have_text("relevant")
+        expect(card(rob, TAUGHT[0].id).locator(".judged")).to_contain_text("rob: relevant (cardiovascular)")
 
         # By keyboard: j selects the first card, r judges it and moves on; u then n for the next two.
         rob.locator("body").press("j")
@@ -166,7 +171,7 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
         ada.goto(base + "/learning")
         ada.get_by_role("button", name="Retrain now").click()
         ada.wait_for_url(base + "/learning")
-        assert ada.locator("table.runs tr").count() == 2
+        expect(ada.locator("table.runs tr")).to_have_count(2)
         after = prediction(ada, base)
         assert "cardiovascular" in after and after != before
 
