@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import threading
 from collections import Counter
 
 from starlette.concurrency import run_in_threadpool
@@ -19,22 +19,31 @@ log = logging.getLogger("horizon.web")
 
 
 class Model:
-    """The classifier the workspace shows predictions from: trained on first use, replaced by a retrain."""
+    """The classifier the workspace shows predictions from: trained on first use, replaced by a retrain.
+
+    Training is CPU work, so it runs in a worker thread; a thread lock keeps two from overlapping.
+    """
 
     def __init__(self, config, store):
         self.config, self.store = config, store
         self.classifier = None
-        self._lock = asyncio.Lock()
+        self._lock = threading.Lock()
 
     async def __call__(self):
-        async with self._lock:
-            if self.classifier is None:
-                self.classifier, _ = await run_in_threadpool(learning.retrain, self.config, self.store)
-            return self.classifier
+        return await run_in_threadpool(self._current)
 
     async def retrain(self, by: str) -> dict:
-        async with self._lock:
-            self.classifier, report = await run_in_threadpool(learning.retrain, self.config, self.store)
+        return await run_in_threadpool(self._retrain, by)
+
+    def _current(self):
+        with self._lock:
+            if self.classifier is None:
+                self.classifier, _ = learning.retrain(self.config, self.store)
+            return self.classifier
+
+    def _retrain(self, by: str) -> dict:
+        with self._lock:
+            self.classifier, report = learning.retrain(self.config, self.store)
         report = dict(report) if isinstance(report, dict) else dict(vars(report))
         self.store.add_training_run(by, int(report.get("labels") or 0), report.get("f1"), report)
         log.info("classifier retrained by %r on %s labels, F1 %s", by, report.get("labels"), report.get("f1"))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup
+from starlette.testclient import TestClient
 
-from tests.web.conftest import csrf_of
-from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT
+from horizon.store import Store
+from horizon.web import create_app
+from tests.web.conftest import csrf_of, sign_in
+from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, _hash
 
 
 def cards(html: str) -> list[str]:
@@ -130,3 +133,15 @@ def test_retrain_changes_the_prediction_for_a_similar_held_back_item(client_for)
     assert "cardiovascular" not in predicted()  # nothing changes until someone retrains
     ada.post("/learning/retrain", data={"csrf": csrf_of(ada.get("/learning").text)})
     assert "cardiovascular" in predicted()
+
+
+def test_an_empty_store_and_unknown_pages_say_what_to_do(config, client_for, store, tmp_path):
+    empty = Store(f"sqlite:///{tmp_path / 'empty.db'}")
+    empty.add_user("vic", _hash("vic"), "viewer")
+    with TestClient(create_app(config, store=empty), follow_redirects=False) as client:
+        sign_in(client, "vic")
+        assert "No digest yet" in client.get("/").text and "horizon digest" in client.get("/").text
+    viewer = client_for("vic")
+    missing = viewer.get("/items/ctgov:NCT00000000")
+    assert missing.status_code == 404 and "No such item." in missing.text
+    assert viewer.get("/digests/999").status_code == 404
