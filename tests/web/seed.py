@@ -114,12 +114,12 @@ def seed(config: Config, store: Store, with_users: bool = True, hostile: bool = 
                                     classifications=verdicts)
     if with_users:
         for name, role in ROLES.items():
-            store.add_user(name, _hash(name), role)
+            store.add_user(name, password_hash(name), role)
     return digest_id
 
 
 @cache
-def _hash(name: str) -> str:
+def password_hash(name: str) -> str:
     """Argon2 is slow on purpose; hash each seed password once per test session."""
     return hash_password(PASSWORDS[name])
 

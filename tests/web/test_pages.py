@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from horizon.store import Store
 from horizon.web import create_app
 from tests.web.conftest import csrf_of, sign_in
-from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, _hash
+from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, password_hash
 
 
 def cards(html: str) -> list[str]:
@@ -137,7 +137,7 @@ def test_retrain_changes_the_prediction_for_a_similar_held_back_item(client_for)
 
 def test_an_empty_store_and_unknown_pages_say_what_to_do(config, client_for, store, tmp_path):
     empty = Store(f"sqlite:///{tmp_path / 'empty.db'}")
-    empty.add_user("vic", _hash("vic"), "viewer")
+    empty.add_user("vic", password_hash("vic"), "viewer")
     with TestClient(create_app(config, store=empty), follow_redirects=False) as client:
         sign_in(client, "vic")
         assert "No digest yet" in client.get("/").text and "horizon digest" in client.get("/").text
