@@ -51,6 +51,8 @@ class ScanResult:
     items: list[Item] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    transient: bool = False  # the error may pass if retried later
+    notes: list[str] = field(default_factory=list)  # for the run summary: "NICE syndication skipped: ..."
 
     @property
     def ok(self) -> bool:
@@ -67,6 +69,7 @@ class Scanner:
         self.settings = settings
         self.http = http
         self.source = source or self.name  # the key in sources.yaml
+        self.notes: list[str] = []  # said once per scan, shown in the run summary
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:  # pragma: no cover - abstract
         """Request every page changed since ``since``; yield each response with what it parsed to."""
@@ -79,6 +82,7 @@ class Scanner:
     def scan(self, since: date) -> ScanResult:
         """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
         result = ScanResult(source=self.source)
+        self.notes = []
         try:
             for _response, parsed in self.fetch(since):
                 result.items.extend(parsed.items)
@@ -90,6 +94,8 @@ class Scanner:
             result.error = err.reason
         except SourceError as err:
             result.error = err.reason
+            result.transient = err.transient
+        result.notes = list(self.notes)
         return result
 
     def _parse_page(self, response: Response) -> Parsed:
