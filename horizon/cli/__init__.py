@@ -44,3 +44,7 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+
+
+from horizon.cli import serve  # noqa: E402,F401
+from horizon.cli import users  # noqa: E402,F401
