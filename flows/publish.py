@@ -31,7 +31,8 @@ def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Pat
     if feed is not None:
         paths.append(update_feed(feed, digest))
     ranked = [(e.item.id, e.score, e.classification.areas) for e in digest.entries]
-    store.record_digest(digest.key, digest.week, str(directory), ranked, now=digest.generated)
+    store.record_digest(digest.key, digest.week, str(directory), ranked, now=digest.generated,
+                        classifications=[e.classification for e in digest.entries])
     made = artifacts.build(digest, paths)
     for md in made.markdown:
         create_markdown_artifact(md.markdown, key=md.key, description=md.description)

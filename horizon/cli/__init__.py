@@ -33,7 +33,7 @@ def debugging() -> bool:
 
 
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import digest, parse  # noqa: E402,F401
+from horizon.cli import digest, parse, serve, users  # noqa: E402,F401
 
 
 def main() -> None:
@@ -44,7 +44,3 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
-
-
-from horizon.cli import serve  # noqa: E402,F401
-from horizon.cli import users  # noqa: E402,F401
