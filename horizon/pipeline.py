@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from horizon.config import Config
 from horizon.dedup import group
-from horizon.digest import AreaInfo, Classification, Digest, Entry, Novelty, RunSummary, SourceReport
+from horizon.digest import AreaInfo, Classification, Digest, DueReview, Entry, Novelty, RunSummary, SourceReport
 from horizon.items import Item
 from horizon.ranking import rank
 from horizon.store import Store
@@ -116,4 +116,17 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
         entries=tuple(entries),
         summary=RunSummary(counts=dict(sorted(counts.items())), sources=tuple(reports), notes=tuple(notes)),
         trend=trend(store, key, week, entries, config.priorities.ids),
+        register_due=due_reviews(store, as_of),
+    )
+
+
+def due_reviews(store: Store, today: date) -> tuple[DueReview, ...]:
+    """Register entries due for review, with their item's title and link."""
+    due = store.register_due(today)
+    found = store.get([d["item_id"] for d in due])
+    return tuple(
+        DueReview(item_id=d["item_id"], title=found[d["item_id"]].title if d["item_id"] in found else d["item_id"],
+                  url=found[d["item_id"]].url if d["item_id"] in found else "", stage=d["stage"],
+                  owner=d.get("owner") or "", next_review=d["next_review"])
+        for d in due
     )

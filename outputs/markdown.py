@@ -101,7 +101,7 @@ class MarkdownWriter(Writer):
                 ]
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
                     out += ["", f"…and {rest} more: {view.MORE}"]
-        return out + ["", *self.run_summary(digest)]
+        return out + ["", *self.register_due(digest), *self.run_summary(digest)]
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:
         meta = [", ".join(e.sources), e.item.type, view.when(e.item), view.status(e.item), e.novelty]
@@ -119,6 +119,15 @@ class MarkdownWriter(Writer):
             lines.append(f"   Why: {escape(', '.join(terms))}")
         # Two trailing spaces are a hard line break in CommonMark; the last line ends the item.
         return [line + "  " for line in lines[:-1]] + [lines[-1], ""]
+
+    @staticmethod
+    def register_due(digest: Digest) -> list[str]:
+        if not digest.register_due:
+            return []
+        out = ["## Register: due for review", "", "| Innovation | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
+        for d in digest.register_due:
+            out.append(f"| {link(d.title, d.url)} | {escape(d.stage)} | {escape(d.owner)} | {d.next_review.isoformat()} |")
+        return out + [""]
 
     @staticmethod
     def run_summary(digest: Digest) -> list[str]:

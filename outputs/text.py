@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field
 
 from horizon.digest import Digest, Entry
+from horizon.text import safe_url
 from outputs import view
 from outputs.base import Writer, WriterOptions
 
@@ -87,6 +88,12 @@ class TextWriter(Writer):
                         out.append(f"    {url}")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
                     out.append(f"  …and {rest} more: {view.MORE}")
+        if digest.register_due:
+            out += ["", "REGISTER: DUE FOR REVIEW", ""]
+            for d in digest.register_due:
+                out += _wrap(f"- {d.title} ({d.stage}, {d.owner or 'no owner'}, review by {d.next_review})", "  ", "    ")
+                if url := safe_url(d.url):
+                    out.append(f"    {url}")
         out += ["", "RUN SUMMARY", ""]
         out += [f"  {view.one_line(view.source_line(s))}" for s in digest.summary.sources]
         out += [""] + [f"  {view.one_line(name)} {value}" for name, value in view.counts(digest)]

@@ -367,3 +367,20 @@ def test_every_item_field_reaches_the_analyst_formats():
     assert set(Extras.model_fields) == set(
         outputs.json.schema()["$defs"]["entry"]["properties"]["extras"]["properties"]
     )
+
+
+def test_register_entries_due_for_review_are_listed_and_inert():
+    from datetime import date
+
+    from horizon.digest import DueReview
+
+    due = DueReview(item_id="nice:TA1", title="<b>Virtual AF ward</b>", url="javascript:registerDue()", stage="piloting",
+                    owner="Asha", next_review=date(2026, 11, 20))
+    digest = make_digest().model_copy(update={"register_due": (due,)})
+    html = outputs.get("html")().render(digest).decode()
+    md = outputs.get("md")().render(digest).decode()
+    text = outputs.get("text")().render(digest).decode()
+    for rendered in (html, md, text):
+        assert "piloting" in rendered and "2026-11-20" in rendered and "registerDue" not in rendered
+    assert "Register: due for review" in html and "&lt;b&gt;Virtual AF ward&lt;/b&gt;" in html
+    assert "Register: due for review" in md and "REGISTER: DUE FOR REVIEW" in text
