@@ -179,3 +179,34 @@ def test_transport_fault(scanner, case, tmp_path, hostile, reliability, monkeypa
         ids = {spec.item_id(SUBJECT, r) for r in RECS}
         control = {SPECS["ctgov"].item_id(CONTROL, r) for r in CONTROL_RECS}
         assert {i.id for i in outcome.store.items_since(None)} - control <= ids
+
+
+@pytest.mark.prefect
+def test_the_real_flow_completes_and_names_each_failed_source(prefect_harness, tmp_path, hostile, reliability):
+    """The matrix above runs the stages directly; this runs the Prefect flow itself, with
+    whole-source retries on, so Prefect's retry path is bounded too."""
+    import yaml
+
+    from flows.weekly_digest import weekly_digest
+
+    serve_control(hostile)
+    hostile.routes["/trickle"] = trickle()
+    hostile.routes["/bomb"] = compressed("gzip")
+    hostile.routes["/page"] = respond(200, ERROR_PAGE, {"Content-Type": "text/html"})
+    config = write_config(tmp_path / "config", hostile, "ctgov",
+                          http={"total_timeout": 1, "source_retries": 1, "source_retry_delay": 0})
+    sources = {CONTROL: {"scanner": "ctgov", "base_url": hostile.url("/ok"), "uk_only": False},
+               "trickle": {"scanner": "ctgov", "base_url": hostile.url("/trickle"), "uk_only": False},
+               "bomb": {"scanner": "rss", "base_url": hostile.url("/bomb"), **SPECS["rss"].settings},
+               "page": {"scanner": "govuk", "base_url": hostile.url("/page"), **SPECS["govuk"].settings}}
+    (config / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
+    result = weekly_digest(config_dir=str(config), out=str(tmp_path / "out"))
+    failed = result["failed_sources"]
+    reliability("flow", "three failing sources in one Prefect run", "weekly flow",
+                "; ".join(f"{k}: {v}" for k, v in sorted(failed.items())))
+    assert sorted(failed) == ["bomb", "page", "trickle"]
+    assert len(hostile.requests_to("/trickle")) == 2  # one whole-source retry for a transient failure, no more
+    md = htmllib.unescape(re.sub(r"\\(.)", r"\1", (tmp_path / "out" / "digest.md").read_text(encoding="utf-8")))
+    for name, reason in failed.items():
+        assert "\n" not in reason and any(name in line and reason in line for line in md.splitlines()), reason
+    assert result["entries"] >= len(CONTROL_RECS)
