@@ -7,6 +7,7 @@ page served where XML was expected. Shared by the ISRCTN and PubMed scanners.
 
 from __future__ import annotations
 
+import re
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -25,7 +26,21 @@ def parse_xml(source: str, raw: bytes) -> Element:
     except DefusedXmlException as err:
         raise MalformedResponse(source, f"response refused: XML declares entities ({type(err).__name__})") from err
     except ParseError as err:
+        if bad_utf8(raw):  # one bad byte should not lose a page: mark it U+FFFD and parse again
+            return parse_xml(source, raw.decode("utf-8", "replace").encode("utf-8"))
         raise MalformedResponse(source, f"response is not well-formed XML ({snippet(raw)}): {err}") from err
+
+
+def bad_utf8(raw: bytes) -> bool:
+    """True for a body that declares UTF-8 (or nothing) but is not valid UTF-8."""
+    declared = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", raw[:200])
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def snippet(raw: bytes) -> str:

@@ -84,8 +84,12 @@ def _classifier(priorities: Priorities):  # fitting the profile model once per s
     return _CLASSIFIERS[key]
 
 
-def run_week(config_dir: Path, out: Path) -> Outcome:
-    """Fetch, store, classify, rank and write every format, as the weekly flow does."""
+# Where a reader meets the run summary; the transport matrix checks these, content tests every format.
+SUMMARY_FORMATS = tuple(f for f in ("html", "md", "text") if f in outputs.REGISTRY)
+
+
+def run_week(config_dir: Path, out: Path, formats: tuple[str, ...] = outputs.FORMATS) -> Outcome:
+    """Fetch, store, classify, rank and write the digest, as the weekly flow does."""
     from flows.tasks import failed_result, fetch_source, store_items
 
     config = load_config(config_dir)
@@ -106,7 +110,7 @@ def run_week(config_dir: Path, out: Path) -> Outcome:
         items, novelty, history = candidates(store, key, week)
         verdicts = _classifier(config.priorities).classify(items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts)
-        files = outputs.write(digest, out, outputs.FORMATS, top_n=config.settings.top_n)
+        files = outputs.write(digest, out, formats, top_n=config.settings.top_n)
     finally:
         http.close()
     by_name = {r.name: r for r in reports}
