@@ -18,8 +18,8 @@ from horizon.config import Area
 
 # Two or more capitals in one token, digits allowed: AF, COPD, FeNO, CGM, HbA1c, SGLT2, FFR-CT.
 ACRONYM_PATTERN = r"(?<![\w-])[A-Z][a-z]?[A-Z0-9][A-Za-z0-9]*(?:-[A-Z0-9]+)*(?![\w-])"
-# Words keep inner hyphens ("pre-eclampsia", "e-learning", "self-management").
-WORD_PATTERN = r"(?u)\b\w[\w-]*\w\b|\b\w\b"
+# Single words, hyphens split ("pre-eclampsia" -> "pre eclampsia" as a bigram); one-letter tokens kept.
+WORD_PATTERN = r"(?u)\b\w+\b"
 
 
 def word_vectorizer(min_df: int = 1) -> TfidfVectorizer:
