@@ -150,10 +150,9 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         for i in np.argsort(-weights):
             if weights[i] <= 0 or len(out) >= top:
                 break
-            if row.col[i] < n_text:
-                out.append(str(names[row.col[i]]))
-            elif self.areas:
-                out += [k for k in self.keywords_hits().matches(text, area_index) if k not in out]
+            terms = [str(names[row.col[i]])] if row.col[i] < n_text else (
+                self.keywords_hits().matches(text, area_index) if self.areas else [])
+            out += [t for t in terms if t.lower() not in {o.lower() for o in out}]
         return out[:top]
 
     def feature_names(self) -> np.ndarray:
