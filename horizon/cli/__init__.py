@@ -28,6 +28,7 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
 
 
 # Command modules register themselves on ``app`` when imported.
+from horizon.cli import classify as _classify  # noqa: E402,F401
 
 
 def main() -> None:
