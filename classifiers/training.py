@@ -141,10 +141,10 @@ def train(priorities: Priorities, data: TrainingSet, model_dir: str | Path, cv: 
     return model
 
 
-def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None):
+def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None, cv: int = 5):
     """The classifier to use this week, retrained first if the store has labels it has not seen.
 
-    Returns ``(AreaClassifier, TrainingReport)``.
+    Returns ``(AreaClassifier, TrainingReport)``; ``cv`` folds give the F1 before/after (0: skip).
     """
     from classifiers import AreaClassifier
 
@@ -156,7 +156,7 @@ def ensure_current(priorities: Priorities, store, model_dir: str | Path | None =
         report = TrainingReport(False, len(data.texts), data.store_labels, 0, meta.get("cv_macro_f1"),
                                 meta.get("cv_macro_f1"), str(model_dir))
         return AreaClassifier(priorities, model), report
-    model = train(priorities, data, model_dir)
+    model = train(priorities, data, model_dir, cv=cv or None)
     after = persist.read_info(model_dir)["cv_macro_f1"]
     before = saved.get("cv_macro_f1") if saved else None
     new = data.store_labels - (saved.get("store_labels", 0) if saved else 0)
