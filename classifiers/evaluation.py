@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.features import KeywordHits
+from classifiers.features import keyword_hits
 from classifiers.metrics import f1_scores, wss
 from classifiers.records import read_records
 from classifiers.training import cross_val_predict, label_matrix
 from horizon.config import Priorities
+from horizon.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,15 @@ def evaluate_file(priorities: Priorities, path: str | Path, cv: int | None = Non
     Y = label_matrix(records, priorities, priorities.ids)
     if cv:
         try:
-            predicted = cross_val_predict(priorities, texts, Y, cv)
+            scores = cross_val_predict(priorities, texts, Y, cv)
         except ValueError as err:
-            from horizon.errors import InputError
             raise InputError(f"{path}: {err}") from err
-        scores, how = predicted.astype(float), f"nested {cv}-fold CV"
+        how = f"nested {cv}-fold CV"
     else:
         scores = load_classifier(priorities, model_dir).estimator.predict_proba(texts)
-        predicted, how = (scores > 0.5).astype(int), "saved model"
-    hits = KeywordHits(priorities.areas).transform(texts).toarray()
+        how = "saved model"
+    predicted = (scores > 0.5).astype(int)
+    hits = keyword_hits(priorities.areas, texts)
     relevant = (Y == 1).any(axis=1)
     model = {**f1_scores(Y, predicted), "wss95": wss(relevant, scores.max(axis=1))}
     baseline = {**f1_scores(Y, (hits > 0).astype(int)), "wss95": wss(relevant, hits.sum(axis=1))}

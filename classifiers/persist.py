@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import sklearn
 
-from classifiers.features import acronym_vectorizer, word_vectorizer
 from classifiers.model import AreaModel
 from horizon.config import Priorities
 from horizon.errors import ModelError
@@ -46,11 +45,11 @@ def save(model: AreaModel, directory: str | Path, priorities: Priorities, info: 
     meta = {
         "format": FORMAT, "sklearn": sklearn.__version__, "priorities_hash": priorities_hash(priorities),
         "areas": list(priorities.ids), "params": {k: v for k, v in model.get_params().items() if k != "areas"},
-        "word_vocabulary": model.word_.get_feature_names_out().tolist(),
-        "acronym_vocabulary": model.acronym_.get_feature_names_out().tolist(), **info,
+        "word_vocabulary": _terms(model.word_vocabulary_), "acronym_vocabulary": _terms(model.acronym_vocabulary_),
+        **info,
     }
     tmp_meta, tmp_arrays = directory / (META + ".tmp"), directory / (ARRAYS + ".tmp.npz")
-    np.savez_compressed(tmp_arrays, word_idf=model.word_.idf_, acronym_idf=model.acronym_.idf_,
+    np.savez_compressed(tmp_arrays, word_idf=model.word_idf_, acronym_idf=model.acronym_idf_,
                         coef=model.coef_, intercept=model.intercept_, threshold=model.threshold_,
                         supervised=model.supervised_)
     tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
@@ -83,8 +82,9 @@ def load(directory: str | Path, priorities: Priorities) -> tuple[AreaModel, dict
     except (OSError, ValueError) as err:
         raise ModelError(f"{directory / ARRAYS}: unreadable saved model ({err}); run `horizon train`") from err
     model = AreaModel(areas=priorities.areas, **meta["params"])
-    model.word_ = _vectorizer(word_vectorizer(), meta["word_vocabulary"], data["word_idf"])
-    model.acronym_ = _vectorizer(acronym_vectorizer(), meta["acronym_vocabulary"], data["acronym_idf"])
+    model.word_vocabulary_ = {term: i for i, term in enumerate(meta["word_vocabulary"])}
+    model.acronym_vocabulary_ = {term: i for i, term in enumerate(meta["acronym_vocabulary"])}
+    model.word_idf_, model.acronym_idf_ = data["word_idf"], data["acronym_idf"]
     model.coef_, model.intercept_ = data["coef"], data["intercept"]
     model.threshold_, model.supervised_ = data["threshold"], data["supervised"]
     model.n_areas_, model.classes_ = len(priorities.ids), np.array([0, 1])
@@ -109,7 +109,6 @@ def _check(directory: Path, meta: dict[str, Any], priorities: Priorities) -> Non
                          f"this is {sklearn.__version__}; run `horizon train` to refit it")
 
 
-def _vectorizer(vectorizer, vocabulary: list[str], idf: np.ndarray):
-    vectorizer.set_params(vocabulary={term: i for i, term in enumerate(vocabulary)})
-    vectorizer.idf_ = idf
-    return vectorizer
+def _terms(vocabulary: dict[str, int]) -> list[str]:
+    """Vocabulary terms in index order."""
+    return [term for term, _ in sorted(vocabulary.items(), key=lambda kv: kv[1])]

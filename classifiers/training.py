@@ -114,13 +114,13 @@ def new_model(priorities: Priorities, n_jobs: int = 2) -> AreaModel:
 
 
 def cross_val_predict(priorities: Priorities, texts: list[str], Y: np.ndarray, k: int = 5) -> np.ndarray:
-    """Out-of-fold 0/1 predictions; each fold's thresholds are tuned inside its training part (nested)."""
+    """Out-of-fold scores in [0, 1] (> 0.5: assigned); each fold tunes its thresholds inside its training part."""
     if not 2 <= k <= len(texts):
         raise ValueError(f"--cv must be from 2 to the number of items ({len(texts)}), got {k}")
-    out = np.zeros(Y.shape, dtype=int)
+    out = np.zeros(Y.shape, dtype=float)
     for train, test in KFold(k, shuffle=True, random_state=RANDOM_STATE).split(texts):
         model = new_model(priorities).fit([texts[i] for i in train], Y[train])
-        out[test] = model.predict([texts[i] for i in test])
+        out[test] = model.predict_proba([texts[i] for i in test])
     return out
 
 
@@ -128,7 +128,7 @@ def cv_macro_f1(priorities: Priorities, data: TrainingSet, k: int = 5) -> float 
     """Nested k-fold macro F1 over the areas with known labels (None if too few items)."""
     if len(data.texts) < 2 * k:
         return None
-    predicted = cross_val_predict(priorities, data.texts, data.Y, k)
+    predicted = (cross_val_predict(priorities, data.texts, data.Y, k) > 0.5).astype(int)
     return round(f1_scores(data.Y, predicted)["macro"], 4)
 
 
