@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from horizon.errors import ConfigError
 
@@ -41,13 +41,14 @@ class Priorities(Strict):
     name: str = "ICS priorities"
     areas: Annotated[tuple[Area, ...], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Priorities:
-        ids = [a.id for a in self.areas]
+    @field_validator("areas")
+    @classmethod
+    def _unique_ids(cls, areas: tuple[Area, ...]) -> tuple[Area, ...]:
+        ids = [a.id for a in areas]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"area ids must be unique, got {', '.join(dupes)} more than once")
-        return self
+        return areas
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -71,6 +72,8 @@ class HttpSettings(Strict):
     backoff: Annotated[float, Field(ge=0, le=60)] = 1.0
     max_retry_after: Annotated[float, Field(ge=0, le=3600)] = 120
     requests_per_second: Annotated[float, Field(gt=0, le=100)] = 1.0
+    source_retries: Annotated[int, Field(ge=0, le=10)] = 2  # whole-source retries by Prefect, after the above
+    source_retry_delay: Annotated[float, Field(ge=0, le=3600)] = 30
 
 
 class RankingSettings(Strict):
@@ -88,7 +91,7 @@ class RankingSettings(Strict):
 
 
 class Settings(Strict):
-    store_url: str = "sqlite:///horizon.db"
+    store_url: str | None = None  # None: horizon.db in the working directory (horizon-sample.db for --sample)
     output_dir: str = "digests"
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     http: HttpSettings = HttpSettings()
@@ -170,7 +173,7 @@ def describe(filename: str, err: ValidationError, doc: Any, model: type[BaseMode
         valid = ", ".join(_fields_at(model, first["loc"][:-1])) or "see the bundled defaults"
         return f"{filename}: {where}: unknown key; valid keys: {valid}"
     given = first.get("input")
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     message = message[0].lower() + message[1:] if message else message
     shown = "" if isinstance(given, (dict, list)) or first["type"] == "missing" else f", got {given!r}"
     return f"{filename}: {where}: {message}{shown}"

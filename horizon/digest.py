@@ -98,6 +98,10 @@ class Digest(Record):
     areas: tuple[AreaInfo, ...]
     entries: tuple[Entry, ...] = ()  # ranked, best first; only items with an area
     summary: RunSummary = Field(default_factory=RunSummary)
+    # Items per area in recent digests, oldest first: {area id: ((week, count), ...)};
+    # the flow fills it from the store, writers draw it; empty means no history yet.
+    trend: dict[str, tuple[tuple[str, int], ...]] = {}
+    key: str = "weekly"  # names this digest series: Atom ids and artifact keys derive from it
 
     def section(self, area_id: str) -> tuple[Entry, ...]:
         """Entries assigned to one area, in rank order."""

@@ -48,3 +48,11 @@ class InputError(HorizonError):
 
 class ModelError(HorizonError):
     """A saved classifier model is missing or does not match this configuration."""
+
+
+class OutputError(HorizonError):
+    """A digest could not be rendered or written: unknown option, unwritable directory."""
+
+
+class DeliveryError(HorizonError):
+    """A digest was written but could not be delivered (SMTP, webhook); the files are kept."""

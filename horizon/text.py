@@ -15,16 +15,19 @@ _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 
 
-def clean(text: str | None, limit: int = 20_000) -> str:
-    """Plain, normalised text from source markup: entities, markdown escapes, tags, NFKC.
+def clean(text: str | None, limit: int = 20_000, markup: bool = False) -> str:
+    """Plain, normalised text from what a source sent: entities, markdown escapes, NFKC.
 
-    ClinicalTrials.gov escapes markdown (``\\>=``), GOV.UK summaries are HTML,
-    ISRCTN carries non-breaking hyphens and tabs: all end up as plain words.
+    ClinicalTrials.gov escapes markdown (``\\>=``), ISRCTN carries non-breaking
+    hyphens and tabs. Tags are stripped only when ``markup`` says the field is HTML
+    (GOV.UK summaries, PubMed abstracts): elsewhere "age <65 and >18" is text.
+    Writers escape whatever is left.
     """
     if not text:
         return ""
+    if markup:
+        text = _TAGS.sub(" ", text)
     text = html.unescape(html.unescape(text)) if "&amp;" in text.lower() else html.unescape(text)
-    text = _TAGS.sub(" ", text)
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)

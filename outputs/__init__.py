@@ -1,0 +1,66 @@
+"""Digest writers: a registry keyed by format, and ``write`` to render several at once.
+
+Adding a format means adding one module with a ``Writer`` subclass and one line
+in ``_MODULES``. Every writer renders the same ``horizon.digest.Digest``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from horizon.digest import Digest
+from horizon.errors import OutputError, UnknownName
+from outputs.base import Writer, write_atomic
+
+_MODULES = ("html", "markdown", "text", "csv", "xlsx", "json", "atom")
+
+
+def _load() -> dict[str, type[Writer]]:
+    found: dict[str, type[Writer]] = {}
+    for module in _MODULES:
+        for obj in vars(import_module(f"outputs.{module}")).values():
+            if isinstance(obj, type) and issubclass(obj, Writer) and obj is not Writer and "format" in vars(obj):
+                if obj.format in found:
+                    raise ImportError(
+                        f"two writers have format {obj.format!r}: {found[obj.format].__module__} and {module}"
+                    )
+                found[obj.format] = obj
+    return found
+
+
+REGISTRY: dict[str, type[Writer]] = _load()
+FORMATS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def get(fmt: str) -> type[Writer]:
+    """The writer class for format ``fmt``."""
+    try:
+        return REGISTRY[fmt]
+    except KeyError:
+        raise UnknownName(f"unknown output format '{fmt}'; available: {', '.join(FORMATS)}") from None
+
+
+def write(digest: Digest, directory: str | Path, formats: Iterable[str] = FORMATS, **options: Any) -> list[Path]:
+    """Write ``digest`` in each format into ``directory``; returns the files written.
+
+    Each option goes to the writers that accept it (``top_n`` to html, markdown,
+    text); an option that no requested writer accepts is an error, never ignored.
+    Every writer is built (and so every option checked) before any file is written.
+    """
+    classes = [get(f) for f in dict.fromkeys(formats)]
+    accepted = {name for cls in classes for name in cls.Options.model_fields}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        names = ", ".join(cls.format for cls in classes)
+        raise OutputError(
+            f"unknown option '{unknown[0]}' for formats {names}; valid options: {', '.join(sorted(accepted)) or 'none'}"
+        )
+    writers = [cls(**{k: v for k, v in options.items() if k in cls.Options.model_fields}) for cls in classes]
+    rendered = [(w, w.render(digest)) for w in writers]
+    return [write_atomic(Path(directory) / w.filename, data) for w, data in rendered]
+
+
+__all__ = ["FORMATS", "REGISTRY", "Writer", "get", "write"]

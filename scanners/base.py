@@ -51,6 +51,7 @@ class ScanResult:
     items: list[Item] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    transient: bool = False  # the error may pass if retried later
     notes: list[str] = field(default_factory=list)  # for the run summary: "NICE syndication skipped: ..."
 
     @property
@@ -93,6 +94,7 @@ class Scanner:
             result.error = err.reason
         except SourceError as err:
             result.error = err.reason
+            result.transient = err.transient
         result.notes = list(self.notes)
         return result
 

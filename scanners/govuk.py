@@ -101,7 +101,7 @@ def parse_result(result: Any, source: str = "govuk", item_type: str = "safety") 
         source=source,
         type=item_type,  # type: ignore[arg-type]
         title=title,
-        summary=clean(result.get("description"), limit=3000),
+        summary=clean(result.get("description"), limit=3000, markup=True),  # descriptions may carry HTML
         url=safe_url(SITE + link),
         published=parse_date(_str(result.get("first_published_at"))),
         updated=parse_date(_str(result.get("public_timestamp"))),

@@ -115,7 +115,7 @@ def parse_entry(entry: Any, source: str, item_type: str = "news", base: str = ""
         source=source,
         type=item_type,  # type: ignore[arg-type]
         title=title,
-        summary=clean(summary, limit=3000),
+        summary=clean(summary, limit=3000, markup=True),  # feed summaries are HTML
         url=link,
         published=published or updated,  # GOV.UK Atom has no <published>: its updated is the best we have
         updated=updated,

@@ -28,6 +28,7 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
 
 
 # Command modules register themselves on ``app`` when imported.
+from horizon.cli import digest, parse  # noqa: E402,F401
 
 
 def main() -> None:
@@ -38,6 +39,3 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
-
-
-from horizon.cli import parse as _parse  # noqa: E402,F401  (registers `horizon parse`)

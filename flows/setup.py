@@ -1,0 +1,93 @@
+"""Everything a run needs before any work starts: validated config, scanners, store, clock.
+
+Config and source settings are validated here, so a mistake is one line before
+anything is fetched. In sample mode the recorded responses are served locally
+and the sample's own sources.yaml replaces the configured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import yaml
+
+import scanners
+from horizon.config import Config, load_config
+from horizon.errors import HorizonError
+from horizon.http import HttpClient
+from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
+from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
+from horizon.store import Store
+from outputs.delivery import DeliveryConfig, load_delivery
+
+DEFAULT_STORE = "sqlite:///horizon.db"
+SAMPLE_STORE = "sqlite:///horizon-sample.db"  # sample items never mix with the real store
+
+
+@dataclass
+class Run:
+    config: Config
+    store: Store
+    scanners: list[scanners.Scanner]
+    as_of: date
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None,
+             overrides: dict[str, dict] | None = None) -> Iterator[Run]:
+    """Load and validate everything, then yield a ready ``Run``; cleans up whatever happens."""
+    config = load_config(config_dir)
+    delivery = DeliveryConfig() if sample else load_delivery(config.directory)  # a sample is never sent
+    as_of = today_in_london()
+    with ExitStack() as stack:
+        notes: list[str] = []
+        if sample:
+            url = stack.enter_context(replay_server())
+            config = _sample_config(config, url)
+            as_of = date.fromisoformat(sample_manifest()["as_of"])
+            notes.append(f"Sample run: recorded responses replayed locally, as of {as_of.isoformat()}.")
+        if overrides:
+            sources = {name: {**body, **overrides.get(name, {})} for name, body in config.sources.items()}
+            config = config.model_copy(update={"sources": sources})
+        http = HttpClient(config.settings.http)
+        stack.callback(http.close)
+        found = scanners.build(config, http, only)  # validates every source's settings first
+        store = Store(config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE))
+        stack.callback(store.close)
+        if sample:
+            _seed_sample_history(config, store, http)
+        yield Run(config=config, store=store, scanners=found, as_of=as_of, delivery=delivery, notes=notes)
+
+
+def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None:
+    """Give a fresh sample store last week's digest, so 'new' and 'changed' mean something.
+
+    The previous snapshot is replayed through the same scanners and stored as it
+    would have been a week earlier; its digest is recorded without writing files.
+    """
+    previous = sample_manifest().get("previous")
+    key = digest_key(config)
+    if not previous or store.digests(key):
+        return
+    as_of = date.fromisoformat(previous["as_of"])
+    then = datetime.combine(as_of, time(7), tzinfo=LONDON)
+    with replay_server(SAMPLE_DIR / previous["dir"]) as url:
+        history = _sample_config(config, url)
+        for scanner in scanners.build(history, http):
+            result = scanner.scan(as_of - timedelta(days=scanner.settings.lookback_days))
+            if result.error:
+                raise HorizonError(f"bundled sample is broken: {scanner.source}: {result.error}")
+            mark = latest_update(result.items)
+            store.upsert(result.items, now=then, watermark=(scanner.source, mark) if mark else None)
+    store.record_digest(key, iso_week(as_of), "(sample history: no files)", [], now=then)
+
+
+def _sample_config(config: Config, replay_url: str) -> Config:
+    """The configuration with the sample's sources, pointed at the replay server."""
+    text = (SAMPLE_DIR / "sources.yaml").read_text(encoding="utf-8").replace("{replay}", replay_url)
+    return config.model_copy(update={"sources": yaml.safe_load(text)["sources"]})

@@ -1,0 +1,76 @@
+"""Prefect tasks shared by the flows: one task per source or per stage, never per item."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from horizon.config import Config
+from horizon.digest import Classification, SourceReport
+from horizon.errors import SourceError
+from horizon.items import Item
+from horizon.pipeline import latest_update
+from horizon.progress import report
+from horizon.store import Store
+from scanners import ScanResult, Scanner
+
+
+def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
+    """Retry a source only for failures that may pass: timeouts, refused connections, 5xx, 429."""
+    err = state.result(raise_on_failure=False)
+    return isinstance(err, SourceError) and err.transient
+
+
+@task(name="fetch-source", cache_policy=NO_CACHE, retry_jitter_factor=0.5, retry_condition_fn=_transient_only)
+def fetch_source(scanner: Scanner, since: date) -> ScanResult:
+    """Fetch everything a source has since ``since``; raise transient failures so Prefect retries."""
+    result = scanner.scan(since)
+    if result.error and result.transient:
+        raise SourceError(scanner.source, result.error, transient=True)
+    report(f"fetched {scanner.source}: {len(result.items)} items" + (f" ({result.error})" if result.error else ""))
+    return result
+
+
+@task(name="store-items", cache_policy=NO_CACHE)
+def store_items(store: Store, results: Sequence[ScanResult], now: datetime) -> tuple[list[SourceReport], Counter[str]]:
+    """Upsert each source's items with its watermark in one transaction per source."""
+    reports, counts = [], Counter()
+    for result in results:
+        for reason, n in result.counts.items():
+            counts[f"{result.source}/{reason}"] += n
+        # A failed source keeps its old watermark, so nothing it missed is skipped next time.
+        mark = latest_update(result.items) if result.ok else None
+        done = store.upsert(result.items, now=now, watermark=(result.source, mark) if mark else None)
+        counts[f"{result.source}/new"] += len(done.new)
+        counts[f"{result.source}/changed"] += len(done.changed)
+        reports.append(SourceReport(name=result.source, ok=result.ok, fetched=len(result.items), error=result.error))
+    report(f"stored {sum(r.fetched for r in reports)} items")
+    return reports, counts
+
+
+@task(name="classify", cache_policy=NO_CACHE)
+def classify(config: Config, items: Sequence[Item]) -> list[Classification]:
+    """Score every candidate item against the priority areas."""
+    from classifiers import load_classifier
+
+    verdicts = load_classifier(config.priorities).classify(list(items))
+    report(f"classified {len(verdicts)} items")
+    return verdicts
+
+
+def fetcher(config: Config):
+    """``fetch_source`` with the configured whole-source retries."""
+    http = config.settings.http
+    delay = exponential_backoff(http.source_retry_delay) if http.source_retry_delay else 0
+    return fetch_source.with_options(retries=http.source_retries, retry_delay_seconds=delay)
+
+
+def failed_result(source: str, err: BaseException) -> ScanResult:
+    """A source whose task failed for good: reported in the digest, never a crash of the run."""
+    reason = err.reason if isinstance(err, SourceError) else f"{type(err).__name__}: {err}"
+    return ScanResult(source=source, error=reason)

@@ -1,0 +1,110 @@
+"""The plain-Python steps between the stages, so the Prefect flows stay thin.
+
+Nothing here imports Prefect, scanners, classifiers or outputs: flows pass in
+what those produce.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from horizon.config import Config
+from horizon.digest import AreaInfo, Classification, Digest, Entry, Novelty, RunSummary, SourceReport
+from horizon.items import Item
+from horizon.ranking import rank
+from horizon.store import Store
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def today_in_london() -> date:
+    return datetime.now(LONDON).date()
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_key(config: Config) -> str:
+    """Digests of the same configuration share a key; 'new' is relative to the last one."""
+    return re.sub(r"[^a-z0-9]+", "-", config.priorities.name.lower()).strip("-") or "digest"
+
+
+def since_for(store: Store, source: str, lookback_days: int, overlap_days: int, as_of: date,
+              override: date | None = None) -> date:
+    """Where a source's incremental fetch starts: the watermark minus an overlap, since sources backfill."""
+    if override is not None:
+        return override
+    mark = store.watermark(source)
+    if mark is None:
+        return as_of - timedelta(days=lookback_days)
+    return mark - timedelta(days=overlap_days)
+
+
+def latest_update(items: Sequence[Item]) -> date | None:
+    dates = [i.updated or i.published for i in items if (i.updated or i.published)]
+    return max(dates) if dates else None
+
+
+def candidates(store: Store, key: str, week: str, since: date | None = None) -> tuple[list[Item], dict[str, Novelty], dict]:
+    """Items for this week's digest, with their novelty and what changed.
+
+    New or changed since the last digest of an earlier week (so re-running a week
+    reproduces it); with ``since``, everything updated since that date instead.
+    """
+    cutoff = store.previous_digest_time(key, week)
+    chosen = store.items_updated_since(since) if since else store.items_since(cutoff)
+    ids = [i.id for i in chosen]
+    history = store.history(ids, cutoff)
+    first_seen = store.first_seen(ids)
+    novelty: dict[str, Novelty] = {}
+    for item_id in ids:
+        if cutoff is None or first_seen[item_id] > cutoff:
+            novelty[item_id] = "new"
+        elif item_id in history:
+            novelty[item_id] = "changed"
+        else:
+            novelty[item_id] = "seen"
+    return chosen, novelty, history
+
+
+def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids: Sequence[str],
+          weeks: int = 12) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Items per area in the last ``weeks`` digests of this series, this week included."""
+    per_week: dict[str, Counter[str]] = {}
+    for published in store.digests(key):
+        if published["week"] < week:
+            per_week[published["week"]] = Counter(a for row in store.digest_items(published["id"]) for a in row["areas"])
+    per_week[week] = Counter(a for e in current for a in e.classification.areas)
+    recent = sorted(per_week)[-weeks:]
+    return {a: tuple((w, per_week[w][a]) for w in recent) for a in area_ids} if len(recent) > 1 else {}
+
+
+def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
+             novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
+             reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
+             notes: Sequence[str] = ()) -> Digest:
+    """Rank the classified items and wrap everything a writer needs into one Digest."""
+    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history)
+    key, week = digest_key(config), iso_week(as_of)
+    counts = Counter(counts)
+    counts["digest/items"] = len(entries)
+    counts["dropped/no-area"] = len(items) - len(entries)
+    for state in ("new", "changed", "seen"):
+        counts[f"digest/{state}"] = sum(e.novelty == state for e in entries)
+    return Digest(
+        title=f"Horizon scan: {config.priorities.name}",
+        key=key,
+        week=week,
+        generated=generated,
+        since=since,
+        areas=tuple(AreaInfo(id=a.id, name=a.name, description=a.description) for a in config.priorities.areas),
+        entries=tuple(entries),
+        summary=RunSummary(counts=dict(sorted(counts.items())), sources=tuple(reports), notes=tuple(notes)),
+        trend=trend(store, key, week, entries, config.priorities.ids),
+    )

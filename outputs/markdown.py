@@ -1,0 +1,132 @@
+"""The Markdown digest, for Teams, Slack and wikis.
+
+Untrusted text is escaped so that nothing in it is markup: HTML metacharacters
+become entities (``<img onerror=...>`` shows as text) and Markdown punctuation is
+backslash-escaped (``[x](javascript:...)`` is not a link). Only http(s) links
+are emitted, percent-encoded so they cannot break out of ``(...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import Field
+
+from horizon.digest import Digest, Entry
+from horizon.items import Item
+from horizon.text import safe_url
+from outputs import view
+from outputs.base import Writer, WriterOptions
+
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_URL_UNSAFE = {c: f"%{ord(c):02X}" for c in " ()<>[]\"'\\`*_|"}
+
+
+def escape(text: object) -> str:
+    """Untrusted text as inert, single-line Markdown."""
+    text = view.one_line(str(text))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def link(text: object, url: str) -> str:
+    """``[text](url)`` for an http(s) URL, else the escaped text alone."""
+    safe = safe_url(url)
+    if not safe:
+        return escape(text)
+    return f"[{escape(text)}]({''.join(_URL_UNSAFE.get(c, c) for c in safe)})"
+
+
+def item_link(item: Item) -> str:
+    return link(item.title, item.url)
+
+
+class MarkdownOptions(WriterOptions):
+    top_n: Annotated[int, Field(ge=1, le=200)] = 10
+    top: Annotated[int, Field(ge=0, le=50)] = 5
+    summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
+
+
+class MarkdownWriter(Writer):
+    """CommonMark with GFM tables."""
+
+    format = "md"
+    filename = "digest.md"
+    media_type = "text/markdown; charset=utf-8"
+    Options = MarkdownOptions
+
+    def render(self, digest: Digest) -> bytes:
+        return "\n".join(self.lines(digest)).encode("utf-8") + b"\n"
+
+    def lines(self, digest: Digest) -> list[str]:
+        o = self.options
+        head = view.headline(digest)
+        out = [f"# {escape(digest.title)} – {escape(digest.week)}", ""]
+        since = f" · changes since {digest.since.isoformat()}" if digest.since else ""
+        out += [f"_Week {escape(digest.week)}{since} · generated {digest.generated:%Y-%m-%d %H:%M}_", ""]
+        out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
+        out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
+        if digest.summary.failed:
+            failed = "; ".join(
+                f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed
+            )
+            out += ["", f"> **Some sources failed:** {failed}"]
+        top = digest.top(o.top)
+        out += ["", f"## Top {len(top)} this week" if top else "## This week", ""]
+        out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or [
+            "Nothing new matched a priority area this week."
+        ]
+        for area in digest.areas:
+            section = digest.section(area.id)
+            out += ["", f"## {escape(area.name)}", "", f"_{escape(area.description)}_", ""]
+            if not section:
+                out.append("Nothing new in this area this week.")
+            for i, e in enumerate(section[: o.top_n], 1):
+                out += self.entry(digest, e, i, area.id)
+            if len(section) > o.top_n:
+                out += [
+                    "",
+                    f"**Also new in {escape(area.name)}**",
+                    "",
+                    "| Item | Source | Type | Score |",
+                    "| --- | --- | --- | ---: |",
+                ]
+                out += [
+                    f"| {item_link(e.item)} | {escape(', '.join(e.sources))} | {e.item.type} | {e.score:.3f} |"
+                    for e in section[o.top_n :]
+                ]
+        return out + ["", *self.run_summary(digest)]
+
+    def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:
+        meta = [", ".join(e.sources), e.item.type, view.when(e.item), view.status(e.item), e.novelty]
+        lines = [f"{rank}. **{item_link(e.item)}** — {escape(' · '.join(m for m in meta if m))}"]
+        lines += [f"   **changed:** {escape(c)}" for c in view.changes(e)]
+        if self.options.summary_chars and e.item.summary:
+            lines.append(f"   {escape(view.shorten(e.item.summary, self.options.summary_chars))}")
+        if e.also:
+            lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(i.source)}\\)" for i in e.also))
+        lines.append(
+            f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · "
+            f"score **{e.score:.3f}** = {escape(view.factors(e.factors))}"
+        )
+        if terms := view.why(e, area_id):
+            lines.append(f"   Why: {escape(', '.join(terms))}")
+        # Two trailing spaces are a hard line break in CommonMark; the last line ends the item.
+        return [line + "  " for line in lines[:-1]] + [lines[-1], ""]
+
+    @staticmethod
+    def run_summary(digest: Digest) -> list[str]:
+        out = ["## Run summary", ""]
+        if digest.summary.sources:
+            out += ["| Source | Outcome | Fetched |", "| --- | --- | ---: |"]
+            for s in digest.summary.sources:
+                outcome = "ok" if s.ok else f"**failed**: {escape(s.error or 'no reason given')}"
+                out.append(f"| {escape(s.name)} | {outcome} | {s.fetched} |")
+            out.append("")
+        if counts := view.counts(digest):
+            out += ["| Count | Value |", "| --- | ---: |"]
+            out += [f"| {escape(name)} | {value} |" for name, value in counts]
+            out.append("")
+        out += [f"- {escape(note)}" for note in digest.summary.notes]
+        return out

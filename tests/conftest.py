@@ -1,0 +1,50 @@
+"""Shared fixtures: recorded responses, a config directory pointed at a local server, Prefect."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+# Never touch the developer's Prefect profile or an API they configured.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="horizon-test-prefect-")
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.pop("HORIZON_STORE_URL", None)
+
+from tests.helpers import DEFAULTS  # noqa: E402 - after the environment is set
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Write a config directory: the default priorities, given sources, fast test settings."""
+
+    def write(sources: dict, **settings: object) -> Path:
+        directory = tmp_path / "config"
+        directory.mkdir(exist_ok=True)
+        shutil.copy(DEFAULTS / "priorities.yaml", directory / "priorities.yaml")
+        (directory / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
+        base = {
+            "store_url": f"sqlite:///{tmp_path / 'store.db'}",
+            "http": {"retries": 0, "backoff": 0, "source_retries": 0, "source_retry_delay": 0,
+                     "connect_timeout": 2, "read_timeout": 5},
+        }
+        base.update(settings)
+        (directory / "settings.yaml").write_text(yaml.safe_dump(base))
+        return directory
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session: starting one costs ~15 s."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

@@ -1,0 +1,103 @@
+"""The weekly digest flow end to end under a temporary Prefect API, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from prefect.client.orchestration import get_client
+
+from outputs.artifacts import artifact_key
+from tests.helpers import page, study
+
+pytestmark = pytest.mark.prefect
+
+TRIALS = [
+    study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
+          "Case-finding for atrial fibrillation with a smartwatch ECG, with anticoagulation when AF is found."),
+    study("NCT00000002", "<script>alert(1)</script> Asthma self-management app for children",
+          "A smartphone app supporting asthma self-management and inhaler technique for children and families."),
+    study("NCT00000003", "Hip replacement implant wear in veterinary patients", "Dogs after hip surgery."),
+]
+
+
+@pytest.fixture
+def run(prefect_harness, write_config, tmp_path):
+    from flows.weekly_digest import weekly_digest
+
+    def go(sources, **kw):
+        return weekly_digest(config_dir=str(write_config(sources)), out=str(tmp_path / "out"), **kw)
+
+    return go
+
+
+def test_flow_fetches_pages_classifies_ranks_and_publishes(run, httpserver, tmp_path):
+    httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
+    result = run({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
+    html = (tmp_path / "out" / "digest.html").read_text()
+    md = (tmp_path / "out" / "digest.md").read_text()
+    assert result["failed_sources"] == {}
+    assert result["counts"]["ctgov/fetched"] == 3 and result["counts"]["dropped/no-area"] == 1
+    assert "Smartwatch screening for atrial fibrillation" in html and "Smartwatch screening" in md
+    assert "Hip replacement implant wear" not in html  # off-topic: no area, not in the digest
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_rerunning_the_same_week_publishes_the_same_digest_once(run, httpserver, tmp_path):
+    from horizon.store import Store
+
+    httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
+    sources = {"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+
+    def shown():
+        (digest,) = store.digests()  # exactly one digest for the week, however often it runs
+        return [r["item_id"] for r in store.digest_items(digest["id"])]
+
+    run(sources)
+    first = shown()
+    run(sources)
+    assert shown() == first
+    assert sorted(first) == ["ctgov:NCT00000001", "ctgov:NCT00000002"]
+    assert store.count() == 3
+
+
+def test_a_failing_source_is_reported_and_the_run_completes(run, httpserver, tmp_path):
+    httpserver.expect_request("/good/studies").respond_with_json(page(TRIALS[:1]))
+    httpserver.expect_request("/bad/studies").respond_with_data("down", status=500)
+    result = run({
+        "ctgov": {"base_url": httpserver.url_for("/good"), "uk_only": False},
+        "ctgov-mirror": {"scanner": "ctgov", "base_url": httpserver.url_for("/bad"), "uk_only": False},
+    })
+    assert result["failed_sources"] == {"ctgov-mirror": f"HTTP 500 from {httpserver.url_for('/bad/studies')}"}
+    assert result["entries"] == 1
+    html = (tmp_path / "out" / "digest.html").read_text()
+    assert "ctgov-mirror" in html and "HTTP 500" in html
+
+
+def test_the_flow_leaves_a_markdown_artifact(run, httpserver):
+    httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
+    result = run({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
+    key = artifact_key("suffolk-and-north-east-essex-ics", "digest")
+
+    async def latest():
+        async with get_client() as client:
+            return await client.read_latest_artifacts()
+
+    import asyncio
+
+    artifacts = {a.key: a for a in asyncio.run(latest())}
+    assert key in artifacts
+    assert "Smartwatch screening for atrial fibrillation" in artifacts[key].data
+
+
+def test_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch):
+    from flows.weekly_digest import weekly_digest
+
+    monkeypatch.chdir(tmp_path)
+    result = weekly_digest(sample=True, out=str(tmp_path / "sample"))
+    assert result["failed_sources"] == {}
+    html = (tmp_path / "sample" / "digest.html").read_text()
+    areas_with_items = [a for a in ("Cardiovascular disease", "Diabetes", "Maternity and neonatal",
+                                    "Ageing well and frailty", "Respiratory and asthma", "Dermatology",
+                                    "Mental health", "Early cancer diagnosis") if a in html]
+    assert len(areas_with_items) >= 6
+    assert (tmp_path / "horizon-sample.db").exists()  # never the real store
