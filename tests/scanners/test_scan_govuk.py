@@ -6,7 +6,7 @@ from datetime import date
 
 from werkzeug import Response
 
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.govuk import Govuk
 
 PATH = "/api/search.json"

@@ -10,7 +10,7 @@ from werkzeug import Response
 
 from horizon.errors import ResponseTooLarge, SourceError
 from horizon.http import Validators
-from scanfix import fast_client
+from tests.scanners.scanfix import fast_client
 
 
 def test_429_with_retry_after_is_waited_for_then_succeeds(httpserver):

@@ -8,7 +8,7 @@ import pytest
 from werkzeug import Response
 
 from horizon.items import changes_between
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.nice import Nice, programme
 
 PUBLISHED = "/guidance/published"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.pubmed import Pubmed
 
 ESEARCH, EFETCH = "/esearch.fcgi", "/efetch.fcgi"

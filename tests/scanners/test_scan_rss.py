@@ -7,7 +7,7 @@ from datetime import date
 
 from werkzeug import Response
 
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.rss import Rss
 
 SINCE = date(2026, 11, 9)

@@ -18,7 +18,7 @@ from werkzeug import Request, Response
 
 import scanners
 from horizon.dedup import group
-from scanfix import make
+from tests.scanners.scanfix import make
 
 SAMPLE = Path(str(resources.files("horizon") / "sample"))
 AS_OF = date(2026, 11, 23)
