@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import zlib
 from datetime import date
 from email.utils import format_datetime
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ ROOT = SAMPLE  # where write() puts files: the sample, or its previous/ snapshot
 # Synthetic: DG35 shows as updated in the sample week, so the digest has a changed NICE guideline
 # ("revised: 2019-01-29 -> 2026-11-18"); last week's snapshot has its published date.
 SYNTHETIC_REVISED = {"NICE-DG35": "2026-11-18"}
+PREVIOUS_IDS: set[str] = set()  # the items of last week's snapshot
 REAL = Path(__file__).resolve().parents[1] / "tests" / "scanners" / "fixtures"
 NICE_PAGE_SIZE = 25
 MHRA_PAGE_SIZE = 10
@@ -300,6 +302,11 @@ def rss_item(row: dict) -> str:
     if when := iso(row.get("published", ""), ""):
         stamp = datetime.fromisoformat(when[:10]).replace(hour=9, tzinfo=timezone.utc)
         pub = f"\n      <pubDate>{format_datetime(stamp)}</pubDate>"
+    # Synthetic: the entry's update date (dc:date, which feedparser reads as "updated") falls in the
+    # week the entry first appears, so the feed's since-filter keeps what is new and drops what was seen.
+    spread = zlib.crc32(row["id"].encode()) % 5  # the same date in both snapshots
+    first_seen = date(2026, 11, 9 + spread) if row["id"] in PREVIOUS_IDS else date(2026, 11, 16 + spread)
+    pub += f"\n      <dc:date>{first_seen.isoformat()}T08:00:00Z</dc:date>"
     link = escape(row["url"])
     return f"""    <item>
       <title>{escape(row["title"], quote=False)}</title>
@@ -359,6 +366,7 @@ def first_half_of_each_kind(items: list[dict]) -> list[dict]:
 def main(dev_path: str) -> None:
     global ROOT
     items = rows(Path(dev_path))
+    PREVIOUS_IDS.update(r["id"] for r in first_half_of_each_kind(items))
     for root, chosen in ((SAMPLE, items), (SAMPLE / "previous", first_half_of_each_kind(items))):
         ROOT = root
         for build in (build_isrctn, build_nice, build_mhra, build_pubmed, build_feeds):
