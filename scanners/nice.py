@@ -81,6 +81,8 @@ class Nice(Scanner):
                 if not parsed.next_page or parsed.next_page == page:
                     break
                 page = parsed.next_page
+            else:
+                self._stopped_early(f"the {listing} listing")
         yield from self._syndication(since)
 
     def params(self, since: date, page: str) -> dict[str, str]:

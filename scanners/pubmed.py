@@ -63,6 +63,11 @@ class Pubmed(Scanner):
                 start += self.settings.page_size
                 if start >= min(total, ESEARCH_CAP):
                     break
+            else:
+                self._stopped_early(f"'{query}'")
+            if total > ESEARCH_CAP:
+                self.notes.append(f"{self.source}: '{query}' matches {total} articles; esearch reads only the first "
+                                  f"{ESEARCH_CAP}: narrow the query or shorten the window")
 
     def search_params(self, query: str, since: date, start: int) -> dict[str, str]:
         """esearch filters: the term, the Entrez-date window and one page of ids."""
