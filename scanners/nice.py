@@ -172,7 +172,7 @@ def parse_syndication(raw: bytes, source: str, since: date) -> Parsed:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise MalformedResponse(source, f"Syndication API response is not JSON ({snippet(raw)})") from err
-    entries: Any = doc.get("IndexItems") or doc.get("items") or [] if isinstance(doc, dict) else doc
+    entries: Any = (doc.get("IndexItems") or doc.get("items") or []) if isinstance(doc, dict) else doc
     parsed = Parsed(skipped=Counter())
     for entry in entries if isinstance(entries, list) else []:
         item = _syndication_item(entry, source)
