@@ -149,3 +149,14 @@ def test_syndication_sends_the_key_in_a_header_and_never_shows_it(httpserver, mo
 ])
 def test_programme_from_the_reference_prefix(ref, expected):
     assert programme(ref) == expected
+
+
+def test_a_syndication_index_as_a_bare_list_or_not_json():
+    from horizon.errors import MalformedResponse
+    from scanners.nice import parse_syndication
+
+    parsed = parse_syndication(b'[{"Title": "T", "GuidanceReference": "ng28", "LastModified": "2026-11-01"}]',
+                               "nice", date(2026, 10, 1))
+    assert [i.id for i in parsed.items] == ["nice:NG28"]
+    with pytest.raises(MalformedResponse, match="Syndication API response is not JSON"):
+        parse_syndication(b"<html>denied</html>", "nice", date(2026, 10, 1))
