@@ -37,6 +37,14 @@ class Run:
     notes: list[str] = field(default_factory=list)
 
 
+def check(config_dir: str | None, sample: bool = False) -> None:
+    """Validate the whole configuration without doing any work: the CLI calls this before Prefect starts."""
+    config = load_config(config_dir)
+    if not sample:
+        load_delivery(config.directory)
+        scanners.build(config, HttpClient(config.settings.http))
+
+
 @contextmanager
 def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None,
              overrides: dict[str, dict] | None = None) -> Iterator[Run]:
@@ -76,9 +84,11 @@ def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None
         return
     as_of = date.fromisoformat(previous["as_of"])
     then = datetime.combine(as_of, time(7), tzinfo=LONDON)
-    with replay_server(SAMPLE_DIR / previous["dir"]) as url:
+    folder = SAMPLE_DIR / previous["dir"]
+    with replay_server(folder) as url:
         history = _sample_config(config, url)
-        for scanner in scanners.build(history, http):
+        recorded = [p.name for p in folder.iterdir() if (p / "routes.json").exists()]
+        for scanner in scanners.build(history, http, only=recorded):
             result = scanner.scan(as_of - timedelta(days=scanner.settings.lookback_days))
             if result.error:
                 raise HorizonError(f"bundled sample is broken: {scanner.source}: {result.error}")

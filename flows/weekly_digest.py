@@ -11,7 +11,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.publish import publish, send, summary
 from flows.setup import open_run
 from flows.tasks import classify, failed_result, fetcher, store_items
-from horizon.pipeline import assemble, candidates, digest_key, iso_week, since_for
+from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
 from scanners import ScanResult
 
 
@@ -45,11 +45,15 @@ def weekly_digest(
             results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
         reports, counts = store_items(store, results, now)
         key, week = digest_key(config), iso_week(as_of)
-        items, novelty, history = candidates(store, key, week, since)
+        found, novelty, history = candidates(store, key, week, since)
+        items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
         verdicts = classify(config, items)
-        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since, run.notes)
-        directory = Path(out) if out else Path(config.settings.output_dir) / week
-        paths = publish(store, digest, directory, config.settings.top_n)
+        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
+                          run.notes, also)
+        # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
+        root = Path(config.settings.output_dir)
+        directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
+        paths = publish(store, digest, directory, config.settings.top_n, feed)
         delivered, problem = [], None
         if run.delivery.email or run.delivery.webhook:
             state = send(digest, run.delivery, return_state=True)

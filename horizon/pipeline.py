@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from horizon.config import Config
-from horizon.digest import AreaInfo, Classification, Digest, Entry, Novelty, RunSummary, SourceReport
+from horizon.dedup import group
+from horizon.digest import AreaInfo, Classification, Digest, DueReview, Entry, Novelty, RunSummary, SourceReport
 from horizon.items import Item
 from horizon.ranking import rank
 from horizon.store import Store
@@ -73,6 +74,14 @@ def candidates(store: Store, key: str, week: str, since: date | None = None) -> 
     return chosen, novelty, history
 
 
+def one_per_thing(items: Sequence[Item], source_order: Sequence[str]) -> tuple[list[Item], dict[str, tuple[Item, ...]], int]:
+    """Merge registrations and re-told stories of the same thing; the first configured source leads."""
+    rank_of = {name: n for n, name in enumerate(source_order)}
+    ordered = sorted(items, key=lambda i: (rank_of.get(i.source, len(rank_of)), i.id))
+    groups, merged = group(ordered)
+    return [lead for lead, _ in groups], {lead.id: rest for lead, rest in groups if rest}, merged
+
+
 def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids: Sequence[str],
           weeks: int = 12) -> dict[str, tuple[tuple[str, int], ...]]:
     """Items per area in the last ``weeks`` digests of this series, this week included."""
@@ -88,9 +97,9 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
 def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
-             notes: Sequence[str] = ()) -> Digest:
+             notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest."""
-    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history)
+    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also)
     key, week = digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
@@ -107,4 +116,17 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
         entries=tuple(entries),
         summary=RunSummary(counts=dict(sorted(counts.items())), sources=tuple(reports), notes=tuple(notes)),
         trend=trend(store, key, week, entries, config.priorities.ids),
+        register_due=due_reviews(store, as_of),
+    )
+
+
+def due_reviews(store: Store, today: date) -> tuple[DueReview, ...]:
+    """Register entries due for review, with their item's title and link."""
+    due = store.register_due(today)
+    found = store.get([d["item_id"] for d in due])
+    return tuple(
+        DueReview(item_id=d["item_id"], title=found[d["item_id"]].title if d["item_id"] in found else d["item_id"],
+                  url=found[d["item_id"]].url if d["item_id"] in found else "", stage=d["stage"],
+                  owner=d.get("owner") or "", next_review=d["next_review"])
+        for d in due
     )

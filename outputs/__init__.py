@@ -50,6 +50,8 @@ def write(digest: Digest, directory: str | Path, formats: Iterable[str] = FORMAT
     text); an option that no requested writer accepts is an error, never ignored.
     Every writer is built (and so every option checked) before any file is written.
     """
+    if isinstance(formats, str):  # "html,md" from a command line or a setting
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
     classes = [get(f) for f in dict.fromkeys(formats)]
     accepted = {name for cls in classes for name in cls.Options.model_fields}
     unknown = sorted(set(options) - accepted)

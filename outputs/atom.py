@@ -3,23 +3,28 @@
 Built with ElementTree, which escapes every text node; characters XML 1.0 forbids
 are dropped first. Entry ids are tag URIs (RFC 4151) from the digest key, the week
 and the item id, so a re-run of the same week yields the same ids and a reader
-shows nothing twice; only http(s) links are written.
+shows nothing twice; only http(s) links are written. ``update_feed`` keeps one
+running feed of the last 12 digests for readers to subscribe to.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timezone
+from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
 from pydantic import Field
 
 from horizon.digest import Digest, Entry
+from horizon.errors import OutputError
 from horizon.text import safe_url
 from outputs import view
-from outputs.base import Writer, WriterOptions
+from outputs.base import Writer, WriterOptions, write_atomic
 
 ATOM = "http://www.w3.org/2005/Atom"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -60,10 +65,13 @@ class AtomWriter(Writer):
         return f"tag:{self.options.tag_authority}:" + quote("/".join(parts), safe=_TAG_SAFE)
 
     def render(self, digest: Digest) -> bytes:
-        ET.register_namespace("", ATOM)
+        return _serialise(self.feed(digest, f"{digest.title} – {digest.week}"))
+
+    def feed(self, digest: Digest, title: str) -> ET.Element:
+        """The feed element with one entry per ranked item of ``digest``."""
         feed = ET.Element(f"{{{ATOM}}}feed")
         self._add(feed, "id", self.tag(digest.key))
-        self._add(feed, "title", f"{digest.title} – {digest.week}")
+        self._add(feed, "title", title)
         self._add(feed, "subtitle", view.headline(digest).sentence())
         self._add(feed, "updated", _stamp(digest.generated))
         self._add(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", "horizon-scanning")
@@ -75,8 +83,27 @@ class AtomWriter(Writer):
         names = {a.id: a.name for a in digest.areas}
         for rank, entry in enumerate(digest.entries, 1):
             self._entry(feed, digest, entry, rank, names)
-        ET.indent(feed)
-        return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+        return feed
+
+    def update(self, path: str | Path, digest: Digest, weeks: int = 12) -> Path:
+        """Merge ``digest`` into a running feed of the last ``weeks`` digests at ``path``.
+
+        One URL that readers subscribe to: entries of this week replace any from an
+        earlier run of the same week, and weeks beyond ``weeks`` fall off.
+        """
+        path = Path(path)
+        feed = self.feed(digest, digest.title)
+        prefix = self.tag(digest.key) + "/"
+        older: dict[str, list[ET.Element]] = {}
+        for entry in _read_entries(path):
+            entry_id = entry.findtext(f"{{{ATOM}}}id") or ""
+            if entry_id.startswith(prefix):
+                week = unquote(entry_id[len(prefix) :]).split("/", 1)[0]
+                if week != digest.week:
+                    older.setdefault(week, []).append(entry)
+        for week in sorted(older, reverse=True)[: max(weeks - 1, 0)]:
+            feed.extend(older[week])
+        return write_atomic(path, _serialise(feed))
 
     def _entry(self, feed: ET.Element, digest: Digest, entry: Entry, rank: int, names: dict[str, str]) -> None:
         item = entry.item
@@ -110,3 +137,27 @@ class AtomWriter(Writer):
         child = ET.SubElement(parent, f"{{{ATOM}}}{name}")
         child.text = _text(text)
         return child
+
+
+def _serialise(feed: ET.Element) -> bytes:
+    ET.register_namespace("", ATOM)
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _read_entries(path: Path) -> list[ET.Element]:
+    """The entries of an existing feed file (none if there is no file yet)."""
+    if not path.exists():
+        return []
+    try:
+        root = DefusedET.parse(path).getroot()
+    except (DefusedET.ParseError, DefusedXmlException, OSError) as err:
+        raise OutputError(f"{path}: not a readable Atom feed ({err}); move it aside to start a new feed") from err
+    if root.tag != f"{{{ATOM}}}feed":
+        raise OutputError(f"{path}: not an Atom feed (root element {root.tag}); move it aside to start a new feed")
+    return root.findall(f"{{{ATOM}}}entry")
+
+
+def update_feed(path: str | Path, digest: Digest, weeks: int = 12, **options: object) -> Path:
+    """Merge ``digest`` into the running feed at ``path`` (e.g. ``<output_dir>/feed.atom``)."""
+    return AtomWriter(**options).update(path, digest, weeks)

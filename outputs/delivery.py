@@ -29,6 +29,7 @@ from horizon.text import safe_url
 from outputs import view
 from outputs.html import HtmlWriter
 from outputs.markdown import escape as md_escape
+from outputs.markdown import item_link
 from outputs.text import TextWriter
 
 ADDRESS = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"  # one bare address, no display name
@@ -62,7 +63,9 @@ class EmailSettings(_Strict):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30
     user_env: str = "HORIZON_SMTP_USER"
     password_env: str = "HORIZON_SMTP_PASSWORD"
-    top_n: Annotated[int, Field(ge=1, le=200)] = 10
+    # Gmail clips HTML mail over ~102 KB: the e-mail shows fewer entries than the files do.
+    top_n: Annotated[int, Field(ge=1, le=200)] = 5
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 10
 
 
 class WebhookSettings(_Strict):
@@ -101,8 +104,9 @@ def build_message(digest: Digest, settings: EmailSettings) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[1])
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(TextWriter(top_n=settings.top_n).render_text(digest))
-    message.add_alternative(HtmlWriter(top_n=settings.top_n).render_text(digest), subtype="html")
+    shown = {"top_n": settings.top_n, "also_max": settings.also_max}
+    message.set_content(TextWriter(**shown).render_text(digest))
+    message.add_alternative(HtmlWriter(**shown).render_text(digest), subtype="html")
     return message
 
 
@@ -158,23 +162,19 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
         lines = [f"*{_slack(subject(digest))}*", _slack(head.sentence())]
         for rank, e in enumerate(top, 1):
             title = _slack(view.one_line(e.item.title))
-            url = view.link(e.item)
+            url = _slack_url(view.link(e.item))
             lines.append(f"{rank}. <{url}|{title}>" if url else f"{rank}. {title}")
         if digest.summary.failed:
             lines.append("Failed: " + _slack("; ".join(view.source_line(s) for s in digest.summary.failed)))
         if link:
-            lines.append(f"<{link}|Read the full digest>")
+            lines.append(f"<{_slack_url(link)}|Read the full digest>")
         return {"text": "\n".join(lines)}
     blocks: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": md_escape(subject(digest)), "weight": "Bolder", "size": "Medium", "wrap": True},
         {"type": "TextBlock", "text": md_escape(head.sentence()), "wrap": True},
     ]
     for rank, e in enumerate(top, 1):
-        url = view.link(e.item)
-        title = md_escape(e.item.title)
-        blocks.append(
-            {"type": "TextBlock", "text": f"{rank}\\. " + (f"[{title}]({url})" if url else title), "wrap": True}
-        )
+        blocks.append({"type": "TextBlock", "text": f"{rank}\\. {item_link(e.item)}", "wrap": True})
     if digest.summary.failed:
         failed = "; ".join(view.source_line(s) for s in digest.summary.failed)
         blocks.append({"type": "TextBlock", "text": md_escape(f"Failed: {failed}"), "wrap": True, "color": "Attention"})
@@ -195,6 +195,11 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
 def _slack(text: str) -> str:
     # Slack's mrkdwn: only &, < and > are control characters (https://api.slack.com/reference/surfaces/formatting).
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_url(url: str) -> str:
+    # Inside <url|text> a raw <, > or | would end the link early, and <!channel> would ping everyone.
+    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
 def post_webhook(digest: Digest, settings: WebhookSettings, env: dict[str, str] | None = None) -> None:

@@ -7,9 +7,11 @@ value that could be one is prefixed with ``'`` so it stays text.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from horizon.digest import Digest, Entry
+from horizon.items import Extras
 from horizon.text import safe_url
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -32,8 +34,7 @@ def columns(digest: Digest) -> list[str]:
     """Column names, in order: item fields, verdict, score factors, then one score per area."""
     return [
         "week", "rank", "id", "source", "sources", "type", "title", "url", "summary", "published", "updated",
-        "status", "phase", "study_type", "conditions", "keywords", "sponsor", "countries", "programme",
-        "categories", "xrefs", "results_posted", "completion", "novelty", "changes", "areas", "why",
+        *Extras.model_fields, "novelty", "changes", "areas", "why",
         "score", *(f"factor_{f}" for f in FACTORS), *(f"score_{a.id}" for a in digest.areas), "also",
     ]  # fmt: skip
 
@@ -42,9 +43,22 @@ def _join(values: tuple[str, ...] | list[str]) -> str:
     return "; ".join(values)
 
 
+def _cell(value: Any) -> str:
+    """An extras value as text: lists joined with "; ", dates ISO, yes/no, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return _join([str(v) for v in value])
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
     """Every field of one entry as plain values (not yet neutralised)."""
-    item, extras, verdict = entry.item, entry.item.extras, entry.classification
+    item, extras, verdict = entry.item, entry.item.extras, entry.classification  # every Extras field gets a column
     out: dict[str, Any] = {
         "week": digest.week,
         "rank": rank,
@@ -57,18 +71,7 @@ def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
         "summary": item.summary,
         "published": item.published.isoformat() if item.published else "",
         "updated": item.updated.isoformat() if item.updated else "",
-        "status": extras.status or "",
-        "phase": extras.phase or "",
-        "study_type": extras.study_type or "",
-        "conditions": _join(extras.conditions),
-        "keywords": _join(extras.keywords),
-        "sponsor": extras.sponsor or "",
-        "countries": _join(extras.countries),
-        "programme": extras.programme or "",
-        "categories": _join(extras.categories),
-        "xrefs": _join(extras.xrefs),
-        "results_posted": "" if extras.results_posted is None else ("yes" if extras.results_posted else "no"),
-        "completion": extras.completion.isoformat() if extras.completion else "",
+        **{name: _cell(getattr(extras, name)) for name in Extras.model_fields},
         "novelty": entry.novelty,
         "changes": _join([f"{f}: {b} -> {a}" for f, (b, a) in entry.changes.items()]),
         "areas": _join(verdict.areas),

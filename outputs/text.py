@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field
 
 from horizon.digest import Digest, Entry
+from horizon.text import safe_url
 from outputs import view
 from outputs.base import Writer, WriterOptions
 
@@ -32,6 +33,7 @@ def _wrap(text: str, indent: str = "   ", hanging: str | None = None) -> list[st
 class TextOptions(WriterOptions):
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     top: Annotated[int, Field(ge=0, le=50)] = 5
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"
     summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
 
 
@@ -78,12 +80,20 @@ class TextWriter(Writer):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
                 out += [f"Also new in {view.one_line(area.name)}:"]
-                for e in section[o.top_n :]:
+                for e in section[o.top_n : o.top_n + o.also_max]:
                     out += _wrap(
                         f"- {e.item.title} ({', '.join(e.sources)}, {e.item.type}, score {e.score:.3f})", "  ", "    "
                     )
                     if url := view.link(e.item):
                         out.append(f"    {url}")
+                if (rest := len(section) - o.top_n - o.also_max) > 0:
+                    out.append(f"  …and {rest} more: {view.MORE}")
+        if digest.register_due:
+            out += ["", "REGISTER: DUE FOR REVIEW", ""]
+            for d in digest.register_due:
+                out += _wrap(f"- {d.title} ({d.stage}, {d.owner or 'no owner'}, review by {d.next_review})", "  ", "    ")
+                if url := safe_url(d.url):
+                    out.append(f"    {url}")
         out += ["", "RUN SUMMARY", ""]
         out += [f"  {view.one_line(view.source_line(s))}" for s in digest.summary.sources]
         out += [""] + [f"  {view.one_line(name)} {value}" for name, value in view.counts(digest)]

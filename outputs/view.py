@@ -22,7 +22,8 @@ FACTOR_LABELS = (
     ("recency", "recency"),
     ("novelty", "novelty"),
 )
-FIELD_LABELS = {"status": "status", "phase": "phase", "completion": "completion", "results_posted": "results posted"}
+MORE = "every entry is in the CSV, XLSX and JSON digests"
+FIELD_LABELS = {"results_posted": "results posted"}  # other fields show their own name
 
 
 def link(item: Item) -> str:
@@ -81,7 +82,12 @@ class Headline:
 
     def sentence(self) -> str:
         failed = f", {self.sources_failed} failed" if self.sources_failed else ""
-        return f"{self.entries} items ({self.new} new, {self.changed} changed) from {self.sources_ok} sources{failed}"
+        counts = f"{_plural(self.entries, 'item')} ({self.new} new, {self.changed} changed)"
+        return f"{counts} from {_plural(self.sources_ok, 'source')}{failed}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def headline(digest: Digest) -> Headline:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from prefect.client.orchestration import get_client
 
@@ -54,8 +56,11 @@ def test_rerunning_the_same_week_publishes_the_same_digest_once(run, httpserver,
 
     run(sources)
     first = shown()
+    store.save_register("ctgov:NCT00000001", "piloting", "Asha", date(2026, 1, 5), "", by="asha")
     run(sources)
     assert shown() == first
+    html = (tmp_path / "out" / "digest.html").read_text()
+    assert "Register: due for review" in html and "piloting" in html  # the register reminder
     assert sorted(first) == ["ctgov:NCT00000001", "ctgov:NCT00000002"]
     assert store.count() == 3
 

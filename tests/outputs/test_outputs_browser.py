@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.outputs.conftest import make_digest, showcase_entries
 
 import outputs
+from tests.outputs.golden import make_digest, showcase_entries
 
 CHROMIUM = Path(os.environ.get("HORIZON_CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
@@ -68,7 +68,7 @@ def test_hostile_digest_runs_nothing_and_fetches_nothing(browser, tmp_path, dige
 
 
 def test_digest_renders_on_a_phone_and_saves_screenshot(browser, tmp_path):
-    from tests.outputs.conftest import TREND
+    from tests.outputs.golden import TREND
 
     digest = make_digest(entries=showcase_entries(), trend=TREND, reason="timed out after 3 attempts")
     [path] = outputs.write(digest, tmp_path, formats=["html"])

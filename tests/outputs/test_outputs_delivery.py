@@ -13,11 +13,11 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from tests.outputs.conftest import IMG, SCRIPT
 from werkzeug.wrappers import Response
 
 from horizon.errors import ConfigError, DeliveryError
 from outputs.delivery import DeliveryConfig, EmailSettings, WebhookSettings, deliver, load_delivery, webhook_payload
+from tests.outputs.golden import IMG, SCRIPT
 
 
 class Inbox:
@@ -214,4 +214,30 @@ def test_teams_payload_escapes_markdown(digest):
         "content"
     ]
     texts = " ".join(block["text"] for block in card["body"])
-    assert "&lt;script&gt;" in texts and "actions" not in card
+    assert "&lt;script>alert\\(1\\)&lt;/script>" in texts and "<script" not in texts and "actions" not in card
+
+
+def test_slack_links_cannot_break_out_or_mention_everyone(digest):
+    entry = digest.entries[0]
+    hostile = entry.item.model_copy(update={"url": "https://x.example/<!channel>|y", "title": "<!here> hi"})
+    bad = digest.model_copy(update={"entries": (entry.model_copy(update={"item": hostile}),)})
+    text = webhook_payload(bad, WebhookSettings(kind="slack"))["text"]
+    assert "<!channel>" not in text and "<!here>" not in text
+    assert "<https://x.example/%3C!channel%3E%7Cy|&lt;!here&gt; hi>" in text
+
+
+def test_implicit_tls_smtps(tmp_path, digest):
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), ssl_context=context)
+    controller.start()
+    try:
+        settings = _settings(controller.port, security="tls", cafile=str(cert_file))
+        deliver(digest, DeliveryConfig(email=settings), env={})
+        assert len(inbox.envelopes) == 1
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            deliver(digest, DeliveryConfig(email=_settings(controller.port, security="tls")), env={})
+    finally:
+        controller.stop()

@@ -13,11 +13,11 @@ from pathlib import Path
 import feedparser
 import openpyxl
 import pytest
-from tests.outputs.conftest import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
 
 import outputs
 from horizon.errors import OutputError, UnknownName
 from outputs.base import write_atomic
+from tests.outputs.golden import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
 
 NICE_TITLE = "Artificial intelligence-derived software to analyse chest X-rays for suspected lung cancer"
 AF_TITLE = "Screening for atrial fibrillation with a smartwatch in over-65s (SAFER-Watch)"
@@ -96,8 +96,13 @@ def test_write_routes_options_and_rejects_unwanted(tmp_path, digest):
     assert [p.name for p in paths] == ["digest.html", "digest.md", "digest.csv"]
     assert "Also new in Asthma" in (tmp_path / "digest.html").read_text()
     assert "Also new in Asthma" in (tmp_path / "digest.md").read_text()
+    assert [p.name for p in outputs.write(digest, tmp_path, formats="json, csv")] == ["digest.json", "digest.csv"]
+    outputs.write(digest, tmp_path, formats=("html", "md", "text"), top_n=1, also_max=0)
+    for name in ("digest.html", "digest.md", "digest.txt"):
+        assert "…and 1 more: every entry is in the CSV, XLSX and JSON digests" in (tmp_path / name).read_text(), name
     with pytest.raises(
-        OutputError, match="unknown option 'indent' for formats html, md; valid options: summary_chars, top, top_n"
+        OutputError,
+        match="unknown option 'indent' for formats html, md; valid options: also_max, summary_chars, top, top_n",
     ):
         outputs.write(digest, tmp_path, formats=("html", "md"), indent=4)
 
@@ -294,3 +299,88 @@ def test_outputs_docs_mention_every_format_and_option():
         if f"`{name}`" not in doc
     ]
     assert not missing
+
+
+def test_running_feed_keeps_recent_weeks_and_replaces_reruns(tmp_path, digest):
+    from outputs.atom import update_feed
+
+    feed = tmp_path / "feed.atom"
+    for week in ("2026-W46", "2026-W47", "2026-W48"):
+        update_feed(feed, digest.model_copy(update={"week": week}), weeks=2)
+    later = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    rerun = digest.model_copy(update={"entries": digest.entries[:2], "generated": later})
+    update_feed(feed, rerun, weeks=2)
+    parsed = feedparser.parse(feed.read_bytes())
+    assert not parsed.bozo and parsed.feed.title == digest.title
+    ids = [e.id for e in parsed.entries]
+    assert len(ids) == len(set(ids)) == 2 + len(digest.entries)
+    assert [i.split("/")[1] for i in ids] == ["2026-W48"] * 2 + ["2026-W47"] * len(digest.entries)
+    assert not [p for p in tmp_path.iterdir() if p.name != "feed.atom"]
+
+
+def test_running_feed_refuses_to_overwrite_a_corrupt_file(tmp_path, digest):
+    from outputs.atom import update_feed
+
+    feed = tmp_path / "feed.atom"
+    feed.write_text("<rss><channel>")
+    with pytest.raises(OutputError, match="feed.atom: not a readable Atom feed .*move it aside"):
+        update_feed(feed, digest)
+    feed.write_text('<!DOCTYPE x [<!ENTITY a "aaaa">]><feed xmlns="http://www.w3.org/2005/Atom">&a;</feed>')
+    with pytest.raises(OutputError, match="not a readable Atom feed"):
+        update_feed(feed, digest)
+    assert feed.read_text().startswith("<!DOCTYPE")
+
+
+PAYLOADS = [
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg/onload=alert(1)>",
+    '"><script>alert(1)</script>',
+    "[a](<javascript:alert(1)>)",
+    "![x](https://evil.example/pixel.png)",
+    "<https://evil.example/autolink>",
+    "&#106;avascript&#58;alert(1) &lt;img src=x onerror=alert(1)&gt;",
+    "\\<img src=x onerror=alert(1)\\>",
+    "`<img src=x onerror=alert(1)>`",
+    "x\n\n<iframe src=https://evil.example></iframe>\n# heading\n- list",
+    "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | c |",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_payloads_are_inert_in_html_and_markdown(payload, digest):
+    from markdown_it import MarkdownIt
+
+    [entry] = [e for e in digest.entries if e.also]
+    item = entry.item.model_copy(update={"title": payload, "summary": payload, "url": "javascript:alert(1)"})
+    also = (entry.also[0].model_copy(update={"title": payload, "url": "https://ok.example/" + payload}),)
+    hostile = digest.model_copy(update={"entries": (entry.model_copy(update={"item": item, "also": also}),)})
+    _assert_inert(outputs.get("html")().render(hostile).decode())
+    source = outputs.get("md")().render(hostile).decode()
+    _assert_inert(MarkdownIt("commonmark", {"html": True}).enable("table").render(source))
+    assert not feedparser.parse(outputs.get("atom")().render(hostile)).bozo
+
+
+def test_every_item_field_reaches_the_analyst_formats():
+    from horizon.items import Extras
+
+    assert set(Extras.model_fields) <= set(outputs.rows.columns(make_digest()))
+    assert set(Extras.model_fields) == set(
+        outputs.json.schema()["$defs"]["entry"]["properties"]["extras"]["properties"]
+    )
+
+
+def test_register_entries_due_for_review_are_listed_and_inert():
+    from datetime import date
+
+    from horizon.digest import DueReview
+
+    due = DueReview(item_id="nice:TA1", title="<b>Virtual AF ward</b>", url="javascript:registerDue()", stage="piloting",
+                    owner="Asha", next_review=date(2026, 11, 20))
+    digest = make_digest().model_copy(update={"register_due": (due,)})
+    html = outputs.get("html")().render(digest).decode()
+    md = outputs.get("md")().render(digest).decode()
+    text = outputs.get("text")().render(digest).decode()
+    for rendered in (html, md, text):
+        assert "piloting" in rendered and "2026-11-20" in rendered and "registerDue" not in rendered
+    assert "Register: due for review" in html and "&lt;b&gt;Virtual AF ward&lt;/b&gt;" in html
+    assert "Register: due for review" in md and "REGISTER: DUE FOR REVIEW" in text
