@@ -16,6 +16,8 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("HORIZON_STORE_URL", None)
+# Models trained by tests (and by servers they start) never touch the user's model cache.
+os.environ["HORIZON_MODEL_DIR"] = tempfile.mkdtemp(prefix="horizon-test-models-")
 
 from tests.helpers import DEFAULTS  # noqa: E402 - after the environment is set
 
