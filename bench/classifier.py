@@ -15,6 +15,7 @@ import resource
 import time
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from classifiers import score_texts
 from classifiers.records import read_records
@@ -63,8 +64,12 @@ def main() -> None:
     print(f"classify {args.items} items on 2 processes: {took:.1f} s wall, {args.items / took:,.0f} items/s "
           f"({int((scores > 0.5).any(axis=1).sum())} with an area)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MB (largest worker process {children:.0f} MB)")
+    workers = Parallel(n_jobs=2)(delayed(_peak_mb)() for _ in range(2))  # the same (reused) worker processes
+    print(f"peak RSS: main {peak:.0f} MB, workers {', '.join(f'{w:.0f}' for w in workers)} MB")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":
