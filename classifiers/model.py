@@ -77,7 +77,9 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         self.acronym_idf_ = tfidf().fit(acronyms.transform(all_texts)).idf_.astype(np.float32)
         F = self._features(all_texts)
         labelled = np.arange(len(texts))
-        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+        # Processes, not threads: liblinear draws from one global random generator, so fits in
+        # threads of one process would interleave draws and stop being reproducible.
+        fits = Parallel(n_jobs=self.n_jobs, prefer="processes")(
             delayed(self._fit_area)(F, all_Y[:, j], labelled, j) for j in range(self.n_areas_))
         self.coef_ = np.vstack([f[0] for f in fits]).astype(np.float32)
         self.intercept_ = np.array([f[1] for f in fits], dtype=np.float32)
