@@ -44,7 +44,7 @@ class AreaModel(ClassifierMixin, BaseEstimator):
     exactly at the area's tuned threshold, ``explain`` the terms behind a score.
     """
 
-    def __init__(self, areas: Sequence[Area] = (), C: float = 10.0, keyword_weight: float = 1.0,
+    def __init__(self, areas: Sequence[Area] = (), C: float = 3.0, keyword_weight: float = 1.0,
                  threshold_cv: int = 5, min_positives: int = 4, random_state: int = 0, n_jobs: int = 1):
         self.areas = areas
         self.C = C
@@ -77,7 +77,9 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         self.acronym_idf_ = tfidf().fit(acronyms.transform(all_texts)).idf_.astype(np.float32)
         F = self._features(all_texts)
         labelled = np.arange(len(texts))
-        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+        # Processes, not threads: liblinear draws from one global random generator, so fits in
+        # threads of one process would interleave draws and stop being reproducible.
+        fits = Parallel(n_jobs=self.n_jobs, prefer="processes")(
             delayed(self._fit_area)(F, all_Y[:, j], labelled, j) for j in range(self.n_areas_))
         self.coef_ = np.vstack([f[0] for f in fits]).astype(np.float32)
         self.intercept_ = np.array([f[1] for f in fits], dtype=np.float32)
@@ -98,7 +100,8 @@ class AreaModel(ClassifierMixin, BaseEstimator):
 
     def _logistic(self) -> LogisticRegression:
         # The dual liblinear solver is the same model, ~20x faster when features outnumber texts.
-        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000,
+        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True, tol=1e-3,
+                                  max_iter=1000,
                                   random_state=self.random_state)
 
     def _tune(self, F, y, labelled, known) -> float:
@@ -106,7 +109,9 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         rows = np.intersect1d(labelled, known)
         profile_rows = np.setdiff1d(known, labelled)
         scores = np.empty(len(rows), dtype=np.float64)
-        folds = StratifiedKFold(self.threshold_cv, shuffle=True, random_state=self.random_state)
+        # Beyond a few thousand texts three folds give plenty of out-of-fold scores, in 40% less time.
+        k = self.threshold_cv if len(rows) < 5000 else min(self.threshold_cv, 3)
+        folds = StratifiedKFold(k, shuffle=True, random_state=self.random_state)
         for train, test in folds.split(rows, y[rows]):
             fit_rows = np.concatenate([rows[train], profile_rows])
             scores[test] = self._logistic().fit(F[fit_rows], y[fit_rows]).decision_function(F[rows[test]])

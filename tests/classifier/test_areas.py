@@ -64,3 +64,18 @@ def test_saved_model_gives_the_same_scores(classifier, model_dir, priorities):
     texts = training_set(priorities).texts[:20]
     again = persist.load(model_dir, priorities)[0]
     assert (again.predict_proba(texts) == classifier.estimator.predict_proba(texts)).all()
+
+
+def test_new_area_without_labels_works_from_its_keywords(priorities):
+    from classifiers.training import new_model, training_set
+    from horizon.config import Area
+
+    oral = Area(id="oral-health", name="Oral health", description="Dental care and oral hygiene.",
+                keywords=("dental", "dentist", "tooth decay"))
+    custom = Priorities(name="custom", areas=(*priorities.areas, oral))
+    data = training_set(custom)
+    assert (data.Y[:, -1] == -1).all()  # the bundled labels say nothing about the new area
+    model = new_model(custom).fit(data.texts, data.Y)
+    assert not model.supervised_[-1] and model.supervised_[:-1].all()
+    found = model.predict(["Community dentist scheme cuts tooth decay in children", "Statins for cholesterol"])
+    assert found[:, -1].tolist() == [1, 0]

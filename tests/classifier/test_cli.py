@@ -74,13 +74,51 @@ def test_evaluate_shows_model_and_keyword_baseline(tmp_path, use_model):
 
 
 def test_label_rejects_unknown_area(tmp_path):
-    config = tmp_path / "config"
-    config.mkdir()
-    from horizon.config import DEFAULT_DIR
-
-    for name in ("priorities.yaml", "sources.yaml"):
-        (config / name).write_text((DEFAULT_DIR / name).read_text())
-    (config / "settings.yaml").write_text(f"store_url: sqlite:///{tmp_path}/h.db\n")
+    config = make_config(tmp_path)
     result = runner.invoke(app, ["label", "ctgov:NCT1", "--area", "cardio", "--config", str(config)])
     assert result.exit_code == 1
     assert "unknown area 'cardio'; valid areas: cardiovascular" in result.stderr
+
+
+def make_config(tmp_path):
+    from horizon.config import DEFAULT_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("priorities.yaml", "sources.yaml"):
+        (config / name).write_text((DEFAULT_DIR / name).read_text())
+    (config / "settings.yaml").write_text(f"store_url: sqlite:///{tmp_path}/h.db\n")
+    return config
+
+
+def test_label_records_a_judgement(tmp_path):
+    from horizon.items import Item
+    from horizon.store import Store
+
+    config = make_config(tmp_path)
+    store = Store(f"sqlite:///{tmp_path}/h.db")
+    store.upsert([Item(id="test:1", source="test", type="news", title="Falls clinic", summary="")])
+    result = runner.invoke(app, ["label", "test:1", "--area", "ageing-well", "--reviewer", "ana",
+                                 "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    missing = runner.invoke(app, ["label", "test:404", "--area", "ageing-well", "--config", str(config)])
+    assert missing.exit_code == 1 and "test:404: no such item" in missing.stderr
+    rows = store.labels()
+    assert [(r["item_id"], r["area"], r["relevant"], r["reviewer"]) for r in rows] == [
+        ("test:1", "ageing-well", True, "ana")]
+
+
+def test_train_saves_a_model_that_classify_uses(tmp_path):
+    from classifiers.training import BUNDLED
+
+    config = make_config(tmp_path)
+    labels = write_lines(tmp_path / "labels.jsonl", *BUNDLED.read_text().splitlines()[:120])
+    model_dir = tmp_path / "model"
+    result = runner.invoke(app, ["train", "--labels", str(labels), "--cv", "0", "--config", str(config),
+                                 "--model-dir", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    assert "trained on 120 items (0 reviewer labels)" in result.stdout
+    assert (model_dir / "model.json").exists() and (model_dir / "model.npz").exists()
+    src = write_lines(tmp_path / "in.jsonl", json.dumps(GOOD))
+    result = runner.invoke(app, ["classify", str(src), "--model-dir", str(model_dir)])
+    assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "a1"
