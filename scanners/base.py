@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,6 +68,15 @@ class Scanner:
         self.settings = settings
         self.http = http
         self.source = source or self.name  # the key in sources.yaml
+
+    @classmethod
+    def for_query(cls, query: str) -> dict[str, Any]:
+        """Settings overrides that make this source search for ``query`` (an ad-hoc scan).
+
+        The default replaces the configured ``queries``; a source with its own query
+        syntax overrides this to translate the analyst's words into it.
+        """
+        return {"queries": [query]}
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:  # pragma: no cover - abstract
         """Request every page changed since ``since``; yield each response with what it parsed to."""
