@@ -39,3 +39,4 @@ def main() -> None:
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
 from horizon.cli import digest  # noqa: E402,F401
+from horizon.cli import limits, scan  # noqa: E402,F401
