@@ -66,11 +66,11 @@ def print_scan(result: dict) -> None:
     console.print(f"[bold]Scan '{result['query']}'[/]: {result['entries']} entries")
     for n, entry in enumerate(result["top"], 1):
         console.print(f"{n:>3}. {entry['title']}  [dim]({entry['source']}; {', '.join(entry['areas'])}; "
-                      f"score {entry['score']:.3f})[/]", markup=True, highlight=False)
+                      f"score {entry['score']:.3f})[/]", highlight=False)
     for name, error in result["failed_sources"].items():
         console.print(f"[red]source failed[/] {name}: {error}")
     for path in result["files"]:
-        console.print(f"  wrote {path}")
+        console.print(f"  wrote {path}", soft_wrap=True, highlight=False)  # whole, for copying
 
 
 __all__ = ["scan"]
