@@ -2,8 +2,9 @@
 
 Analysts run it from the command line (``horizon scan``) or the Prefect UI (the
 ``adhoc-scan`` deployment). It shares every stage with the weekly digest; it
-stores what it finds (so reviewers can label it) but never moves a source's
-watermark, since it fetched only what matched its query.
+stores what it finds (so reviewers can find and label it) but never moves a
+source's watermark, since it fetched only what matched its query, and is not
+recorded as a digest of the weekly series.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 
-from flows.publish import publish
+from flows.publish import publish, summary
 from flows.setup import open_run
 from flows.tasks import classify, fetch_all, store_items
 from horizon.config import load_config
 from horizon.pipeline import (
-    DEFAULT_SCAN_DAYS, assemble, check_scan, narrow, scan_config, scan_novelty, slug, until_filter,
+    DEFAULT_SCAN_DAYS, assemble, check_scan, mentions, narrow, one_per_thing, scan_config, scan_novelty, slug, until_filter,
 )
 
 Query = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
@@ -60,18 +61,22 @@ def adhoc_scan(
         start = since or as_of - timedelta(days=DEFAULT_SCAN_DAYS)
         results = fetch_all(config, run.scanners, lambda _scanner: start)
         reports, counts = store_items(store, results, now, watermarks=False)
-        items, after_until = until_filter([i for r in results for i in r.items], until)
-        counts["dropped/after-until"] = after_until
+        listed_only = {s.source for s in run.scanners if not s.searches}  # these return everything: filter here
+        fetched = [i for r in results for i in (mentions(r.items, query) if r.source in listed_only else r.items)]
+        counts["dropped/no-mention"] = sum(len(r.items) for r in results) - len(fetched)
+        fetched, counts["dropped/after-until"] = until_filter(fetched, until)
+        items, also, counts["dropped/duplicate"] = one_per_thing(fetched, list(config.sources))
         novelty, history = scan_novelty(store, [i.id for i in items], now)
         verdicts = classify(config, items)
         notes = [*run.notes, f"Ad-hoc scan for “{query}” in {', '.join(r.name for r in reports) or 'no sources'}, "
                  f"items updated {start.isoformat()} to {until.isoformat() if until else 'now'}."]
-        digest = assemble(config, items, verdicts, novelty, history, as_of, now, reports, counts, start, notes)
+        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, start,
+                          notes, also)
         stamp = now.strftime("%Y%m%d-%H%M%S")
         key = f"scan-{stamp}-{slug(query)}"
         digest = narrow(digest, f"Ad-hoc scan: {query}", key, areas, limit)
         directory = Path(out) if out else Path(config.settings.output_dir) / "scans" / key.removeprefix("scan-")
-        summary = publish(store, key, digest, directory)
+        paths = publish(store, digest, directory, config.settings.top_n, record=False)
         top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "score": e.score,
                 "areas": list(e.classification.areas)} for e in digest.entries[:10]]
-        return {**summary, "query": query, "directory": str(directory), "top": top}
+        return {**summary(digest, paths, [], None), "query": query, "directory": str(directory), "top": top}

@@ -1,11 +1,11 @@
-"""Publishing a digest: write every format, record it in the store, leave Prefect artifacts.
+"""Publishing a digest: write every format, record it in the store, leave Prefect artifacts, deliver.
 
-Files are written first (atomically), so a failure after that never loses them.
+Files are written first (atomically) and the digest recorded, so a delivery
+failure never loses them: it is retried, then reported.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from prefect import task
@@ -16,29 +16,55 @@ import outputs
 from horizon.digest import Digest
 from horizon.progress import report
 from horizon.store import Store
-
-FORMATS = ("html", "md")
+from outputs import artifacts
+from outputs.atom import update_feed
+from outputs.delivery import DeliveryConfig, deliver
 
 
 @task(name="publish-digest", cache_policy=NO_CACHE)
-def publish(store: Store, key: str, digest: Digest, directory: Path) -> dict:
-    """Write the digest files, record the digest and its items, and create artifacts."""
-    paths = outputs.write(digest, directory, FORMATS)
+def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Path | None = None,
+            record: bool = True) -> list[Path]:
+    """Write the digest in every format, record it and its items, and create artifacts.
+
+    ``feed`` is the running Atom feed of recent digests that readers subscribe to.
+    An ad-hoc scan passes ``record=False``: it is not a digest of the series, so it
+    must not become the workspace's latest digest or the next digest's cutoff.
+    """
+    paths = outputs.write(digest, directory, outputs.FORMATS, top_n=top_n)
+    if feed is not None:
+        paths.append(update_feed(feed, digest))
     ranked = [(e.item.id, e.score, e.classification.areas) for e in digest.entries]
-    store.record_digest(key, digest.week, str(directory), ranked, now=digest.generated)
-    artifact_key = re.sub(r"[^a-z0-9]+", "-", f"{key}-{digest.week}".lower()).strip("-")
-    create_markdown_artifact(outputs.get("md")().render(digest).decode(), key=artifact_key, description=digest.title)
-    rows = [{"rank": n, "title": e.item.title, "source": e.item.source, "areas": ", ".join(e.classification.areas),
-             "score": e.score} for n, e in enumerate(digest.entries, 1)]
-    create_table_artifact(rows, key=f"{artifact_key}-items", description="Ranked items")
-    html = next((p for p in paths if p.suffix == ".html"), paths[0])
-    create_link_artifact(html.resolve().as_uri(), link_text=f"{digest.title} ({digest.week})",
-                         key=f"{artifact_key}-files")
+    if record:
+        store.record_digest(digest.key, digest.week, str(directory), ranked, now=digest.generated,
+                            classifications=[e.classification for e in digest.entries])
+    made = artifacts.build(digest, paths)
+    for md in made.markdown:
+        create_markdown_artifact(md.markdown, key=md.key, description=md.description)
+    for table in made.tables:
+        create_table_artifact(table.table, key=table.key, description=table.description)
+    for link in made.links:
+        create_link_artifact(link.link, link_text=link.link_text, key=link.key, description=link.description)
     report(f"published {len(digest.entries)} entries to {directory}")
+    return paths
+
+
+@task(name="deliver-digest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60)
+def send(digest: Digest, delivery: DeliveryConfig) -> list[str]:
+    """E-mail and post the digest; Prefect retries a failure, the files are already safe."""
+    done = deliver(digest, delivery)
+    if done:
+        report(f"delivered by {', '.join(done)}")
+    return done
+
+
+def summary(digest: Digest, paths: list[Path], delivered: list[str], delivery_error: str | None) -> dict:
+    """What the flow returns: enough for the CLI's closing lines and for scripts."""
     return {
         "week": digest.week,
         "entries": len(digest.entries),
         "files": [str(p) for p in paths],
         "failed_sources": {s.name: s.error for s in digest.summary.failed},
         "counts": digest.summary.counts,
+        "delivered": delivered,
+        "delivery_error": delivery_error,
     }

@@ -22,6 +22,7 @@ from horizon.http import HttpClient
 from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
 from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
+from outputs.delivery import DeliveryConfig, load_delivery
 
 DEFAULT_STORE = "sqlite:///horizon.db"
 SAMPLE_STORE = "sqlite:///horizon-sample.db"  # sample items never mix with the real store
@@ -33,7 +34,16 @@ class Run:
     store: Store
     scanners: list[scanners.Scanner]
     as_of: date
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     notes: list[str] = field(default_factory=list)
+
+
+def check(config_dir: str | None, sample: bool = False) -> None:
+    """Validate the whole configuration without doing any work: the CLI calls this before Prefect starts."""
+    config = load_config(config_dir)
+    if not sample:
+        load_delivery(config.directory)
+        scanners.build(config, HttpClient(config.settings.http))
 
 
 @contextmanager
@@ -46,6 +56,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
     except in sample mode, where they go to the local replay server.
     """
     config = load_config(config_dir)
+    delivery = DeliveryConfig() if sample else load_delivery(config.directory)  # a sample is never sent
     as_of = today_in_london()
     with ExitStack() as stack:
         notes: list[str] = []
@@ -66,7 +77,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         stack.callback(store.close)
         if sample:
             _seed_sample_history(config, store, http)
-        yield Run(config=config, store=store, scanners=found, as_of=as_of, notes=notes)
+        yield Run(config=config, store=store, scanners=found, as_of=as_of, delivery=delivery, notes=notes)
 
 
 def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None:
@@ -81,9 +92,11 @@ def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None
         return
     as_of = date.fromisoformat(previous["as_of"])
     then = datetime.combine(as_of, time(7), tzinfo=LONDON)
-    with replay_server(SAMPLE_DIR / previous["dir"]) as url:
+    folder = SAMPLE_DIR / previous["dir"]
+    with replay_server(folder) as url:
         history = _sample_config(config, url)
-        for scanner in scanners.build(history, http):
+        recorded = [p.name for p in folder.iterdir() if (p / "routes.json").exists()]
+        for scanner in scanners.build(history, http, only=recorded):
             result = scanner.scan(as_of - timedelta(days=scanner.settings.lookback_days))
             if result.error:
                 raise HorizonError(f"bundled sample is broken: {scanner.source}: {result.error}")

@@ -47,12 +47,14 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime,
     reports, counts = [], Counter()
     for result in results:
         for reason, n in result.counts.items():
-            counts[f"{result.source}/{reason}"] += n
+            if n:
+                counts[f"{result.source}/{reason}"] += n
         # A failed source keeps its old watermark, so nothing it missed is skipped next time.
         mark = latest_update(result.items) if result.ok and watermarks else None
         done = store.upsert(result.items, now=now, watermark=(result.source, mark) if mark else None)
         counts[f"{result.source}/new"] += len(done.new)
-        counts[f"{result.source}/changed"] += len(done.changed)
+        if done.changed:
+            counts[f"{result.source}/changed"] += len(done.changed)
         reports.append(SourceReport(name=result.source, ok=result.ok, fetched=len(result.items), error=result.error))
     report(f"stored {sum(r.fetched for r in reports)} items")
     return reports, counts

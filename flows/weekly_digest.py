@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.publish import publish
+from flows.publish import publish, send, summary
 from flows.setup import open_run
 from flows.tasks import classify, fetch_all, store_items
-from horizon.pipeline import assemble, candidates, digest_key, iso_week, since_for
+from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
 
 
 @flow(name="weekly-digest", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
@@ -37,9 +36,21 @@ def weekly_digest(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
         reports, counts = store_items(store, results, now)
         key, week = digest_key(config), iso_week(as_of)
-        items, novelty, history = candidates(store, key, week, since)
+        found, novelty, history = candidates(store, key, week, since)
+        items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
         verdicts = classify(config, items)
-        digest = assemble(config, items, verdicts, novelty, history, as_of, now, reports, counts, since, run.notes)
-        directory = Path(out) if out else Path(config.settings.output_dir) / week
-        return publish(store, key, digest, directory)
+        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
+                          run.notes, also)
+        # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
+        root = Path(config.settings.output_dir)
+        directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
+        paths = publish(store, digest, directory, config.settings.top_n, feed)
+        delivered, problem = [], None
+        if run.delivery.email or run.delivery.webhook:
+            state = send(digest, run.delivery, return_state=True)
+            if state.is_completed():
+                delivered = state.result()
+            else:
+                problem = str(state.result(raise_on_failure=False))
+        return summary(digest, paths, delivered, problem)
 

@@ -88,6 +88,17 @@ class RunSummary(Record):
         return tuple(s for s in self.sources if not s.ok)
 
 
+class DueReview(Record):
+    """An innovation-register entry whose next review date has come: the digest reminds the team."""
+
+    item_id: str
+    title: str
+    url: str = ""
+    stage: str
+    owner: str = ""
+    next_review: date
+
+
 class Digest(Record):
     """Everything a writer needs; writers render this and nothing else."""
 
@@ -101,7 +112,8 @@ class Digest(Record):
     # Items per area in recent digests, oldest first: {area id: ((week, count), ...)};
     # the flow fills it from the store, writers draw it; empty means no history yet.
     trend: dict[str, tuple[tuple[str, int], ...]] = {}
-    key: str = "weekly"  # names this digest series: Atom ids and artifact keys derive from it
+    key: str = "weekly"
+    register_due: tuple[DueReview, ...] = ()  # register entries due for review, soonest first  # names this digest series: Atom ids and artifact keys derive from it
 
     def section(self, area_id: str) -> tuple[Entry, ...]:
         """Entries assigned to one area, in rank order."""

@@ -2,14 +2,17 @@
 
 Retries with backoff on 429/5xx (honouring Retry-After, capped) come from urllib3's
 ``Retry``; other 4xx fail at once. Every response is size-capped while it streams,
-after decompression, so a gzip bomb cannot exhaust memory.
+after decompression, so a gzip bomb cannot exhaust memory. Conditional requests
+(ETag / Last-Modified) are opt-in per call through a ``Validators`` cache the caller
+may persist between runs: a feed that has not changed then costs a 304 and no parsing.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -51,12 +54,59 @@ class Response:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+@dataclass
+class Validators:
+    """ETag / Last-Modified per request URL, so a repeat request can be conditional.
+
+    Keyed by the URL with its sorted query: the same page asked for the same way.
+    ``dumps``/``loads`` let a caller keep it between runs (a file, a store row).
+    """
+
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @staticmethod
+    def key(url: str, params: Mapping[str, str] | None = None) -> str:
+        return f"{url}?{urlencode(sorted(params.items()))}" if params else url
+
+    def headers_for(self, key: str) -> dict[str, str]:
+        saved = self.entries.get(key, {})
+        out = {}
+        if etag := saved.get("etag"):
+            out["If-None-Match"] = etag
+        if modified := saved.get("last-modified"):
+            out["If-Modified-Since"] = modified
+        return out
+
+    def remember(self, key: str, headers: Mapping[str, str]) -> None:
+        lower = {k.lower(): v for k, v in headers.items()}
+        kept = {name: lower[name] for name in ("etag", "last-modified") if lower.get(name)}
+        if kept:
+            self.entries[key] = kept
+
+    def dumps(self) -> str:
+        return json.dumps(self.entries, sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str) -> Validators:
+        """Validators from ``dumps`` output; anything unreadable starts an empty cache."""
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return cls()
+        if not isinstance(doc, dict):
+            return cls()
+        return cls({k: {n: str(v) for n, v in e.items() if isinstance(v, str)}
+                    for k, e in doc.items() if isinstance(k, str) and isinstance(e, dict)})
+
+
 class HttpClient:
     """GET with timeouts, retries, a size cap, a User-Agent and an optional per-host throttle."""
 
-    def __init__(self, settings: HttpSettings | None = None, throttle: Throttle | None = None):
+    def __init__(self, settings: HttpSettings | None = None, throttle: Throttle | None = None,
+                 validators: Validators | None = None):
         self.settings = settings or HttpSettings()
         self.throttle = throttle
+        self.validators = validators if validators is not None else Validators()
         self.requests_made = 0
         retry = CappedRetry(
             total=self.settings.retries,
@@ -79,10 +129,17 @@ class HttpClient:
         self.session.mount("https://", adapter)
 
     def get(self, source: str, url: str, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
-        """Fetch one URL; any failure becomes a ``SourceError`` naming the source."""
+            headers: Mapping[str, str] | None = None, conditional: bool = False) -> Response:
+        """Fetch one URL; any failure becomes a ``SourceError`` naming the source.
+
+        With ``conditional`` the request carries the validators saved for this URL, and
+        an unchanged resource comes back as status 304 with an empty body.
+        """
         if urlsplit(url).scheme not in ("http", "https"):
             raise SourceError(source, f"refusing non-http(s) URL {url!r}")
+        key = Validators.key(url, params)
+        if conditional:
+            headers = {**self.validators.headers_for(key), **(headers or {})}
         if self.throttle:
             self.throttle(urlsplit(url).netloc)
         self.requests_made += 1
@@ -92,7 +149,11 @@ class HttpClient:
                 if resp.status_code >= 400:
                     transient = resp.status_code in RETRY_STATUSES
                     raise SourceError(source, f"HTTP {resp.status_code} from {_where(resp.url)}", transient)
+                if resp.status_code == 304:
+                    return Response(url=resp.url, status=304, body=b"", headers=dict(resp.headers))
                 body = self._read_capped(source, resp)
+                if conditional:
+                    self.validators.remember(key, resp.headers)
                 return Response(url=resp.url, status=resp.status_code, body=body, headers=dict(resp.headers))
         except requests.exceptions.RetryError as err:
             raise SourceError(source, f"gave up after {self.settings.retries} retries: {_reason(err)}", True) from err
@@ -103,6 +164,8 @@ class HttpClient:
         except requests.exceptions.InvalidSchema as err:
             raise SourceError(source, f"redirected to a non-http(s) URL from {_where(url)}") from err
         except requests.exceptions.ConnectionError as err:
+            if _reason(err) in ("ReadTimeoutError", "TimeoutError"):  # a read timeout that used up the retries
+                raise SourceError(source, f"timed out fetching {_where(url)}", True) from err
             raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True) from err
         except requests.exceptions.RequestException as err:
             raise SourceError(source, f"request to {_where(url)} failed: {_reason(err)}") from err

@@ -35,6 +35,7 @@ class Extras(Record):
     xrefs: tuple[str, ...] = ()  # other ids of the same thing: ctgov:NCT..., isrctn:ISRCTN...
     results_posted: bool | None = None
     completion: date | None = None
+    revised: date | None = None  # when the publisher last revised the substance (NICE "Last updated")
 
 
 class Item(Record):
@@ -73,7 +74,8 @@ UK_COUNTRIES = frozenset(
 
 # What changed between two sightings of an item is news when a reader cares about
 # it ("changed: recruiting -> completed"); a bare edit date moving is not.
-TRACKED_FIELDS: tuple[str, ...] = ("status", "phase", "completion", "results_posted")
+# NICE guidance that is updated moves ``revised``; withdrawn guidance moves ``status``.
+TRACKED_FIELDS: tuple[str, ...] = ("status", "phase", "completion", "results_posted", "revised")
 
 
 def changes_between(old: Item, new: Item) -> dict[str, tuple[str, str]]:

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from horizon.config import Config
-from horizon.digest import AreaInfo, Classification, Digest, Novelty, RunSummary, SourceReport
+from horizon.dedup import group
+from horizon.digest import AreaInfo, Classification, Digest, DueReview, Entry, Novelty, RunSummary, SourceReport
 from horizon.errors import InputError, UnknownName
 from horizon.items import Item
 from horizon.ranking import rank
@@ -74,12 +75,33 @@ def candidates(store: Store, key: str, week: str, since: date | None = None) -> 
     return chosen, novelty, history
 
 
-def assemble(config: Config, items: Sequence[Item], verdicts: Sequence[Classification],
+def one_per_thing(items: Sequence[Item], source_order: Sequence[str]) -> tuple[list[Item], dict[str, tuple[Item, ...]], int]:
+    """Merge registrations and re-told stories of the same thing; the first configured source leads."""
+    rank_of = {name: n for n, name in enumerate(source_order)}
+    ordered = sorted(items, key=lambda i: (rank_of.get(i.source, len(rank_of)), i.id))
+    groups, merged = group(ordered)
+    return [lead for lead, _ in groups], {lead.id: rest for lead, rest in groups if rest}, merged
+
+
+def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids: Sequence[str],
+          weeks: int = 12) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Items per area in the last ``weeks`` digests of this series, this week included."""
+    per_week: dict[str, Counter[str]] = {}
+    for published in store.digests(key):
+        if published["week"] < week:
+            per_week[published["week"]] = Counter(a for row in store.digest_items(published["id"]) for a in row["areas"])
+    per_week[week] = Counter(a for e in current for a in e.classification.areas)
+    recent = sorted(per_week)[-weeks:]
+    return {a: tuple((w, per_week[w][a]) for w in recent) for a in area_ids} if len(recent) > 1 else {}
+
+
+def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
-             notes: Sequence[str] = ()) -> Digest:
+             notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest."""
-    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history)
+    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also)
+    key, week = digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
     counts["dropped/no-area"] = len(items) - len(entries)
@@ -87,12 +109,27 @@ def assemble(config: Config, items: Sequence[Item], verdicts: Sequence[Classific
         counts[f"digest/{state}"] = sum(e.novelty == state for e in entries)
     return Digest(
         title=f"Horizon scan: {config.priorities.name}",
-        week=iso_week(as_of),
+        key=key,
+        week=week,
         generated=generated,
         since=since,
         areas=tuple(AreaInfo(id=a.id, name=a.name, description=a.description) for a in config.priorities.areas),
         entries=tuple(entries),
         summary=RunSummary(counts=dict(sorted(counts.items())), sources=tuple(reports), notes=tuple(notes)),
+        trend=trend(store, key, week, entries, config.priorities.ids),
+        register_due=due_reviews(store, as_of),
+    )
+
+
+def due_reviews(store: Store, today: date) -> tuple[DueReview, ...]:
+    """Register entries due for review, with their item's title and link."""
+    due = store.register_due(today)
+    found = store.get([d["item_id"] for d in due])
+    return tuple(
+        DueReview(item_id=d["item_id"], title=found[d["item_id"]].title if d["item_id"] in found else d["item_id"],
+                  url=found[d["item_id"]].url if d["item_id"] in found else "", stage=d["stage"],
+                  owner=d.get("owner") or "", next_review=d["next_review"])
+        for d in due
     )
 
 
@@ -122,6 +159,15 @@ def until_filter(items: Sequence[Item], until: date | None) -> tuple[list[Item],
         return unique, 0
     kept = [i for i in unique if (i.updated or i.published) is None or (i.updated or i.published) <= until]
     return kept, len(unique) - len(kept)
+
+
+_OPERATORS = {"and", "or", "not"}
+
+
+def mentions(items: Sequence[Item], query: str) -> list[Item]:
+    """Items whose title or summary mentions any word of ``query``: a scan of a source that cannot search."""
+    words = {w for w in re.findall(r"[a-z0-9]+", query.lower()) if len(w) > 2 and w not in _OPERATORS}
+    return [i for i in items if not words or any(w in f"{i.title} {i.summary}".lower() for w in words)]
 
 
 def scan_novelty(store: Store, ids: Sequence[str], now: datetime) -> tuple[dict[str, Novelty], dict]:
@@ -154,6 +200,8 @@ def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, li
         "areas": tuple(a for a in digest.areas if not chosen or a.id in chosen),
         "entries": tuple(kept),
         "summary": digest.summary.model_copy(update={"counts": dict(sorted(counts.items()))}),
+        "trend": {},  # the weekly series' history says nothing about a one-off scan
+        "register_due": (),
     })
 
 

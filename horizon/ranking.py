@@ -52,11 +52,11 @@ def rank(
     today: date,
     novelty: dict[str, Novelty] | None = None,
     changes: dict[str, dict[str, tuple[str, str]]] | None = None,
+    also: dict[str, tuple[Item, ...]] | None = None,
 ) -> list[Entry]:
     """Entries for items assigned to at least one area, best first (ties by id, so stable)."""
     weights = {a.id: a.weight for a in priorities.areas}
-    novelty = novelty or {}
-    changes = changes or {}
+    novelty, changes, also = novelty or {}, changes or {}, also or {}
     entries = []
     for item, verdict in zip(items, classifications, strict=True):
         if not verdict.areas:
@@ -71,7 +71,7 @@ def rank(
             recency=recency(item, today, settings.half_life_days),
             novelty=settings.novelty[state],
         )
-        entries.append(Entry(item=item, classification=verdict, novelty=state,
-                             changes=changes.get(item.id, {}), factors=factors))
+        entries.append(Entry(item=item, classification=verdict, novelty=state, changes=changes.get(item.id, {}),
+                             factors=factors, also=also.get(item.id, ())))
     entries.sort(key=lambda e: (-e.score, e.item.id))
     return entries

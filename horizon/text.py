@@ -31,9 +31,10 @@ def clean(text: str | None, limit: int = 20_000, markup: bool = False) -> str:
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
-    text = _SPACE.sub(" ", text).strip()
-    return text[:limit]
+    text = _SPACE.sub(" ", text)
+    if not text.isprintable():  # rare: control characters; the per-character pass is slow on long texts
+        text = _SPACE.sub(" ", "".join(ch if ch.isprintable() else " " for ch in text))
+    return text.strip()[:limit]
 
 
 def safe_url(url: str | None) -> str:

@@ -15,7 +15,7 @@ from horizon.digest import Digest
 from horizon.errors import OutputError, UnknownName
 from outputs.base import Writer, write_atomic
 
-_MODULES = ("html", "markdown")
+_MODULES = ("html", "markdown", "text", "csv", "xlsx", "json", "atom")
 
 
 def _load() -> dict[str, type[Writer]]:
@@ -24,7 +24,9 @@ def _load() -> dict[str, type[Writer]]:
         for obj in vars(import_module(f"outputs.{module}")).values():
             if isinstance(obj, type) and issubclass(obj, Writer) and obj is not Writer and "format" in vars(obj):
                 if obj.format in found:
-                    raise ImportError(f"two writers have format {obj.format!r}: {found[obj.format].__module__} and {module}")
+                    raise ImportError(
+                        f"two writers have format {obj.format!r}: {found[obj.format].__module__} and {module}"
+                    )
                 found[obj.format] = obj
     return found
 
@@ -48,12 +50,16 @@ def write(digest: Digest, directory: str | Path, formats: Iterable[str] = FORMAT
     text); an option that no requested writer accepts is an error, never ignored.
     Every writer is built (and so every option checked) before any file is written.
     """
+    if isinstance(formats, str):  # "html,md" from a command line or a setting
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
     classes = [get(f) for f in dict.fromkeys(formats)]
     accepted = {name for cls in classes for name in cls.Options.model_fields}
     unknown = sorted(set(options) - accepted)
     if unknown:
         names = ", ".join(cls.format for cls in classes)
-        raise OutputError(f"unknown option '{unknown[0]}' for formats {names}; valid options: {', '.join(sorted(accepted)) or 'none'}")
+        raise OutputError(
+            f"unknown option '{unknown[0]}' for formats {names}; valid options: {', '.join(sorted(accepted)) or 'none'}"
+        )
     writers = [cls(**{k: v for k, v in options.items() if k in cls.Options.model_fields}) for cls in classes]
     rendered = [(w, w.render(digest)) for w in writers]
     return [write_atomic(Path(directory) / w.filename, data) for w, data in rendered]

@@ -15,7 +15,9 @@ from horizon.digest import Digest
 WEEKS = 12
 # Okabe-Ito colours, darkened where needed for 3:1 contrast on white.
 PALETTE = ("#0072b2", "#b35900", "#007a5a", "#a8467f", "#5a5a5a", "#1f5f8b", "#8a6d00", "#000000")
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 220, 36, 12, 12, 28
+AXIS = 'stroke="#4c6272" stroke-width="1"'
+LABEL = 'font-size="14" fill="#212b32" font-family="Arial,sans-serif"'
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 230, 40, 16, 14, 34
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ def trend_chart(digest: Digest, weeks: int = WEEKS) -> Chart | None:
     return Chart(all_weeks, rows, _svg(all_weeks, rows))
 
 
+def title(weeks: list[str]) -> str:
+    """The chart's accessible name."""
+    return f"Items per priority area, {weeks[0]} to {weeks[-1]}"
+
+
 def _svg(weeks: list[str], rows: list[Row]) -> Markup:
     top = max([v for r in rows for v in r.values if v is not None] + [1])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -65,18 +72,15 @@ def _svg(weeks: list[str], rows: list[Row]) -> Markup:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
         f'style="max-width:{WIDTH}px;height:auto;display:block;" role="img" aria-labelledby="trend-title trend-desc">',
-        f'<title id="trend-title">Items per priority area, {escape(weeks[0])} to {escape(weeks[-1])}</title>',
+        f'<title id="trend-title">{escape(title(weeks))}</title>',
         f'<desc id="trend-desc">{escape(summary)}</desc>',
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#4c6272" stroke-width="1"/>',
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#4c6272" stroke-width="1"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + 4}" font-size="11" text-anchor="end" fill="#212b32" font-family="Arial,sans-serif">{top}</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" font-size="11" text-anchor="end" fill="#212b32" font-family="Arial,sans-serif">0</text>',
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" {AXIS}/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" {AXIS}/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" {LABEL}>{top}</text>',
+        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end" {LABEL}>0</text>',
     ]
     for i, week in enumerate(weeks):
-        parts.append(
-            f'<text x="{x(i)}" y="{HEIGHT - 10}" font-size="11" text-anchor="middle" fill="#212b32" '
-            f'font-family="Arial,sans-serif">{escape(week[-3:])}</text>'
-        )
+        parts.append(f'<text x="{x(i)}" y="{HEIGHT - 10}" text-anchor="middle" {LABEL}>{escape(week[-3:])}</text>')
     for row in rows:
         points = [(x(i), y(v)) for i, v in enumerate(row.values) if v is not None]
         if len(points) > 1:

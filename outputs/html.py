@@ -29,6 +29,7 @@ _ENV = Environment(
 class HtmlOptions(WriterOptions):
     top_n: Annotated[int, Field(ge=1, le=200)] = 10  # entries per area shown in full
     top: Annotated[int, Field(ge=0, le=50)] = 5  # most important items across areas, at the top
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"; keeps e-mail small
 
 
 class HtmlWriter(Writer):
@@ -51,6 +52,7 @@ class HtmlWriter(Writer):
             head=view.headline(digest),
             top=digest.top(self.options.top),
             top_n=self.options.top_n,
+            also_max=self.options.also_max,
             chart=trend_chart(digest),
             counts=view.counts(digest),
         )

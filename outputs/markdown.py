@@ -1,6 +1,6 @@
 """The Markdown digest, for Teams, Slack and wikis.
 
-Untrusted text is escaped so that nothing in it is markup: HTML metacharacters
+Untrusted text is escaped so that nothing in it is markup: ``<`` and ``&``
 become entities (``<img onerror=...>`` shows as text) and Markdown punctuation is
 backslash-escaped (``[x](javascript:...)`` is not a link). Only http(s) links
 are emitted, percent-encoded so they cannot break out of ``(...)``.
@@ -26,7 +26,9 @@ _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in " ()<>[]\"'\\`*_|"}
 def escape(text: object) -> str:
     """Untrusted text as inert, single-line Markdown."""
     text = view.one_line(str(text))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # "<" and "&" as entities: no HTML tag, autolink or entity can start. A ">" alone is
+    # inert mid-line, and no line starts with untrusted text, so "A -> B" stays readable.
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _PUNCTUATION.sub(r"\\\1", text)
 
 
@@ -45,6 +47,7 @@ def item_link(item: Item) -> str:
 class MarkdownOptions(WriterOptions):
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     top: Annotated[int, Field(ge=0, le=50)] = 5
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"
     summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
 
 
@@ -68,11 +71,15 @@ class MarkdownWriter(Writer):
         out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
         if digest.summary.failed:
-            failed = "; ".join(f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed)
+            failed = "; ".join(
+                f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed
+            )
             out += ["", f"> **Some sources failed:** {failed}"]
         top = digest.top(o.top)
-        out += ["", f"## Top {len(top)} this week", ""]
-        out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or ["Nothing new matched a priority area this week."]
+        out += ["", f"## Top {len(top)} this week" if top else "## This week", ""]
+        out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or [
+            "Nothing new matched a priority area this week."
+        ]
         for area in digest.areas:
             section = digest.section(area.id)
             out += ["", f"## {escape(area.name)}", "", f"_{escape(area.description)}_", ""]
@@ -81,12 +88,20 @@ class MarkdownWriter(Writer):
             for i, e in enumerate(section[: o.top_n], 1):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
-                out += ["", f"**Also new in {escape(area.name)}**", "", "| Item | Source | Type | Score |", "| --- | --- | --- | ---: |"]
+                out += [
+                    "",
+                    f"**Also new in {escape(area.name)}**",
+                    "",
+                    "| Item | Source | Type | Score |",
+                    "| --- | --- | --- | ---: |",
+                ]
                 out += [
                     f"| {item_link(e.item)} | {escape(', '.join(e.sources))} | {e.item.type} | {e.score:.3f} |"
-                    for e in section[o.top_n :]
+                    for e in section[o.top_n : o.top_n + o.also_max]
                 ]
-        return out + ["", *self.run_summary(digest)]
+                if (rest := len(section) - o.top_n - o.also_max) > 0:
+                    out += ["", f"…and {rest} more: {view.MORE}"]
+        return out + ["", *self.register_due(digest), *self.run_summary(digest)]
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:
         meta = [", ".join(e.sources), e.item.type, view.when(e.item), view.status(e.item), e.novelty]
@@ -96,11 +111,23 @@ class MarkdownWriter(Writer):
             lines.append(f"   {escape(view.shorten(e.item.summary, self.options.summary_chars))}")
         if e.also:
             lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(i.source)}\\)" for i in e.also))
-        lines.append(f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · score **{e.score:.3f}** = {escape(view.factors(e.factors))}")
+        lines.append(
+            f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · "
+            f"score **{e.score:.3f}** = {escape(view.factors(e.factors))}"
+        )
         if terms := view.why(e, area_id):
             lines.append(f"   Why: {escape(', '.join(terms))}")
         # Two trailing spaces are a hard line break in CommonMark; the last line ends the item.
         return [line + "  " for line in lines[:-1]] + [lines[-1], ""]
+
+    @staticmethod
+    def register_due(digest: Digest) -> list[str]:
+        if not digest.register_due:
+            return []
+        out = ["## Register: due for review", "", "| Innovation | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
+        for d in digest.register_due:
+            out.append(f"| {link(d.title, d.url)} | {escape(d.stage)} | {escape(d.owner)} | {d.next_review.isoformat()} |")
+        return out + [""]
 
     @staticmethod
     def run_summary(digest: Digest) -> list[str]:

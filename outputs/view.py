@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from horizon.digest import Digest, Entry, Factors
+from horizon.digest import Digest, Entry, Factors, SourceReport
 from horizon.items import Item
 from horizon.text import safe_url
 
@@ -22,7 +22,8 @@ FACTOR_LABELS = (
     ("recency", "recency"),
     ("novelty", "novelty"),
 )
-FIELD_LABELS = {"status": "status", "phase": "phase", "completion": "completion", "results_posted": "results posted"}
+MORE = "every entry is in the CSV, XLSX and JSON digests"
+FIELD_LABELS = {"results_posted": "results posted"}  # other fields show their own name
 
 
 def link(item: Item) -> str:
@@ -43,7 +44,10 @@ def status(item: Item) -> str:
 
 def changes(entry: Entry) -> list[str]:
     """What changed since the last sighting: ``status: RECRUITING -> COMPLETED``."""
-    return [f"{FIELD_LABELS.get(f, f)}: {before or 'none'} -> {after or 'none'}" for f, (before, after) in entry.changes.items()]
+    return [
+        f"{FIELD_LABELS.get(f, f)}: {before or 'none'} -> {after or 'none'}"
+        for f, (before, after) in entry.changes.items()
+    ]
 
 
 def factors(f: Factors) -> str:
@@ -78,10 +82,12 @@ class Headline:
 
     def sentence(self) -> str:
         failed = f", {self.sources_failed} failed" if self.sources_failed else ""
-        return (
-            f"{self.entries} items ({self.new} new, {self.changed} changed) "
-            f"from {self.sources_ok} sources{failed}"
-        )
+        counts = f"{_plural(self.entries, 'item')} ({self.new} new, {self.changed} changed)"
+        return f"{counts} from {_plural(self.sources_ok, 'source')}{failed}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def headline(digest: Digest) -> Headline:
@@ -103,7 +109,7 @@ def counts(digest: Digest) -> list[tuple[str, int]]:
     return sorted(digest.summary.counts.items())
 
 
-def source_line(report) -> str:  # noqa: ANN001 - SourceReport
+def source_line(report: SourceReport) -> str:
     """One source's outcome: ``ctgov: ok, 412 fetched`` or ``nice: FAILED: timed out``."""
     if report.ok:
         return f"{report.name}: ok, {report.fetched} fetched"

@@ -17,7 +17,7 @@ from horizon.errors import ConfigError, UnknownName
 from horizon.http import HttpClient
 from scanners.base import Parsed, Scanner, ScanResult, SourceSettings
 
-_MODULES = ("ctgov",)
+_MODULES = ("ctgov", "isrctn", "nice", "govuk", "pubmed", "medrxiv", "rss")
 
 
 def _load() -> dict[str, type[Scanner]]:

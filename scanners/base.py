@@ -52,6 +52,7 @@ class ScanResult:
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     transient: bool = False  # the error may pass if retried later
+    notes: list[str] = field(default_factory=list)  # for the run summary: "NICE syndication skipped: ..."
 
     @property
     def ok(self) -> bool:
@@ -68,6 +69,12 @@ class Scanner:
         self.settings = settings
         self.http = http
         self.source = source or self.name  # the key in sources.yaml
+        self.notes: list[str] = []  # said once per scan, shown in the run summary
+
+    # Whether the source searches server-side with ``queries``. A source that only lists
+    # (feeds, guidance listings) sets this False: an ad-hoc scan then keeps only its
+    # items that mention the query's words.
+    searches: ClassVar[bool] = True
 
     @classmethod
     def for_query(cls, query: str) -> dict[str, Any]:
@@ -76,7 +83,7 @@ class Scanner:
         The default replaces the configured ``queries``; a source with its own query
         syntax overrides this to translate the analyst's words into it.
         """
-        return {"queries": [query]}
+        return {"queries": [query]} if cls.searches else {}
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:  # pragma: no cover - abstract
         """Request every page changed since ``since``; yield each response with what it parsed to."""
@@ -89,6 +96,7 @@ class Scanner:
     def scan(self, since: date) -> ScanResult:
         """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
         result = ScanResult(source=self.source)
+        self.notes = []
         try:
             for _response, parsed in self.fetch(since):
                 result.items.extend(parsed.items)
@@ -101,6 +109,7 @@ class Scanner:
         except SourceError as err:
             result.error = err.reason
             result.transient = err.transient
+        result.notes = list(self.notes)
         return result
 
     def _parse_page(self, response: Response) -> Parsed:

@@ -11,7 +11,6 @@ from horizon.errors import InputError, UnknownName
 from horizon.store import Store
 from tests.helpers import page, study
 
-pytestmark = pytest.mark.prefect
 
 TRIALS = [
     study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
@@ -25,6 +24,26 @@ TRIALS = [
 ]
 
 
+def test_a_source_that_searches_gets_the_query_and_one_that_only_lists_gets_nothing():
+    from scanners import Scanner
+
+    class Lister(Scanner):
+        searches = False
+
+    assert Scanner.for_query("atrial fibrillation") == {"queries": ["atrial fibrillation"]}
+    assert Lister.for_query("atrial fibrillation") == {}
+
+
+def test_items_of_a_listing_source_are_kept_when_they_mention_a_word_of_the_query():
+    from horizon.items import Item
+    from horizon.pipeline import mentions
+
+    items = [Item(id=f"nice:{n}", source="nice", type="guidance", title=t, summary=s)
+             for n, (t, s) in enumerate([("Asthma: diagnosis", ""), ("Heart failure", "chronic"),
+                                         ("Inhalers", "for COPD or asthma")])]
+    assert [i.id for i in mentions(items, "asthma OR copd")] == ["nice:0", "nice:2"]
+
+
 @pytest.fixture
 def scan(prefect_harness, write_config, tmp_path):
     from flows.adhoc_scan import adhoc_scan
@@ -35,6 +54,7 @@ def scan(prefect_harness, write_config, tmp_path):
     return go
 
 
+@pytest.mark.prefect
 def test_scan_searches_each_source_for_the_query_and_publishes_a_ranked_result(scan, httpserver, tmp_path):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
     result = scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False, "queries": ["diabetes"]}},
@@ -52,15 +72,18 @@ def test_scan_searches_each_source_for_the_query_and_publishes_a_ranked_result(s
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     assert store.count() == 3  # everything fetched is stored for reviewers
     assert store.watermark("ctgov") is None  # but the weekly digest's watermark never moves
+    assert store.digests() == []  # and a scan is not a digest of the weekly series
     store.close()
 
 
+@pytest.mark.prefect
 def test_limit_keeps_the_best_entries(scan, httpserver):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
     result = scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}, query="trials", limit=1)
     assert result["entries"] == 1 and result["counts"]["dropped/over-limit"] >= 1
 
 
+@pytest.mark.prefect
 def test_an_unknown_area_or_source_is_one_line_listing_the_valid_ones(scan, httpserver):
     sources = {"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}
     with pytest.raises(UnknownName, match=r"^unknown area 'cardio'; valid areas: cardiovascular, cancer-early-diagnosis"):
@@ -72,6 +95,7 @@ def test_an_unknown_area_or_source_is_one_line_listing_the_valid_ones(scan, http
     assert len(httpserver.log) == 0  # refused before any request
 
 
+@pytest.mark.prefect
 def test_prefect_validates_parameters_from_the_type_hints(scan):
     with pytest.raises(ParameterTypeError, match="limit"):
         scan({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}, query="af", limit=0)
@@ -79,6 +103,7 @@ def test_prefect_validates_parameters_from_the_type_hints(scan):
         scan({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}, query="")
 
 
+@pytest.mark.prefect
 def test_scan_on_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch):
     from flows.adhoc_scan import adhoc_scan
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from datetime import date
 
 import pytest
 from prefect.client.orchestration import get_client
 
+from outputs.artifacts import artifact_key
 from tests.helpers import page, study
 
 pytestmark = pytest.mark.prefect
@@ -55,8 +56,11 @@ def test_rerunning_the_same_week_publishes_the_same_digest_once(run, httpserver,
 
     run(sources)
     first = shown()
+    store.save_register("ctgov:NCT00000001", "piloting", "Asha", date(2026, 1, 5), "", by="asha")
     run(sources)
     assert shown() == first
+    html = (tmp_path / "out" / "digest.html").read_text()
+    assert "Register: due for review" in html and "piloting" in html  # the register reminder
     assert sorted(first) == ["ctgov:NCT00000001", "ctgov:NCT00000002"]
     assert store.count() == 3
 
@@ -77,7 +81,7 @@ def test_a_failing_source_is_reported_and_the_run_completes(run, httpserver, tmp
 def test_the_flow_leaves_a_markdown_artifact(run, httpserver):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
     result = run({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
-    key = re.sub(r"[^a-z0-9]+", "-", f"suffolk and north east essex ics-{result['week']}".lower())
+    key = artifact_key("suffolk-and-north-east-essex-ics", "digest")
 
     async def latest():
         async with get_client() as client:

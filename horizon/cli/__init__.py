@@ -27,7 +27,13 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
     _debug = debug
 
 
+def debugging() -> bool:
+    """Whether ``--debug`` was given: commands then show tracebacks and library logs."""
+    return _debug
+
+
 # Command modules register themselves on ``app`` when imported.
+from horizon.cli import digest, parse, serve, users  # noqa: E402,F401
 
 
 def main() -> None:
@@ -38,5 +44,4 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
-from horizon.cli import digest  # noqa: E402,F401
 from horizon.cli import limits, scan  # noqa: E402,F401

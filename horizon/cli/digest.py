@@ -8,19 +8,25 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from horizon.cli import app
-from horizon.config import load_config
 from horizon.progress import set_reporter
 
 console = Console(stderr=True)
 
 
 def prepare_prefect() -> None:
-    """Quiet, patient defaults for a local run on the embedded Prefect server."""
+    """Quiet, patient defaults for a local run on the embedded Prefect server.
+
+    Our own progress and summary speak to the user; Prefect's logs (and the
+    tracebacks it logs for a failed run) appear only with ``--debug``.
+    """
+    import horizon.cli
+
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if horizon.cli.debugging() else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
@@ -42,7 +48,9 @@ def digest(
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
-    load_config(config)  # a config mistake is one line before Prefect even starts
+    from flows.setup import check
+
+    check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
     prepare_prefect()
     from flows.weekly_digest import weekly_digest
 
@@ -72,9 +80,13 @@ def print_summary(result: dict) -> None:
         f"{counts.get('dropped/no-area', 0)} items matched no priority area."
     )
     for name, error in result["failed_sources"].items():
-        console.print(f"[red]source failed[/] {name}: {error}")
+        console.print(f"[red]source failed[/] {escape(name)}: {escape(str(error))}", highlight=False)
+    if result.get("delivered"):
+        console.print(f"delivered by {', '.join(result['delivered'])}")
+    if result.get("delivery_error"):
+        console.print(f"[red]delivery failed[/] {escape(result['delivery_error'])}", highlight=False)
     for path in result["files"]:
-        console.print(f"  wrote {path}")
+        console.print(f"  wrote {escape(path)}", highlight=False)
 
 
 __all__ = ["digest"]

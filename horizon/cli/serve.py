@@ -1,0 +1,34 @@
+"""``horizon serve``: the review workspace over the configured store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from horizon.cli import app
+from horizon.config import load_config
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind; keep 127.0.0.1 unless a reverse proxy needs more."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
+    https_only: bool = typer.Option(False, "--https-only", help="Send the session cookie over HTTPS only "
+                                    "(set this behind a TLS-terminating reverse proxy)."),
+    forwarded_allow_ips: str = typer.Option("127.0.0.1", help="Proxies whose X-Forwarded-* headers are trusted."),
+) -> None:
+    """Serve the review workspace: triage digests, teach the classifier, keep the register."""
+    import uvicorn
+
+    from horizon.web import create_app
+
+    cfg = load_config(config)
+    application = create_app(cfg, https_only=https_only)
+    if not application.state.store.users():
+        typer.secho("No users yet: add one with `horizon user add NAME --role admin`.", err=True,
+                    fg=typer.colors.YELLOW)
+    typer.echo(f"Serving the workspace on http://{host}:{port}/ (store {cfg.settings.store_url.split('://')[0]})")
+    uvicorn.run(application, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                server_header=False)

@@ -1,0 +1,41 @@
+"""``horizon user add``: workspace accounts (passwords are stored only as argon2 hashes)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from horizon.cli import app
+from horizon.config import load_config
+from horizon.errors import InputError
+from horizon.store import ROLES, Store
+
+user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="The user's sign-in name."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
+) -> None:
+    """Add a workspace user with a role; the password is prompted for (or read from stdin)."""
+    from horizon.web.auth import hash_password
+
+    if role not in ROLES:
+        raise InputError(f"--role: unknown role '{role}'; valid roles: {', '.join(ROLES)}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        hashed = hash_password(password)
+    except ValueError as err:
+        raise InputError(f"password: {err}") from err
+    store = Store(load_config(config).settings.store_url)
+    store.add_user(name, hashed, role)
+    typer.echo(f"Added user {name} ({role}).")

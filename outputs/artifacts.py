@@ -1,0 +1,138 @@
+"""Payloads for Prefect artifacts, built as plain data so outputs/ never imports Prefect.
+
+The flow passes these to ``create_markdown_artifact``, ``create_table_artifact`` and
+``create_link_artifact``. Artifact keys allow only lowercase letters, digits and
+dashes: ``artifact_key`` makes one from any text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from horizon.digest import Digest
+from horizon.text import safe_url
+from outputs import view
+from outputs.markdown import escape, item_link
+
+MAX_KEY = 100
+
+
+def artifact_key(*parts: str) -> str:
+    """A valid Prefect artifact key from any text: ``Weekly`` + ``2026-W48`` -> ``weekly-2026-w48``."""
+    key = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")[:MAX_KEY].rstrip("-")
+    return key or "digest"
+
+
+@dataclass(frozen=True)
+class Markdown:
+    key: str
+    markdown: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    table: list[dict[str, Any]]
+    description: str
+
+
+@dataclass(frozen=True)
+class Link:
+    key: str
+    link: str
+    link_text: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """Everything the flow publishes for one digest, keyed per digest series."""
+
+    markdown: list[Markdown] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+
+def summary_markdown(digest: Digest, top: int = 5) -> str:
+    """The headline, the top items, failed sources and run counts, as escaped Markdown."""
+    head = view.headline(digest)
+    out = [f"# {escape(digest.title)} – {escape(digest.week)}", "", f"**{escape(head.sentence())}**", ""]
+    out += [f"- {escape(name)}: {count}" for _, name, count in head.per_area]
+    if digest.summary.failed:
+        out += ["", "**Failed sources**", ""]
+        out += [f"- {escape(s.name)}: {escape(s.error or 'no reason given')}" for s in digest.summary.failed]
+    out += ["", f"## Top {min(top, len(digest.entries))}", ""]
+    for rank, e in enumerate(digest.top(top), 1):
+        changed = "; ".join(view.changes(e))
+        extra = f" — changed: {escape(changed)}" if changed else ""
+        out.append(
+            f"{rank}. {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}; "
+            f"score {e.score:.3f}\\){extra}"
+        )
+    if counts := view.counts(digest):
+        out += ["", "## Run counts", "", "| Count | Value |", "| --- | ---: |"]
+        out += [f"| {escape(name)} | {value} |" for name, value in counts]
+    return "\n".join(out) + "\n"
+
+
+def entry_rows(digest: Digest) -> list[dict[str, Any]]:
+    """One compact row per entry for a Prefect table artifact."""
+    return [
+        {
+            "rank": rank,
+            "title": view.one_line(e.item.title),
+            "url": view.link(e.item),
+            "areas": ", ".join(e.classification.areas),
+            "type": e.item.type,
+            "sources": ", ".join(e.sources),
+            "novelty": e.novelty,
+            "changes": "; ".join(view.changes(e)),
+            "score": e.score,
+            "factors": view.factors(e.factors),
+        }
+        for rank, e in enumerate(digest.entries, 1)
+    ]
+
+
+def source_rows(digest: Digest) -> list[dict[str, Any]]:
+    """One row per source: did it work, how much came back, and why not."""
+    return [
+        {"source": s.name, "ok": s.ok, "fetched": s.fetched, "error": view.one_line(s.error or "")}
+        for s in digest.summary.sources
+    ]
+
+
+def file_link(path: Path, base_url: str | None = None) -> str:
+    """Where a written file can be opened: under ``base_url`` if published, else a file:// URI."""
+    if base_url and (base := safe_url(base_url)):
+        return base.rstrip("/") + "/" + quote(path.parent.name) + "/" + quote(path.name)
+    return path.resolve().as_uri()
+
+
+def build(digest: Digest, files: Iterable[Path] = (), base_url: str | None = None, top: int = 5) -> Artifacts:
+    """All artifact payloads for one digest; ``files`` are what ``outputs.write`` returned."""
+    series = artifact_key(digest.key)
+    return Artifacts(
+        markdown=[
+            Markdown(artifact_key(series, "digest"), summary_markdown(digest, top), f"{digest.title} {digest.week}")
+        ],
+        tables=[
+            Table(artifact_key(series, "entries"), entry_rows(digest), f"Ranked entries, {digest.week}"),
+            Table(artifact_key(series, "sources"), source_rows(digest), f"Sources, {digest.week}"),
+        ],
+        links=[
+            Link(
+                artifact_key(series, "digest", p.suffix.lstrip(".")),
+                file_link(p, base_url),
+                p.name,
+                f"{digest.week} digest ({p.suffix.lstrip('.')})",
+            )
+            for p in files
+        ],
+    )

@@ -1,0 +1,163 @@
+"""The Atom feed (RFC 4287): one entry per ranked item, for feed readers and Teams/Outlook.
+
+Built with ElementTree, which escapes every text node; characters XML 1.0 forbids
+are dropped first. Entry ids are tag URIs (RFC 4151) from the digest key, the week
+and the item id, so a re-run of the same week yields the same ids and a reader
+shows nothing twice; only http(s) links are written. ``update_feed`` keeps one
+running feed of the last 12 digests for readers to subscribe to.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote, unquote
+from xml.etree import ElementTree as ET
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
+from pydantic import Field
+
+from horizon.digest import Digest, Entry
+from horizon.errors import OutputError
+from horizon.text import safe_url
+from outputs import view
+from outputs.base import Writer, WriterOptions, write_atomic
+
+ATOM = "http://www.w3.org/2005/Atom"
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TAG_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _text(value: object) -> str:
+    return _XML_INVALID.sub("", str(value))
+
+
+def _stamp(value: datetime | date) -> str:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), tzinfo=timezone.utc)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class AtomOptions(WriterOptions):
+    # RFC 4151 tagging entity: a domain or e-mail you control, and a date you controlled it.
+    tag_authority: Annotated[str, Field(pattern=r"^[A-Za-z0-9.@-]+,\d{4}(-\d{2}(-\d{2})?)?$")] = (
+        "nhs-ics.github.io,2026"
+    )
+    link: str = ""  # where the HTML digest is published, if anywhere (http(s) only)
+    self_url: str = ""  # where this feed is published, if anywhere (http(s) only)
+
+
+class AtomWriter(Writer):
+    """Atom 1.0, UTF-8."""
+
+    format = "atom"
+    filename = "digest.atom"
+    media_type = "application/atom+xml"
+    Options = AtomOptions
+
+    def tag(self, *parts: str) -> str:
+        """A stable tag URI for the feed (no parts) or for one of its entries."""
+        return f"tag:{self.options.tag_authority}:" + quote("/".join(parts), safe=_TAG_SAFE)
+
+    def render(self, digest: Digest) -> bytes:
+        return _serialise(self.feed(digest, f"{digest.title} – {digest.week}"))
+
+    def feed(self, digest: Digest, title: str) -> ET.Element:
+        """The feed element with one entry per ranked item of ``digest``."""
+        feed = ET.Element(f"{{{ATOM}}}feed")
+        self._add(feed, "id", self.tag(digest.key))
+        self._add(feed, "title", title)
+        self._add(feed, "subtitle", view.headline(digest).sentence())
+        self._add(feed, "updated", _stamp(digest.generated))
+        self._add(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", "horizon-scanning")
+        self._add(feed, "generator", "horizon-scanning")
+        if link := safe_url(self.options.link):
+            ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=link)
+        if self_url := safe_url(self.options.self_url):
+            ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=self_url)
+        names = {a.id: a.name for a in digest.areas}
+        for rank, entry in enumerate(digest.entries, 1):
+            self._entry(feed, digest, entry, rank, names)
+        return feed
+
+    def update(self, path: str | Path, digest: Digest, weeks: int = 12) -> Path:
+        """Merge ``digest`` into a running feed of the last ``weeks`` digests at ``path``.
+
+        One URL that readers subscribe to: entries of this week replace any from an
+        earlier run of the same week, and weeks beyond ``weeks`` fall off.
+        """
+        path = Path(path)
+        feed = self.feed(digest, digest.title)
+        prefix = self.tag(digest.key) + "/"
+        older: dict[str, list[ET.Element]] = {}
+        for entry in _read_entries(path):
+            entry_id = entry.findtext(f"{{{ATOM}}}id") or ""
+            if entry_id.startswith(prefix):
+                week = unquote(entry_id[len(prefix) :]).split("/", 1)[0]
+                if week != digest.week:
+                    older.setdefault(week, []).append(entry)
+        for week in sorted(older, reverse=True)[: max(weeks - 1, 0)]:
+            feed.extend(older[week])
+        return write_atomic(path, _serialise(feed))
+
+    def _entry(self, feed: ET.Element, digest: Digest, entry: Entry, rank: int, names: dict[str, str]) -> None:
+        item = entry.item
+        node = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        self._add(node, "id", self.tag(digest.key, digest.week, item.id))
+        self._add(node, "title", item.title)
+        self._add(node, "updated", _stamp(item.updated or item.published or digest.generated))
+        if item.published:
+            self._add(node, "published", _stamp(item.published))
+        if url := view.link(item):
+            ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=url)
+        for other in entry.also:
+            if url := view.link(other):
+                ET.SubElement(
+                    node, f"{{{ATOM}}}link", rel="related", type="text/html", href=url, title=_text(other.title)
+                )
+        for area in entry.classification.areas:
+            ET.SubElement(node, f"{{{ATOM}}}category", term=area, label=_text(names.get(area, area)))
+        meta = (", ".join(entry.sources), item.type, view.status(item), entry.novelty)
+        lines = [f"#{rank} · " + " · ".join(m for m in meta if m)]
+        lines += [f"changed: {c}" for c in view.changes(entry)]
+        lines += [item.summary] if item.summary else []
+        lines.append(f"score {entry.score:.3f} = {view.factors(entry.factors)}")
+        if terms := view.why(entry):
+            lines.append(f"why: {', '.join(terms)}")
+        # type="text": readers show it verbatim, so no untrusted text is ever parsed as HTML.
+        self._add(node, "summary", "\n".join(lines)).set("type", "text")
+
+    @staticmethod
+    def _add(parent: ET.Element, name: str, text: str) -> ET.Element:
+        child = ET.SubElement(parent, f"{{{ATOM}}}{name}")
+        child.text = _text(text)
+        return child
+
+
+def _serialise(feed: ET.Element) -> bytes:
+    ET.register_namespace("", ATOM)
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _read_entries(path: Path) -> list[ET.Element]:
+    """The entries of an existing feed file (none if there is no file yet)."""
+    if not path.exists():
+        return []
+    try:
+        root = DefusedET.parse(path).getroot()
+    except (DefusedET.ParseError, DefusedXmlException, OSError) as err:
+        raise OutputError(f"{path}: not a readable Atom feed ({err}); move it aside to start a new feed") from err
+    if root.tag != f"{{{ATOM}}}feed":
+        raise OutputError(f"{path}: not an Atom feed (root element {root.tag}); move it aside to start a new feed")
+    return root.findall(f"{{{ATOM}}}entry")
+
+
+def update_feed(path: str | Path, digest: Digest, weeks: int = 12, **options: object) -> Path:
+    """Merge ``digest`` into the running feed at ``path`` (e.g. ``<output_dir>/feed.atom``)."""
+    return AtomWriter(**options).update(path, digest, weeks)

@@ -1,0 +1,89 @@
+"""One flat row per entry with every field, for analysts' CSV and XLSX (and Prefect tables).
+
+Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and
+some run tab- or CR-led ones) as a formula (OWASP "CSV injection"): every text
+value that could be one is prefixed with ``'`` so it stays text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from horizon.digest import Digest, Entry
+from horizon.items import Extras
+from horizon.text import safe_url
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FACTORS = ("relevance", "area_weight", "evidence", "uk", "recency", "novelty")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, made inert; other values as they are."""
+    if isinstance(value, str) and (value.startswith(FORMULA_STARTS) or _stripped(value).startswith(FORMULA_STARTS[:4])):
+        return "'" + value
+    return value
+
+
+def _stripped(value: str) -> str:
+    # Leading spaces or control characters (which XLSX writers drop) must not hide a formula.
+    return value.lstrip("".join(map(chr, range(33))))
+
+
+def columns(digest: Digest) -> list[str]:
+    """Column names, in order: item fields, verdict, score factors, then one score per area."""
+    return [
+        "week", "rank", "id", "source", "sources", "type", "title", "url", "summary", "published", "updated",
+        *Extras.model_fields, "novelty", "changes", "areas", "why",
+        "score", *(f"factor_{f}" for f in FACTORS), *(f"score_{a.id}" for a in digest.areas), "also",
+    ]  # fmt: skip
+
+
+def _join(values: tuple[str, ...] | list[str]) -> str:
+    return "; ".join(values)
+
+
+def _cell(value: Any) -> str:
+    """An extras value as text: lists joined with "; ", dates ISO, yes/no, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return _join([str(v) for v in value])
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
+    """Every field of one entry as plain values (not yet neutralised)."""
+    item, extras, verdict = entry.item, entry.item.extras, entry.classification  # every Extras field gets a column
+    out: dict[str, Any] = {
+        "week": digest.week,
+        "rank": rank,
+        "id": item.id,
+        "source": item.source,
+        "sources": _join(entry.sources),
+        "type": item.type,
+        "title": item.title,
+        "url": safe_url(item.url),
+        "summary": item.summary,
+        "published": item.published.isoformat() if item.published else "",
+        "updated": item.updated.isoformat() if item.updated else "",
+        **{name: _cell(getattr(extras, name)) for name in Extras.model_fields},
+        "novelty": entry.novelty,
+        "changes": _join([f"{f}: {b} -> {a}" for f, (b, a) in entry.changes.items()]),
+        "areas": _join(verdict.areas),
+        "why": _join([f"{a}: {', '.join(terms)}" for a, terms in verdict.why.items()]),
+        "score": entry.score,
+    }
+    out.update({f"factor_{f}": getattr(entry.factors, f) for f in FACTORS})
+    out.update({f"score_{a.id}": round(verdict.scores.get(a.id, 0.0), 4) for a in digest.areas})
+    out["also"] = _join([i.id for i in entry.also])
+    return out
+
+
+def rows(digest: Digest) -> list[dict[str, Any]]:
+    """One neutralised row per entry, in rank order."""
+    return [{k: neutralise(v) for k, v in row(digest, e, i).items()} for i, e in enumerate(digest.entries, 1)]

@@ -1,0 +1,243 @@
+"""Delivery against real servers on 127.0.0.1: aiosmtpd for SMTP (plain and STARTTLS with
+login), pytest-httpserver for Teams/Slack webhooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import socket
+import ssl
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from werkzeug.wrappers import Response
+
+from horizon.errors import ConfigError, DeliveryError
+from outputs.delivery import DeliveryConfig, EmailSettings, WebhookSettings, deliver, load_delivery, webhook_payload
+from tests.outputs.golden import IMG, SCRIPT
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every envelope it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def _settings(port: int, **kw) -> EmailSettings:
+    values = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "horizon@ics.example.nhs.uk",
+        "recipients": ("innovation@ics.example.nhs.uk", "analyst@ics.example.nhs.uk"),
+        "timeout": 10,
+    } | kw
+    return EmailSettings(**values)
+
+
+def test_email_arrives_multipart_with_subject_and_recipients(smtp, digest):
+    controller, inbox = smtp
+    assert deliver(digest, DeliveryConfig(email=_settings(controller.port)), env={}) == ["email"]
+    [envelope] = inbox.envelopes
+    assert envelope.mail_from == "horizon@ics.example.nhs.uk"
+    assert envelope.rcpt_tos == ["innovation@ics.example.nhs.uk", "analyst@ics.example.nhs.uk"]
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert message["Subject"] == "Horizon scan: Example ICS – 2026-W48"
+    assert message.get_content_type() == "multipart/alternative"
+    text, page = message.get_body(("plain",)), message.get_body(("html",))
+    assert "TOP 4 THIS WEEK" in text.get_content() and IMG in text.get_content()
+    assert "<h1" in page.get_content() and "&lt;script&gt;" in page.get_content() and SCRIPT not in page.get_content()
+
+
+def test_subject_cannot_inject_headers(smtp, digest):
+    controller, inbox = smtp
+    hostile = digest.model_copy(update={"title": "Digest\r\nBcc: victim@example.org\r\nX-Evil: 1"})
+    deliver(hostile, DeliveryConfig(email=_settings(controller.port)), env={})
+    message = message_from_bytes(inbox.envelopes[0].content, policy=policy.default)
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert inbox.envelopes[0].rcpt_tos == ["innovation@ics.example.nhs.uk", "analyst@ics.example.nhs.uk"]
+    assert message["Subject"].startswith("Digest Bcc: victim@example.org X-Evil: 1")
+
+
+def test_unreachable_server_is_a_delivery_error(digest):
+    with pytest.raises(DeliveryError, match=r"e-mail via 127.0.0.1:\d+: .*; the digest files are written"):
+        deliver(digest, DeliveryConfig(email=_settings(_free_port(), timeout=5)), env={})
+
+
+def test_starttls_required_but_missing_fails_instead_of_sending_plain(smtp, digest):
+    controller, inbox = smtp
+    with pytest.raises(DeliveryError, match="does not support STARTTLS"):
+        deliver(digest, DeliveryConfig(email=_settings(controller.port, security="starttls")), env={})
+    assert inbox.envelopes == []
+
+
+def _self_signed(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+def test_starttls_with_login_from_environment(tmp_path, digest):
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret", handled=False)  # handled=False: server replies 535
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        settings = _settings(controller.port, security="starttls", cafile=str(cert_file))
+        env = {"HORIZON_SMTP_USER": "horizon", "HORIZON_SMTP_PASSWORD": "s3cret"}
+        deliver(digest, DeliveryConfig(email=settings), env=env)
+        assert logins == [(b"horizon", b"s3cret")] and len(inbox.envelopes) == 1
+        with pytest.raises(DeliveryError) as caught:
+            deliver(digest, DeliveryConfig(email=settings), env=env | {"HORIZON_SMTP_PASSWORD": "wrong-pw"})
+        assert "login refused (535)" in str(caught.value) and "wrong-pw" not in str(caught.value)
+        assert len(inbox.envelopes) == 1
+    finally:
+        controller.stop()
+
+
+def test_half_set_credentials_are_an_error(digest):
+    with pytest.raises(DeliveryError, match="set both HORIZON_SMTP_USER and HORIZON_SMTP_PASSWORD"):
+        deliver(digest, DeliveryConfig(email=_settings(1)), env={"HORIZON_SMTP_USER": "x"})
+
+
+def test_delivery_yaml_is_optional_and_rejects_secrets(tmp_path):
+    assert load_delivery(tmp_path) == DeliveryConfig()
+    (tmp_path / "delivery.yaml").write_text(
+        "email:\n  host: smtp.nhs.net\n  sender: a@nhs.net\n  recipients: [b@nhs.net]\n  password: hunter2\n"
+    )
+    with pytest.raises(ConfigError, match="delivery.yaml: email: .*'password' must not be in delivery.yaml") as caught:
+        load_delivery(tmp_path)
+    assert "hunter2" not in str(caught.value)
+    (tmp_path / "delivery.yaml").write_text(
+        "email:\n  host: smtp.nhs.net\n  sender: a@nhs.net\n  recipients: [b@nhs.net]\n"
+    )
+    assert load_delivery(tmp_path).email.port == 587 and load_delivery(tmp_path).email.security == "starttls"
+
+
+@pytest.mark.parametrize("kind", ["teams", "slack"])
+def test_webhook_posts_headline(httpserver, digest, kind):
+    httpserver.expect_oneshot_request("/hook", method="POST").respond_with_data("1")
+    env = {"HORIZON_WEBHOOK_URL": httpserver.url_for("/hook")}
+    assert deliver(digest, DeliveryConfig(webhook=WebhookSettings(kind=kind)), env=env) == ["webhook"]
+    body = json.loads(httpserver.log[0][0].get_data())
+    text = json.dumps(body)
+    assert "Horizon scan: Example ICS" in text and "https://www.nice.org.uk/guidance/dg61" in text
+    assert "<script>" not in text and "javascript:" not in text.replace("javascript:alert(1)", "")  # no js link
+    if kind == "teams":
+        assert body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    else:
+        assert "&lt;script&gt;" in body["text"]
+
+
+def test_webhook_failure_never_reveals_the_url(httpserver, digest):
+    httpserver.expect_request("/secret-token-123").respond_with_response(Response("no such hook", status=404))
+    env = {"HORIZON_WEBHOOK_URL": httpserver.url_for("/secret-token-123")}
+    with pytest.raises(DeliveryError, match=r"teams webhook \(\$HORIZON_WEBHOOK_URL\): answered HTTP 404") as caught:
+        deliver(digest, DeliveryConfig(webhook=WebhookSettings(kind="teams")), env=env)
+    assert "secret-token-123" not in str(caught.value)
+    with pytest.raises(DeliveryError, match="set HORIZON_WEBHOOK_URL"):
+        deliver(digest, DeliveryConfig(webhook=WebhookSettings(kind="slack")), env={})
+
+
+def test_one_failed_channel_does_not_stop_the_other(smtp, digest):
+    controller, inbox = smtp
+    config = DeliveryConfig(email=_settings(controller.port), webhook=WebhookSettings(kind="slack"))
+    with pytest.raises(DeliveryError, match=r"set HORIZON_WEBHOOK_URL.*\(sent: email\)"):
+        deliver(digest, config, env={})
+    assert len(inbox.envelopes) == 1
+
+
+def test_teams_payload_escapes_markdown(digest):
+    card = webhook_payload(digest, WebhookSettings(kind="teams", digest_link="javascript:alert(1)"))["attachments"][0][
+        "content"
+    ]
+    texts = " ".join(block["text"] for block in card["body"])
+    assert "&lt;script>alert\\(1\\)&lt;/script>" in texts and "<script" not in texts and "actions" not in card
+
+
+def test_slack_links_cannot_break_out_or_mention_everyone(digest):
+    entry = digest.entries[0]
+    hostile = entry.item.model_copy(update={"url": "https://x.example/<!channel>|y", "title": "<!here> hi"})
+    bad = digest.model_copy(update={"entries": (entry.model_copy(update={"item": hostile}),)})
+    text = webhook_payload(bad, WebhookSettings(kind="slack"))["text"]
+    assert "<!channel>" not in text and "<!here>" not in text
+    assert "<https://x.example/%3C!channel%3E%7Cy|&lt;!here&gt; hi>" in text
+
+
+def test_implicit_tls_smtps(tmp_path, digest):
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), ssl_context=context)
+    controller.start()
+    try:
+        settings = _settings(controller.port, security="tls", cafile=str(cert_file))
+        deliver(digest, DeliveryConfig(email=settings), env={})
+        assert len(inbox.envelopes) == 1
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            deliver(digest, DeliveryConfig(email=_settings(controller.port, security="tls")), env={})
+    finally:
+        controller.stop()

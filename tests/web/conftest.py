@@ -1,0 +1,80 @@
+"""Fixtures for the workspace tests: a seeded temporary store, the app, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from horizon.config import DEFAULT_DIR, load_config
+from horizon.store import Store
+from horizon.web import create_app
+from tests.web.seed import PASSWORDS, seed
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A config directory (the bundled priorities and sources) whose store is a temporary SQLite file."""
+    directory = tmp_path / "config"
+    directory.mkdir()
+    for name in ("priorities.yaml", "sources.yaml"):
+        shutil.copy(DEFAULT_DIR / name, directory / name)
+    (directory / "settings.yaml").write_text(f"store_url: sqlite:///{tmp_path / 'horizon.db'}\n")
+    return directory
+
+
+@pytest.fixture
+def config(config_dir: Path, monkeypatch):
+    monkeypatch.delenv("HORIZON_STORE_URL", raising=False)
+    monkeypatch.delenv("HORIZON_SECRET_KEY", raising=False)
+    return load_config(config_dir)
+
+
+@pytest.fixture
+def store(config):
+    store = Store(config.settings.store_url)
+    store.digest_id = seed(config, store)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def app(config, store):
+    return create_app(config, store=store)
+
+
+@pytest.fixture
+def anonymous(app):
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+def sign_in(client: TestClient, name: str) -> TestClient:
+    page = client.get("/login")
+    token = csrf_of(page.text)
+    response = client.post("/login", data={"csrf": token, "name": name, "password": PASSWORDS[name], "next": "/"})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def client_for(app):
+    """A function giving a client signed in as the named seed user."""
+    clients = []
+
+    def make(name: str) -> TestClient:
+        client = TestClient(app, follow_redirects=False)
+        client.__enter__()
+        clients.append(client)
+        return sign_in(client, name)
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)

@@ -1,0 +1,121 @@
+"""The store's workspace tables: judgements become labels, the register, search, explanations."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from horizon.digest import Classification
+from horizon.errors import StoreError
+from horizon.items import Item
+from horizon.store import Store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, tmp_path):
+    """A SQLite file, or a fresh PostgreSQL database made on HORIZON_TEST_POSTGRES_URL's server and dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'h.db'}"
+        return
+    server = os.environ.get("HORIZON_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("HORIZON_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://root@127.0.0.1/test)")
+    name = f"horizon_ws_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def bare(database):
+    store = Store(database)
+    store.upsert([
+        Item(id="ctgov:NCT1", source="ctgov", type="trial", title="Atrial fibrillation screening app",
+             summary="100% remote_monitoring pilot", updated=date(2026, 11, 1)),
+        Item(id="nice:TA1", source="nice", type="guidance", title="Asthma inhalers", summary="FeNO testing",
+             updated=date(2026, 10, 1)),
+    ])
+    yield store
+    store.close()
+
+
+def _labels(store):
+    return sorted(((r["item_id"], r["area"], r["relevant"], r["reviewer"]) for r in store.labels()),
+                  key=lambda row: (row[0], row[1] or "", row[3]))
+
+
+def test_a_judgement_becomes_the_reviewers_labels_and_the_latest_wins(bare):
+    bare.judge("ctgov:NCT1", "rob", "relevant", ["cardiovascular", "digital-self-management"],
+               proposed=["cardiovascular", "mental-health"])
+    assert _labels(bare) == [("ctgov:NCT1", "cardiovascular", True, "rob"),
+                             ("ctgov:NCT1", "digital-self-management", True, "rob"),
+                             ("ctgov:NCT1", "mental-health", False, "rob")]
+    bare.add_label("ctgov:NCT1", "diabetes", True, "rey")  # another reviewer's label (e.g. `horizon label`) stays
+    bare.judge("ctgov:NCT1", "rob", "not-relevant", ["cardiovascular"], note="a vendor's press release")
+    assert _labels(bare) == [("ctgov:NCT1", None, False, "rob"), ("ctgov:NCT1", "diabetes", True, "rey")]
+    bare.judge("ctgov:NCT1", "rob", "uncertain", note="discuss on Monday")
+    assert _labels(bare) == [("ctgov:NCT1", "diabetes", True, "rey")]
+    history = bare.judgements(["ctgov:NCT1"])
+    assert [j["state"] for j in history] == ["relevant", "not-relevant", "uncertain"]
+    assert history[1]["areas"] == [] and history[2]["note"] == "discuss on Monday"
+    assert bare.current_judgements()["ctgov:NCT1"]["rob"]["state"] == "uncertain"
+    with pytest.raises(StoreError, match="unknown triage state 'maybe'"):
+        bare.judge("ctgov:NCT1", "rob", "maybe")
+
+
+def test_register_due_lists_open_entries_due_by_today(bare):
+    bare.upsert([Item(id=f"x:{n}", source="x", type="news", title=f"t{n}") for n in range(4)])
+    bare.save_register("x:0", "piloting", "ann", date(2026, 11, 30), "", by="rob")
+    bare.save_register("x:1", "signal", "ann", date(2026, 12, 1), "", by="rob")
+    bare.save_register("x:2", "scaled", "ann", date(2026, 11, 1), "", by="rob")  # closed: never due
+    bare.save_register("x:3", "assessing", "ann", None, "", by="rob")  # no date: never due
+    assert [e["item_id"] for e in bare.register_due(date(2026, 11, 30))] == ["x:0"]
+    assert [e["item_id"] for e in bare.register_due(date(2026, 12, 1))] == ["x:0", "x:1"]
+    bare.save_register("x:0", "evaluating", "bob", date(2027, 3, 1), "pilot done", by="rey")
+    assert [e["item_id"] for e in bare.register_due(date(2026, 12, 1))] == ["x:1"]
+    assert [(e["stage"], e["by"]) for e in bare.register_log("x:0")] == [("piloting", "rob"), ("evaluating", "rey")]
+    with pytest.raises(StoreError, match="unknown stage 'done'"):
+        bare.save_register("x:0", "done", "ann", None, "", by="rob")
+
+
+def test_search_matches_title_or_summary_and_escapes_wildcards(bare):
+    assert [i.id for i in bare.search("ATRIAL")] == ["ctgov:NCT1"]
+    assert [i.id for i in bare.search("feno")] == ["nice:TA1"]
+    assert [i.id for i in bare.search("100%")] == ["ctgov:NCT1"]
+    assert [i.id for i in bare.search("%")] == ["ctgov:NCT1"]  # the literal percent sign only
+    assert [i.id for i in bare.search("e_m")] == ["ctgov:NCT1"]  # the literal underscore only
+    assert bare.search("a_t") == []
+
+
+def test_record_digest_keeps_the_old_call_and_stores_why_when_given(bare):
+    old = bare.record_digest("weekly", "2026-W47", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])])
+    assert bare.digest_explanations(old) == {}
+    verdict = Classification(item_id="ctgov:NCT1", scores={"cardiovascular": 0.5}, areas=("cardiovascular",),
+                             why={"cardiovascular": ("atrial", "fibrillation")})
+    new = bare.record_digest("weekly", "2026-W48", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])],
+                             now=datetime(2026, 11, 30, tzinfo=timezone.utc), classifications=[verdict])
+    assert bare.digest_explanations(new) == {
+        "ctgov:NCT1": {"scores": {"cardiovascular": 0.5}, "why": {"cardiovascular": ["atrial", "fibrillation"]}}}
+    assert bare.digest()["id"] == new and bare.digest(old)["week"] == "2026-W47"
+
+
+def test_users_and_the_session_secret(bare):
+    bare.add_user("ann", "$argon2id$fake", "reviewer")
+    with pytest.raises(StoreError, match="already exists"):
+        bare.add_user("ann", "$argon2id$fake", "admin")
+    with pytest.raises(StoreError, match="unknown role 'owner'"):
+        bare.update_user("ann", role="owner")
+    bare.update_user("ann", role="admin")
+    assert bare.user("ann")["role"] == "admin"
+    assert bare.secret("web_session_key") == bare.secret("web_session_key") != bare.secret("other")
+    assert len(bare.secret("web_session_key")) >= 48
