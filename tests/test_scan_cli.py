@@ -13,8 +13,8 @@ runner = CliRunner()
 
 @pytest.mark.parametrize(("args", "error", "message"), [
     (["--areas", "cardio"], UnknownName, "unknown area 'cardio'; valid areas: cardiovascular, "),
-    (["--sources", "ctgov,isrctn"], UnknownName, "unknown source 'isrctn'; configured: ctgov"),
-    (["--sample", "--sources", "nice"], UnknownName, "unknown source 'nice'; configured: ctgov"),
+    (["--sources", "ctgov,nope"], UnknownName, "unknown source 'nope'; configured: ctgov, "),
+    (["--sample", "--sources", "nope"], UnknownName, "unknown source 'nope'; configured: ctgov, "),
     (["--since", "2026-11-02", "--until", "2026-11-01"], InputError, "since 2026-11-02 is after until 2026-11-01"),
 ])
 def test_a_bad_parameter_is_one_line_before_prefect_starts(args, error, message):
@@ -35,3 +35,16 @@ def test_scan_on_the_sample_prints_the_ranked_result_and_where_it_wrote(prefect_
     assert result.exit_code == 0, result.output
     assert "Scan 'heart'" in result.output and "  1. " in result.output and "cardiovascular" in result.output
     assert f"wrote {tmp_path / 'scan' / 'digest.html'}" in result.output
+
+
+@pytest.mark.prefect
+def test_setup_limits_creates_one_active_limit_per_source_host_and_is_idempotent(prefect_harness, write_config):
+    config = write_config({"ctgov": {"base_url": "https://clinicaltrials.gov/api/v2"},
+                           "mirror": {"scanner": "ctgov", "base_url": "https://ctgov-mirror.example.org/v2"}},
+                          http={"requests_per_second": 0.5})
+    first = runner.invoke(app, ["setup-limits", "--config", str(config)])
+    assert first.exit_code == 0, first.output
+    assert "created host-clinicaltrials-gov: 0.5 request(s)/s (burst 1, decay 0.5/s)" in first.output
+    assert "created host-ctgov-mirror-example-org" in first.output
+    again = runner.invoke(app, ["setup-limits", "--config", str(config)])
+    assert "unchanged host-clinicaltrials-gov" in again.output
