@@ -61,13 +61,32 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime,
 
 
 @task(name="classify", cache_policy=NO_CACHE)
-def classify(config: Config, items: Sequence[Item]) -> list[Classification]:
-    """Score every candidate item against the priority areas."""
-    from classifiers import load_classifier
+def classify(config: Config, store: Store, items: Sequence[Item]) -> tuple[list[Classification], str]:
+    """Retrain if reviewers added labels since the last model, then score every candidate item.
 
-    verdicts = load_classifier(config.priorities).classify(list(items))
+    Returns the verdicts and one line for the run summary on what the classifier learned.
+    """
+    from classifiers import ensure_current
+
+    # Cross-validated F1 before/after is worth its cost only when there are reviewer labels.
+    classifier, trained = ensure_current(config.priorities, store, cv=5 if store.labels() else 0)
+    verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")
-    return verdicts
+    return verdicts, learning_note(trained)
+
+
+def learning_note(trained) -> str:  # noqa: ANN001 - classifiers.TrainingReport
+    """'Classifier retrained on 12 reviewer labels (3 new): cross-validated macro F1 0.88 -> 0.90.'"""
+    def f1(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    if not trained.retrained:
+        return f"Classifier up to date: {trained.items} labelled items, {trained.store_labels} from reviewers."
+    if not trained.store_labels:
+        return f"Classifier trained on the {trained.items} bundled labelled items; no reviewer labels yet."
+    return (f"Classifier retrained on {trained.items} labelled items, {trained.store_labels} from reviewers "
+            f"({trained.new_labels} new): cross-validated macro F1 {f1(trained.cv_macro_f1_before)} -> "
+            f"{f1(trained.cv_macro_f1_after)}.")
 
 
 def fetcher(config: Config):

@@ -38,9 +38,9 @@ def weekly_digest(
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
-        verdicts = classify(config, items)
+        verdicts, learned = classify(config, store, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
-                          run.notes, also)
+                          [*run.notes, *(f"{r.source}: {n}" for r in results for n in r.notes), learned], also)
         # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")

@@ -112,6 +112,11 @@ class Scanner:
         result.notes = list(self.notes)
         return result
 
+    def _stopped_early(self, what: str) -> None:
+        """Say that paging stopped at ``max_pages`` with more to come: a partial scan is never silent."""
+        self.notes.append(f"{self.source}: stopped after {self.settings.max_pages} pages of {what} with more to come; "
+                          "raise max_pages to read them all")
+
     def _parse_page(self, response: Response) -> Parsed:
         """Parse a fetched page, naming the source in any error."""
         try:

@@ -33,7 +33,7 @@ def debugging() -> bool:
 
 
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import digest, parse, serve, users  # noqa: E402,F401
+from horizon.cli import classify, digest, parse, serve, users  # noqa: E402,F401
 
 
 def main() -> None:
