@@ -67,9 +67,10 @@ def adhoc_scan(
         fetched, counts["dropped/after-until"] = until_filter(fetched, until)
         items, also, counts["dropped/duplicate"] = one_per_thing(fetched, list(config.sources))
         novelty, history = scan_novelty(store, [i.id for i in items], now)
-        verdicts = classify(config, items)
+        verdicts, learned = classify(config, store, items)
         notes = [*run.notes, f"Ad-hoc scan for “{query}” in {', '.join(r.name for r in reports) or 'no sources'}, "
-                 f"items updated {start.isoformat()} to {until.isoformat() if until else 'now'}."]
+                 f"items updated {start.isoformat()} to {until.isoformat() if until else 'now'}.",
+                 *(f"{r.source}: {n}" for r in results for n in r.notes), learned]
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, start,
                           notes, also)
         stamp = now.strftime("%Y%m%d-%H%M%S")
