@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from prefect import task
@@ -37,15 +37,20 @@ def fetch_source(scanner: Scanner, since: date) -> ScanResult:
 
 
 @task(name="store-items", cache_policy=NO_CACHE)
-def store_items(store: Store, results: Sequence[ScanResult], now: datetime) -> tuple[list[SourceReport], Counter[str]]:
-    """Upsert each source's items with its watermark in one transaction per source."""
+def store_items(store: Store, results: Sequence[ScanResult], now: datetime,
+                watermarks: bool = True) -> tuple[list[SourceReport], Counter[str]]:
+    """Upsert each source's items with its watermark in one transaction per source.
+
+    An ad-hoc scan passes ``watermarks=False``: it fetched only what matched its
+    query, so moving a source's watermark would hide the rest from the next digest.
+    """
     reports, counts = [], Counter()
     for result in results:
         for reason, n in result.counts.items():
             if n:
                 counts[f"{result.source}/{reason}"] += n
         # A failed source keeps its old watermark, so nothing it missed is skipped next time.
-        mark = latest_update(result.items) if result.ok else None
+        mark = latest_update(result.items) if result.ok and watermarks else None
         done = store.upsert(result.items, now=now, watermark=(result.source, mark) if mark else None)
         counts[f"{result.source}/new"] += len(done.new)
         if done.changed:
@@ -89,6 +94,17 @@ def fetcher(config: Config):
     http = config.settings.http
     delay = exponential_backoff(http.source_retry_delay) if http.source_retry_delay else 0
     return fetch_source.with_options(retries=http.source_retries, retry_delay_seconds=delay)
+
+
+def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[Scanner], date]) -> list[ScanResult]:
+    """Fetch every source concurrently, each from its own start date; a failed source becomes a failed result."""
+    fetch = fetcher(config)
+    futures = {scanner.source: fetch.submit(scanner, start_for(scanner)) for scanner in scanners}
+    results = []
+    for source, future in futures.items():
+        value = future.result(raise_on_failure=False)
+        results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
+    return results
 
 
 def failed_result(source: str, err: BaseException) -> ScanResult:

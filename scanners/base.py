@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,6 +70,20 @@ class Scanner:
         self.http = http
         self.source = source or self.name  # the key in sources.yaml
         self.notes: list[str] = []  # said once per scan, shown in the run summary
+
+    # Whether the source searches server-side with ``queries``. A source that only lists
+    # (feeds, guidance listings) sets this False: an ad-hoc scan then keeps only its
+    # items that mention the query's words.
+    searches: ClassVar[bool] = True
+
+    @classmethod
+    def for_query(cls, query: str) -> dict[str, Any]:
+        """Settings overrides that make this source search for ``query`` (an ad-hoc scan).
+
+        The default replaces the configured ``queries``; a source with its own query
+        syntax overrides this to translate the analyst's words into it.
+        """
+        return {"queries": [query]} if cls.searches else {}
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:  # pragma: no cover - abstract
         """Request every page changed since ``since``; yield each response with what it parsed to."""

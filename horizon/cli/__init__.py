@@ -44,3 +44,4 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+from horizon.cli import limits, scan  # noqa: E402,F401
