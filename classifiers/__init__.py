@@ -1,42 +1,68 @@
 """Classify items against the ICS priority areas.
 
 ``AreaClassifier`` turns items into ``Classification``s (a score per area, the
-areas assigned, and the terms that drove each assignment).
+areas assigned, and the terms that drove each assignment). ``load_classifier``
+gives one that works on a fresh clone (trained on the bundled labels on first
+use and cached); ``ensure_current`` is the weekly learning loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
+
+from classifiers import persist
+from classifiers.model import AreaModel
+from classifiers.training import TrainingReport, ensure_current, train, training_set
 from horizon.config import Priorities
 from horizon.digest import Classification
 from horizon.items import Item
-from classifiers.profile import ProfileClassifier
+
+__all__ = ["AreaClassifier", "TrainingReport", "ensure_current", "load_classifier", "score_texts"]
 
 
 class AreaClassifier:
-    """Wraps the scikit-learn estimator and speaks in Items and Classifications."""
+    """Wraps the fitted estimator and speaks in Items and Classifications."""
 
-    def __init__(self, priorities: Priorities, estimator: ProfileClassifier | None = None):
+    def __init__(self, priorities: Priorities, estimator: AreaModel, top_terms: int = 3):
         self.priorities = priorities
-        self.estimator = estimator or ProfileClassifier().fit(priorities.areas)
+        self.estimator = estimator
+        self.top_terms = top_terms
 
     def classify(self, items: Sequence[Item]) -> list[Classification]:
+        """One verdict per item: scores in [0, 1] (0.5 = the area's threshold), areas, and why."""
         if not items:
             return []
         texts = [item.text for item in items]
-        scores = self.estimator.decision_function(texts)
+        scores = self.estimator.predict_proba(texts)
         ids = self.priorities.ids
         out = []
         for item, text, row in zip(items, texts, scores):
-            assigned = tuple(a for a, s in zip(ids, row) if s >= self.estimator.threshold)
-            why = {a: tuple(self.estimator.explain(text, ids.index(a))) for a in assigned}
-            out.append(Classification(
-                item_id=item.id, scores={a: round(float(s), 4) for a, s in zip(ids, row)}, areas=assigned, why=why,
-            ))
+            assigned = tuple(a for a, s in zip(ids, row) if s > 0.5)
+            why = {a: tuple(self.estimator.explain(text, ids.index(a), self.top_terms)) for a in assigned}
+            out.append(Classification(item_id=item.id, scores={a: round(float(s), 4) for a, s in zip(ids, row)},
+                                      areas=assigned, why=why))
         return out
 
 
-def load_classifier(priorities: Priorities) -> AreaClassifier:
-    """The classifier for this priority configuration."""
-    return AreaClassifier(priorities)
+def load_classifier(priorities: Priorities, model_dir: str | Path | None = None) -> AreaClassifier:
+    """The saved classifier for these priorities; with no ``model_dir``, train and cache one if needed."""
+    if model_dir is not None:
+        return AreaClassifier(priorities, persist.load(model_dir, priorities)[0])
+    cache = persist.default_model_dir(priorities)
+    saved = persist.read_info(cache)
+    if saved is None or not persist.matches(saved, priorities):
+        train(priorities, training_set(priorities), cache, cv=None)
+    return AreaClassifier(priorities, persist.load(cache, priorities)[0])
+
+
+def score_texts(model: AreaModel, texts: Sequence[str], n_jobs: int = 2, chunk: int = 20_000) -> np.ndarray:
+    """``predict_proba`` over many texts, split across processes in chunks (same result, faster)."""
+    if n_jobs == 1 or len(texts) <= chunk:
+        return model.predict_proba(texts)
+    from joblib import Parallel, delayed
+
+    parts = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
+    return np.vstack(Parallel(n_jobs=n_jobs)(delayed(model.predict_proba)(p) for p in parts))

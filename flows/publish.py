@@ -22,17 +22,21 @@ from outputs.delivery import DeliveryConfig, deliver
 
 
 @task(name="publish-digest", cache_policy=NO_CACHE)
-def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Path | None = None) -> list[Path]:
+def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Path | None = None,
+            record: bool = True) -> list[Path]:
     """Write the digest in every format, record it and its items, and create artifacts.
 
     ``feed`` is the running Atom feed of recent digests that readers subscribe to.
+    An ad-hoc scan passes ``record=False``: it is not a digest of the series, so it
+    must not become the workspace's latest digest or the next digest's cutoff.
     """
     paths = outputs.write(digest, directory, outputs.FORMATS, top_n=top_n)
     if feed is not None:
         paths.append(update_feed(feed, digest))
     ranked = [(e.item.id, e.score, e.classification.areas) for e in digest.entries]
-    store.record_digest(digest.key, digest.week, str(directory), ranked, now=digest.generated,
-                        classifications=[e.classification for e in digest.entries])
+    if record:
+        store.record_digest(digest.key, digest.week, str(directory), ranked, now=digest.generated,
+                            classifications=[e.classification for e in digest.entries])
     made = artifacts.build(digest, paths)
     for md in made.markdown:
         create_markdown_artifact(md.markdown, key=md.key, description=md.description)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 import yaml
 
 import scanners
+from flows.limits import HostThrottle
 from horizon.config import Config, load_config
 from horizon.errors import HorizonError
 from horizon.http import HttpClient
@@ -47,8 +48,13 @@ def check(config_dir: str | None, sample: bool = False) -> None:
 
 @contextmanager
 def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None,
-             overrides: dict[str, dict] | None = None) -> Iterator[Run]:
-    """Load and validate everything, then yield a ready ``Run``; cleans up whatever happens."""
+             overrides: dict[str, dict] | None = None, query: str | None = None) -> Iterator[Run]:
+    """Load and validate everything, then yield a ready ``Run``; cleans up whatever happens.
+
+    With ``query`` (an ad-hoc scan), each source searches for it in its own syntax.
+    Requests to each host are rate-limited by Prefect (see ``flows/limits.py``),
+    except in sample mode, where they go to the local replay server.
+    """
     config = load_config(config_dir)
     delivery = DeliveryConfig() if sample else load_delivery(config.directory)  # a sample is never sent
     as_of = today_in_london()
@@ -59,10 +65,12 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
             config = _sample_config(config, url)
             as_of = date.fromisoformat(sample_manifest()["as_of"])
             notes.append(f"Sample run: recorded responses replayed locally, as of {as_of.isoformat()}.")
+        if query is not None:
+            overrides = {**_query_overrides(config, query), **(overrides or {})}
         if overrides:
             sources = {name: {**body, **overrides.get(name, {})} for name, body in config.sources.items()}
             config = config.model_copy(update={"sources": sources})
-        http = HttpClient(config.settings.http)
+        http = HttpClient(config.settings.http, throttle=None if sample else HostThrottle())
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
         store = Store(config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE))
@@ -95,6 +103,16 @@ def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None
             mark = latest_update(result.items)
             store.upsert(result.items, now=then, watermark=(scanner.source, mark) if mark else None)
     store.record_digest(key, iso_week(as_of), "(sample history: no files)", [], now=then)
+
+
+def _query_overrides(config: Config, query: str) -> dict[str, dict]:
+    """Each configured source's settings for searching ``query``, from its scanner's hook."""
+    found = {}
+    for name, body in config.sources.items():
+        cls = scanners.REGISTRY.get(body.get("scanner") or name)
+        if cls is not None:  # an unknown scanner is reported by scanners.build, with the valid names
+            found[name] = cls.for_query(query)
+    return found
 
 
 def _sample_config(config: Config, replay_url: str) -> Config:

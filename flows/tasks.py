@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from prefect import task
@@ -37,15 +37,20 @@ def fetch_source(scanner: Scanner, since: date) -> ScanResult:
 
 
 @task(name="store-items", cache_policy=NO_CACHE)
-def store_items(store: Store, results: Sequence[ScanResult], now: datetime) -> tuple[list[SourceReport], Counter[str]]:
-    """Upsert each source's items with its watermark in one transaction per source."""
+def store_items(store: Store, results: Sequence[ScanResult], now: datetime,
+                watermarks: bool = True) -> tuple[list[SourceReport], Counter[str]]:
+    """Upsert each source's items with its watermark in one transaction per source.
+
+    An ad-hoc scan passes ``watermarks=False``: it fetched only what matched its
+    query, so moving a source's watermark would hide the rest from the next digest.
+    """
     reports, counts = [], Counter()
     for result in results:
         for reason, n in result.counts.items():
             if n:
                 counts[f"{result.source}/{reason}"] += n
         # A failed source keeps its old watermark, so nothing it missed is skipped next time.
-        mark = latest_update(result.items) if result.ok else None
+        mark = latest_update(result.items) if result.ok and watermarks else None
         done = store.upsert(result.items, now=now, watermark=(result.source, mark) if mark else None)
         counts[f"{result.source}/new"] += len(done.new)
         if done.changed:
@@ -56,13 +61,32 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime) -> t
 
 
 @task(name="classify", cache_policy=NO_CACHE)
-def classify(config: Config, items: Sequence[Item]) -> list[Classification]:
-    """Score every candidate item against the priority areas."""
-    from classifiers import load_classifier
+def classify(config: Config, store: Store, items: Sequence[Item]) -> tuple[list[Classification], str]:
+    """Retrain if reviewers added labels since the last model, then score every candidate item.
 
-    verdicts = load_classifier(config.priorities).classify(list(items))
+    Returns the verdicts and one line for the run summary on what the classifier learned.
+    """
+    from classifiers import ensure_current
+
+    # Cross-validated F1 before/after is worth its cost only when there are reviewer labels.
+    classifier, trained = ensure_current(config.priorities, store, cv=5 if store.labels() else 0)
+    verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")
-    return verdicts
+    return verdicts, learning_note(trained)
+
+
+def learning_note(trained) -> str:  # noqa: ANN001 - classifiers.TrainingReport
+    """'Classifier retrained on 12 reviewer labels (3 new): cross-validated macro F1 0.88 -> 0.90.'"""
+    def f1(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    if not trained.retrained:
+        return f"Classifier up to date: {trained.items} labelled items, {trained.store_labels} from reviewers."
+    if not trained.store_labels:
+        return f"Classifier trained on the {trained.items} bundled labelled items; no reviewer labels yet."
+    return (f"Classifier retrained on {trained.items} labelled items, {trained.store_labels} from reviewers "
+            f"({trained.new_labels} new): cross-validated macro F1 {f1(trained.cv_macro_f1_before)} -> "
+            f"{f1(trained.cv_macro_f1_after)}.")
 
 
 def fetcher(config: Config):
@@ -70,6 +94,17 @@ def fetcher(config: Config):
     http = config.settings.http
     delay = exponential_backoff(http.source_retry_delay) if http.source_retry_delay else 0
     return fetch_source.with_options(retries=http.source_retries, retry_delay_seconds=delay)
+
+
+def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[Scanner], date]) -> list[ScanResult]:
+    """Fetch every source concurrently, each from its own start date; a failed source becomes a failed result."""
+    fetch = fetcher(config)
+    futures = {scanner.source: fetch.submit(scanner, start_for(scanner)) for scanner in scanners}
+    results = []
+    for source, future in futures.items():
+        value = future.result(raise_on_failure=False)
+        results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
+    return results
 
 
 def failed_result(source: str, err: BaseException) -> ScanResult:

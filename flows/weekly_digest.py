@@ -10,9 +10,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.publish import publish, send, summary
 from flows.setup import open_run
-from flows.tasks import classify, failed_result, fetcher, store_items
+from flows.tasks import classify, fetch_all, store_items
 from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
-from scanners import ScanResult
 
 
 @flow(name="weekly-digest", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
@@ -33,23 +32,15 @@ def weekly_digest(
     with open_run(config_dir, sample) as run:
         config, store, as_of = run.config, run.store, run.as_of
         now = datetime.now(timezone.utc)
-        fetch = fetcher(config)
-        futures = {}
-        for scanner in run.scanners:
-            start = since_for(store, scanner.source, scanner.settings.lookback_days,
-                              scanner.settings.overlap_days, as_of, since)
-            futures[scanner.source] = fetch.submit(scanner, start)
-        results = []
-        for source, future in futures.items():
-            value = future.result(raise_on_failure=False)
-            results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
+        results = fetch_all(config, run.scanners, lambda scanner: since_for(
+            store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
         reports, counts = store_items(store, results, now)
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
-        verdicts = classify(config, items)
+        verdicts, learned = classify(config, store, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
-                          run.notes, also)
+                          [*run.notes, *(f"{r.source}: {n}" for r in results for n in r.notes), learned], also)
         # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")

@@ -11,12 +11,13 @@ Two ways to be the same thing:
   trade press, a trust and a network) dated within ``STORY_WINDOW_DAYS`` of each other
   (or undated) whose TF-IDF vectors (title counted twice + summary, word unigrams,
   English stop words, sublinear tf, fitted on the batch itself) have cosine similarity
-  of at least ``NEAR_DUPLICATE`` are one group. Guidance, trials and safety notices are
-  never merged on wording: NICE's apixaban and rivaroxaban appraisals read alike
-  (0.72) and are different things.
+  of at least ``NEAR_DUPLICATE`` are one group (and so are chains of them: the
+  groups are connected components). Guidance, trials and safety notices are never
+  merged on wording: NICE's apixaban and edoxaban appraisals for atrial fibrillation
+  score above 0.7 with each other and are different things.
 
 How the threshold was chosen, on the 52 news/innovation items of the development set
-(eval/dev.jsonl; its summaries were paraphrased one by one, so real re-tellings of one
+(copied to tests/scanners/fixtures/dedup/dev_stories.jsonl; its summaries were paraphrased one by one, so real re-tellings of one
 press release score higher than these). The one same-event pair, the July 2025 NHS
 dental contract consultation told by gdpuk.com and dentistry.co.uk a day apart, scores
 0.487. The highest different-story pairs are HEE's "About the NHS Digital Academy"

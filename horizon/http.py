@@ -183,10 +183,13 @@ class Validators:
     """ETag / Last-Modified per request URL, so a repeat request can be conditional.
 
     Keyed by the URL with its sorted query: the same page asked for the same way.
-    ``dumps``/``loads`` let a caller keep it between runs (a file, a store row).
+    Requests use only the validators loaded at the start (``entries``); what this run
+    learns goes to ``learned``. So a retry within a run never gets a 304 for a page
+    whose items were not stored yet: the caller saves ``dumps()`` after storing them.
     """
 
     entries: dict[str, dict[str, str]] = field(default_factory=dict)
+    learned: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @staticmethod
     def key(url: str, params: Mapping[str, str] | None = None) -> str:
@@ -205,10 +208,11 @@ class Validators:
         lower = {k.lower(): v for k, v in headers.items()}
         kept = {name: lower[name] for name in ("etag", "last-modified") if lower.get(name)}
         if kept:
-            self.entries[key] = kept
+            self.learned[key] = kept
 
     def dumps(self) -> str:
-        return json.dumps(self.entries, sort_keys=True)
+        """Everything known, for the next run: what was loaded, updated by what this run learned."""
+        return json.dumps({**self.entries, **self.learned}, sort_keys=True)
 
     @classmethod
     def loads(cls, text: str) -> Validators:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from horizon.config import Config
 from horizon.dedup import group
 from horizon.digest import AreaInfo, Classification, Digest, DueReview, Entry, Novelty, RunSummary, SourceReport
+from horizon.errors import InputError, UnknownName
 from horizon.items import Item
 from horizon.ranking import rank
 from horizon.store import Store
@@ -130,3 +131,80 @@ def due_reviews(store: Store, today: date) -> tuple[DueReview, ...]:
                   owner=d.get("owner") or "", next_review=d["next_review"])
         for d in due
     )
+
+
+# -- ad-hoc scans ------------------------------------------------------------------------
+DEFAULT_SCAN_DAYS = 365  # an ad-hoc scan without --since looks back a year
+
+
+def check_scan(config: Config, areas: Sequence[str] | None, since: date | None, until: date | None) -> None:
+    """Refuse an ad-hoc scan's parameters in one line, before any work starts."""
+    unknown = [a for a in areas or () if a not in config.priorities.ids]
+    if unknown:
+        raise UnknownName(f"unknown area '{unknown[0]}'; valid areas: {', '.join(config.priorities.ids)}")
+    if since and until and since > until:
+        raise InputError(f"since {since.isoformat()} is after until {until.isoformat()}; give a range that is not empty")
+
+
+def scan_config(config: Config) -> Config:
+    """The configuration an ad-hoc scan ranks with: novelty is shown but does not change the rank."""
+    ranking = config.settings.ranking.model_copy(update={"novelty": {"new": 1.0, "changed": 1.0, "seen": 1.0}})
+    return config.model_copy(update={"settings": config.settings.model_copy(update={"ranking": ranking})})
+
+
+def until_filter(items: Sequence[Item], until: date | None) -> tuple[list[Item], int]:
+    """Items updated (or published) on or before ``until``, one per id; and how many were dropped."""
+    unique = list({i.id: i for i in items}.values())
+    if until is None:
+        return unique, 0
+    kept = [i for i in unique if (i.updated or i.published) is None or (i.updated or i.published) <= until]
+    return kept, len(unique) - len(kept)
+
+
+_OPERATORS = {"and", "or", "not"}
+
+
+def mentions(items: Sequence[Item], query: str) -> list[Item]:
+    """Items whose title or summary mentions any word of ``query``: a scan of a source that cannot search."""
+    words = {w for w in re.findall(r"[a-z0-9]+", query.lower()) if len(w) > 2 and w not in _OPERATORS}
+    return [i for i in items if not words or any(w in f"{i.title} {i.summary}".lower() for w in words)]
+
+
+def scan_novelty(store: Store, ids: Sequence[str], now: datetime) -> tuple[dict[str, Novelty], dict]:
+    """Novelty of a scan's items as this run (stored at ``now``) found them: new, changed or seen."""
+    first_seen = store.first_seen(ids)
+    history = store.history(ids, now - timedelta(microseconds=1))
+    novelty: dict[str, Novelty] = {}
+    for item_id in ids:
+        seen = first_seen.get(item_id)
+        novelty[item_id] = "new" if seen is None or seen >= now else "changed" if item_id in history else "seen"
+    return novelty, history
+
+
+def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, limit: int | None) -> Digest:
+    """An ad-hoc scan's digest: only the chosen areas, the best ``limit`` entries, counts to match."""
+    chosen = set(areas or ())
+    entries = [e for e in digest.entries if not chosen or chosen & set(e.classification.areas)]
+    kept = entries[:limit] if limit else entries
+    counts = Counter(digest.summary.counts)
+    counts["digest/items"] = len(kept)
+    if chosen:
+        counts["dropped/other-areas"] = len(digest.entries) - len(entries)
+    if limit:
+        counts["dropped/over-limit"] = len(entries) - len(kept)
+    for state in ("new", "changed", "seen"):
+        counts[f"digest/{state}"] = sum(e.novelty == state for e in kept)
+    return digest.model_copy(update={
+        "title": title,
+        "key": key,
+        "areas": tuple(a for a in digest.areas if not chosen or a.id in chosen),
+        "entries": tuple(kept),
+        "summary": digest.summary.model_copy(update={"counts": dict(sorted(counts.items()))}),
+        "trend": {},  # the weekly series' history says nothing about a one-off scan
+        "register_due": (),
+    })
+
+
+def slug(text: str, length: int = 40) -> str:
+    """Lowercase letters, digits and dashes: safe in a folder name and an artifact key."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:length].strip("-") or "scan"

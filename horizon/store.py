@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from horizon import migrations
 from horizon.errors import StoreError
 from horizon.items import Item, changes_between
 
@@ -179,6 +180,7 @@ class Store:
         unique = {item.id: item for item in batch}  # a response may repeat an id
         result = Upserted()
         with self.engine.begin() as conn:
+            migrations.exclusive(conn, "items")  # concurrent runs: read, compare and write as one
             existing = self._records(conn, list(unique))
             rows = []
             for item_id, item in unique.items():
@@ -504,16 +506,7 @@ class Store:
     # -- schema --------------------------------------------------------------------------
     def _migrate(self) -> None:
         try:
-            with self.engine.begin() as conn:
-                metadata.create_all(conn)
-                found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-                if found is None:
-                    conn.execute(meta.insert(), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
-                elif int(found) > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{_safe_url(self.url)}: store schema version {found} is newer than this program's "
-                        f"({SCHEMA_VERSION}); upgrade horizon-scanning or point store_url at another store"
-                    )
+            migrations.upgrade(self.engine, metadata, meta, SCHEMA_VERSION, where=_safe_url(self.url))
         except DatabaseError as err:
             disk = any(w in str(err.orig).lower() for w in ("disk", "full", "readonly", "read-only"))
             hint = ("check there is free disk space and the file is writable" if disk

@@ -72,6 +72,20 @@ class Scanner:
         self.source = source or self.name  # the key in sources.yaml
         self.notes: list[str] = []  # said once per scan, shown in the run summary
 
+    # Whether the source searches server-side with ``queries``. A source that only lists
+    # (feeds, guidance listings) sets this False: an ad-hoc scan then keeps only its
+    # items that mention the query's words.
+    searches: ClassVar[bool] = True
+
+    @classmethod
+    def for_query(cls, query: str) -> dict[str, Any]:
+        """Settings overrides that make this source search for ``query`` (an ad-hoc scan).
+
+        The default replaces the configured ``queries``; a source with its own query
+        syntax overrides this to translate the analyst's words into it.
+        """
+        return {"queries": [query]} if cls.searches else {}
+
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:  # pragma: no cover - abstract
         """Request every page changed since ``since``; yield each response with what it parsed to."""
         raise NotImplementedError
@@ -98,6 +112,11 @@ class Scanner:
             result.transient = err.transient
         result.notes = list(self.notes)
         return result
+
+    def _stopped_early(self, what: str) -> None:
+        """Say that paging stopped at ``max_pages`` with more to come: a partial scan is never silent."""
+        self.notes.append(f"{self.source}: stopped after {self.settings.max_pages} pages of {what} with more to come; "
+                          "raise max_pages to read them all")
 
     def _parse_page(self, response: Response) -> Parsed:
         """Parse a fetched page, naming the source in any error."""

@@ -55,6 +55,8 @@ class Govuk(Scanner):
                 if not parsed.next_page:
                     break
                 start = parsed.next_page
+            else:
+                self._stopped_early(fmt)
 
     def params(self, fmt: str, since: date, start: str) -> dict[str, str]:
         """Search filters: one format, the public-timestamp window, newest first, one page."""

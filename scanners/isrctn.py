@@ -20,7 +20,7 @@ from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings
-from scanners.safexml import parse_xml, snippet
+from scanners.safexml import iter_records, parse_xml, snippet
 
 NS = "{http://www.67bricks.com/isrctn}"
 _NCT = re.compile(r"NCT\d{8}", re.I)
@@ -87,7 +87,7 @@ class Isrctn(Scanner):
 
     def parse(self, raw: bytes) -> Parsed:
         parsed = Parsed(skipped=Counter())
-        for full in self._root(raw).iter(f"{NS}fullTrial"):
+        for full in iter_records(self.source, raw, f"{NS}allTrials", f"{NS}fullTrial", " from the ISRCTN API"):
             item = parse_trial(full, self.source)
             if item is None:
                 parsed.skipped["malformed"] += 1

@@ -44,6 +44,8 @@ class Medrxiv(Scanner):
             if parsed.next_page is None:
                 break
             cursor = int(parsed.next_page)
+        else:
+            self._stopped_early(f"{self.settings.server} preprints")
         best: dict[str, tuple[int, Item]] = {}
         for _, parsed in pages:
             for version, item in ((_version_of(i), i) for i in parsed.items):

@@ -39,6 +39,7 @@ PROGRAMMES = {
     "GID": "Guidance in development",
 }
 _GUIDANCE_HREF = re.compile(r"^/(guidance|advice)/")  # the stable selector: a[href^="/guidance/"]
+_PAGE_HREF = re.compile(r"[?&]pa=")
 _REF = re.compile(r"^(GID-)?([A-Z]{2,3})(\d+)$")
 _EMPTY = ("no results", " 0 results", "showing 0 ")
 LISTINGS = {"published": "published", "indevelopment": "in development"}
@@ -79,6 +80,8 @@ class Nice(Scanner):
                 if not parsed.next_page or parsed.next_page == page:
                     break
                 page = parsed.next_page
+            else:
+                self._stopped_early(f"the {listing} listing")
         yield from self._syndication(since)
 
     def params(self, since: date, page: str) -> dict[str, str]:
@@ -87,11 +90,13 @@ class Nice(Scanner):
                 "ps": str(self.settings.page_size), "pa": page}
 
     def parse(self, raw: bytes) -> Parsed:
-        soup = BeautifulSoup(raw, "lxml")  # lxml: several times faster than html.parser on long listings
+        # lxml is several times faster than html.parser here; NICE serves UTF-8, and decoding first
+        # spares bs4's charset sniffing, which recompiles regular expressions for every page.
+        soup = BeautifulSoup(raw.decode("utf-8", "replace"), "lxml")
         table = soup.find("table", id="results")
         if table is None:
             words = soup.get_text(" ").lower()
-            if soup.select_one("main") is not None and any(w in words for w in _EMPTY):
+            if soup.find("main") is not None and any(w in words for w in _EMPTY):
                 return Parsed(skipped=Counter())
             raise MalformedResponse(self.source, f"no results table (table#results) in the listing page ({snippet(raw)})")
         stage = _stage(soup)
@@ -166,7 +171,7 @@ def parse_syndication(raw: bytes, source: str, since: date) -> Parsed:
         doc = json_body(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise MalformedResponse(source, f"Syndication API response is not JSON ({snippet(raw)})") from err
-    entries: Any = doc.get("IndexItems") or doc.get("items") or [] if isinstance(doc, dict) else doc
+    entries: Any = (doc.get("IndexItems") or doc.get("items") or []) if isinstance(doc, dict) else doc
     parsed = Parsed(skipped=Counter())
     for entry in entries if isinstance(entries, list) else []:
         item = _syndication_item(entry, source)
@@ -198,14 +203,14 @@ def _ref_from_href(href: str) -> str:
 
 def _stage(soup: BeautifulSoup) -> str:
     """Which listing a page is: the current tab of the stages nav, else "published"."""
-    current = soup.select_one('nav a[aria-current="true"], nav a[aria-current="page"]')
+    current = next((a for nav in soup.find_all("nav") for a in nav.find_all("a", attrs={"aria-current": ["true", "page"]})), None)
     href = str(current.get("href", "")) if current else ""
     return LISTINGS.get(href.rstrip("/").rsplit("/", 1)[-1], "published")
 
 
 def _next_page(soup: BeautifulSoup) -> str | None:
     """The ``pa`` of the "Next page" link, if there is one."""
-    for link in soup.select('a[href*="pa="]'):
+    for link in soup.find_all("a", href=_PAGE_HREF):
         if "next" in link.get_text(" ").lower():
             values = parse_qs(urlsplit(str(link.get("href", ""))).query).get("pa")
             if values and values[0].isdigit():

@@ -62,6 +62,11 @@ class Pubmed(Scanner):
                 start += self.settings.page_size
                 if start >= min(total, ESEARCH_CAP):
                     break
+            else:
+                self._stopped_early(f"'{query}'")
+            if total > ESEARCH_CAP:
+                self.notes.append(f"{self.source}: '{query}' matches {total} articles; esearch reads only the first "
+                                  f"{ESEARCH_CAP}: narrow the query or shorten the window")
 
     def search_params(self, query: str, since: date, start: int) -> dict[str, str]:
         """esearch filters: the term, the Entrez-date window and one page of ids."""
@@ -83,6 +88,10 @@ class Pubmed(Scanner):
         return f"{self.settings.base_url.rstrip('/')}/{utility}.fcgi"
 
     def parse(self, raw: bytes) -> Parsed:
+        if raw.lstrip()[:1] == b"{":  # a saved esearch page handed to `horizon parse`: say what it is
+            ids, total = parse_search(raw, self.source)
+            raise MalformedResponse(self.source, f"this is an esearch response ({len(ids)} of {total} ids), not efetch "
+                                                 "XML: items come from the efetch response")
         root = parse_xml(self.source, raw)
         if root.tag != "PubmedArticleSet":
             raise MalformedResponse(self.source, f"expected <PubmedArticleSet> from efetch, got <{root.tag}> ({snippet(raw)})")

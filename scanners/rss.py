@@ -73,6 +73,8 @@ class Rss(Scanner):
                 yield response, parsed
                 if not feed.page_param or reached_back:
                     break
+            else:
+                self._stopped_early(feed.path)
 
     def parse(self, raw: bytes) -> Parsed:
         return self._parse_feed(raw, self.settings.feeds[0].type if self.settings.feeds else "news")

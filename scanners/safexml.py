@@ -8,10 +8,12 @@ page served where XML was expected. Shared by the ISRCTN and PubMed scanners.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from io import BytesIO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import fromstring, iterparse
 
 from horizon.errors import MalformedResponse
 
@@ -29,6 +31,38 @@ def parse_xml(source: str, raw: bytes) -> Element:
         if bad_utf8(raw):  # one bad byte should not lose a page: mark it U+FFFD and parse again
             return parse_xml(source, raw.decode("utf-8", "replace").encode("utf-8"))
         raise MalformedResponse(source, f"response is not well-formed XML ({snippet(raw)}): {err}") from err
+
+
+def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "") -> Iterator[Element]:
+    """Each ``record`` child of the document element ``root``, streamed and freed once used.
+
+    For responses of thousands of records (ISRCTN answers a whole window at once), the
+    tree is never held whole, so memory stays flat. Same refusals and errors as ``parse_xml``.
+    """
+    if not raw.strip():
+        raise MalformedResponse(source, "response is empty where XML was expected")
+    if bad_utf8(raw):  # one bad byte should not lose a page: mark it U+FFFD
+        raw = raw.decode("utf-8", "replace").encode("utf-8")
+    events = iterparse(BytesIO(raw), events=("start", "end"), forbid_dtd=False, forbid_entities=True,
+                       forbid_external=True)
+    try:
+        _, top = next(events)
+        if top.tag != root:
+            raise MalformedResponse(source, f"expected <{_local(root)}>{where}, got <{_local(top.tag)}> ({snippet(raw)})")
+        for event, element in events:
+            if event == "end" and element.tag == record:
+                yield element
+                element.clear()
+                if len(top) and top[-1] is element:
+                    top.remove(element)  # drop the emptied shell as well
+    except DefusedXmlException as err:
+        raise MalformedResponse(source, f"response refused: XML declares entities ({type(err).__name__})") from err
+    except ParseError as err:
+        raise MalformedResponse(source, f"response is not well-formed XML ({snippet(raw)}): {err}") from err
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 def bad_utf8(raw: bytes) -> bool:

@@ -5,7 +5,10 @@ nesting, namespaces, date formats as in the recorded samples described in
 horizon/sample/README.md), filled with the real items of the labelled dev set of that
 kind: id, title, summary, link and date are the dev set's; what the dev set does not
 record (status dates, sites, facets, journal) is left out rather than invented.
-Synthetic details are listed in the README. Also writes each source's routes.json.
+Synthetic details are listed in the README. Also writes each source's routes.json,
+and a smaller "previous week" snapshot under previous/ (the first half of each
+source's items) that the sample run replays first, so this week's items are new,
+seen or changed.
 
     python scripts/build_scanner_samples.py DEV_JSONL
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import zlib
 from datetime import date
 from email.utils import format_datetime
 from datetime import datetime, timezone
@@ -23,6 +27,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 SAMPLE = Path(__file__).resolve().parents[1] / "horizon" / "sample"
+ROOT = SAMPLE  # where write() puts files: the sample, or its previous/ snapshot
+# Synthetic: DG35 shows as updated in the sample week, so the digest has a changed NICE guideline
+# ("revised: 2019-01-29 -> 2026-11-18"); last week's snapshot has its published date.
+SYNTHETIC_REVISED = {"NICE-DG35": "2026-11-18"}
+PREVIOUS_IDS: set[str] = set()  # the items of last week's snapshot
 REAL = Path(__file__).resolve().parents[1] / "tests" / "scanners" / "fixtures"
 NICE_PAGE_SIZE = 25
 MHRA_PAGE_SIZE = 10
@@ -46,7 +55,7 @@ def iso(published: str, time: str = "T00:00:00.000Z") -> str | None:
 
 
 def write(source: str, name: str, text: str) -> None:
-    folder = SAMPLE / source
+    folder = ROOT / source
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
 
@@ -93,10 +102,12 @@ def build_isrctn(items: list[dict]) -> None:
     trials = [r for r in items if re.fullmatch(r"ISRCTN\d{8}", r["id"])]
     xref = (f'\n          <secondaryNumber numberType="nct" canonicalSecondaryNumber="{RECOVERY["nct"]}">'
             f'{RECOVERY["nct"]}</secondaryNumber>\n        ')
-    body = "".join(isrctn_record(r) for r in trials) + isrctn_record(RECOVERY, xref)
     real = (REAL / "isrctn" / "trial_with_nct_crossref.xml").read_text(encoding="utf-8")
     real_trial = real[real.index("<fullTrial>"):real.rindex("</fullTrial>") + len("</fullTrial>")]
-    total = len(trials) + 2
+    if ROOT != SAMPLE:  # last week: half the trials, no RECOVERY
+        body, real_trial, total = "".join(isrctn_record(r) for r in trials[:len(trials) // 2]), "", len(trials) // 2
+    else:
+        body, total = "".join(isrctn_record(r) for r in trials) + isrctn_record(RECOVERY, xref), len(trials) + 2
     write("isrctn", "query.xml", f'<allTrials xmlns="http://www.67bricks.com/isrctn" totalCount="{total}">\n'
           f"{body}  {real_trial}\n</allTrials>\n")
     routes("isrctn", [{"path": "/isrctn/api/query/format/default", "params": {"q": None, "limit": None},
@@ -104,17 +115,22 @@ def build_isrctn(items: list[dict]) -> None:
 
 
 # ---------------------------------------------------------------- NICE
+def time_cell(when: str | None) -> str:
+    if not when:
+        return ""
+    d = date.fromisoformat(when[:10])
+    return (f'<time class="date" data-shortdate="{d.day}/{d.month}/{d.year}" datetime="{when}">'
+            f"<span>{d.day} {d.strftime('%B')} {d.year}</span></time>")
+
+
 def nice_row(row: dict) -> str:
     ref = row["id"].removeprefix("NICE-")
-    when = iso(row.get("published", ""), "T12:00:00")
-    cell = ""
-    if when:
-        d = date.fromisoformat(when[:10])
-        cell = (f'<time class="date" data-shortdate="{d.day}/{d.month}/{d.year}" datetime="{when}">'
-                f"<span>{d.day} {d.strftime('%B')} {d.year}</span></time>")
+    published = iso(row.get("published", ""), "T12:00:00")
+    revised = SYNTHETIC_REVISED.get(row["id"]) if ROOT == SAMPLE else None
+    updated = f"{revised}T12:00:00" if revised else published
     return (f'                <tr>\n                  <td><a href="/guidance/{ref.lower()}">{escape(row["title"])}</a></td>\n'
-            f"                  <td>{ref}</td>\n                  <td>{cell}</td>\n                  <td>{cell}</td>\n"
-            "                </tr>\n")
+            f"                  <td>{ref}</td>\n                  <td>{time_cell(published)}</td>\n"
+            f"                  <td>{time_cell(updated)}</td>\n                </tr>\n")
 
 
 def nice_page(rows_: list[dict], number: int, pages: int, total: int) -> str:
@@ -286,6 +302,11 @@ def rss_item(row: dict) -> str:
     if when := iso(row.get("published", ""), ""):
         stamp = datetime.fromisoformat(when[:10]).replace(hour=9, tzinfo=timezone.utc)
         pub = f"\n      <pubDate>{format_datetime(stamp)}</pubDate>"
+    # Synthetic: the entry's update date (dc:date, which feedparser reads as "updated") falls in the
+    # week the entry first appears, so the feed's since-filter keeps what is new and drops what was seen.
+    spread = zlib.crc32(row["id"].encode()) % 5  # the same date in both snapshots
+    first_seen = date(2026, 11, 9 + spread) if row["id"] in PREVIOUS_IDS else date(2026, 11, 16 + spread)
+    pub += f"\n      <dc:date>{first_seen.isoformat()}T08:00:00Z</dc:date>"
     link = escape(row["url"])
     return f"""    <item>
       <title>{escape(row["title"], quote=False)}</title>
@@ -332,11 +353,25 @@ def build_feeds(items: list[dict]) -> None:
     ])
 
 
+def first_half_of_each_kind(items: list[dict]) -> list[dict]:
+    """Last week's snapshot: the first half of the items of each kind (the rest are new this week)."""
+    kinds: dict[str, list[dict]] = {}
+    for row in items:
+        kind = re.sub(r"[\d-].*", "", row["id"]) if row["source_type"] not in ("news", "innovation") else row["source_type"]
+        kinds.setdefault(kind, []).append(row)
+    keep = {id(r) for group in kinds.values() for r in group[:(len(group) + 1) // 2]}
+    return [r for r in items if id(r) in keep]
+
+
 def main(dev_path: str) -> None:
+    global ROOT
     items = rows(Path(dev_path))
-    for build in (build_isrctn, build_nice, build_mhra, build_pubmed, build_feeds):
-        build(items)
-    print(f"built samples under {SAMPLE}")
+    PREVIOUS_IDS.update(r["id"] for r in first_half_of_each_kind(items))
+    for root, chosen in ((SAMPLE, items), (SAMPLE / "previous", first_half_of_each_kind(items))):
+        ROOT = root
+        for build in (build_isrctn, build_nice, build_mhra, build_pubmed, build_feeds):
+            build(chosen)
+    print(f"built samples under {SAMPLE} and {SAMPLE / 'previous'}")
 
 
 if __name__ == "__main__":

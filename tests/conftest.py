@@ -16,6 +16,8 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("HORIZON_STORE_URL", None)
+# Models trained by tests (and by servers they start) never touch the user's model cache.
+os.environ["HORIZON_MODEL_DIR"] = tempfile.mkdtemp(prefix="horizon-test-models-")
 
 from tests.helpers import DEFAULTS  # noqa: E402 - after the environment is set
 
@@ -48,3 +50,25 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """One fresh PostgreSQL database for the session (skipped, with the reason, without a server)."""
+    from tests import pg
+
+    url = pg.create_database()
+    yield url
+    pg.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A URL for an empty store on each backend: a SQLite file, and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    from tests import pg
+
+    url = request.getfixturevalue("postgres_database")
+    pg.reset_schema(url)
+    return url.render_as_string(hide_password=False)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import create_engine, update
 
 from horizon.errors import StoreError
 from horizon.items import Extras, Item
-from horizon.store import SCHEMA_VERSION, Store
+from horizon.store import SCHEMA_VERSION, Store, meta
 
 T0 = datetime(2026, 11, 16, 7, tzinfo=timezone.utc)
 
@@ -20,8 +20,9 @@ def trial(n: int, status: str = "RECRUITING", updated: date = date(2026, 11, 10)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'store.db'}")
+def store(store_url):
+    """A store on each backend (SQLite, PostgreSQL): the same code must behave the same on both."""
+    s = Store(store_url)
     yield s
     s.close()
 
@@ -81,13 +82,14 @@ def test_items_since_the_previous_digest_are_new_or_changed(store):
     assert store.previous_digest_time("ics", "2026-W47") is None  # re-running week 47 sees all again
 
 
-def test_a_store_from_a_newer_schema_is_refused_with_what_to_do(tmp_path):
-    path = tmp_path / "store.db"
-    Store(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+def test_a_store_from_a_newer_schema_is_refused_with_what_to_do(store_url):
+    Store(store_url).close()
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION + 1)))
+    engine.dispose()
     with pytest.raises(StoreError, match="is newer than this program's .* upgrade horizon-scanning"):
-        Store(f"sqlite:///{path}")
+        Store(store_url)
 
 
 def test_a_corrupt_store_file_is_one_clear_error(tmp_path):

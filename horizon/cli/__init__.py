@@ -41,7 +41,7 @@ def debugging() -> bool:
 
 
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import digest, parse, serve, users  # noqa: E402,F401
+from horizon.cli import classify, digest, parse, serve, users  # noqa: E402,F401
 
 
 def main() -> None:
@@ -76,3 +76,6 @@ def unexpected(err: BaseException) -> str:
         return f"{where}not writable ({found.strerror}); fix its permissions or choose another directory"
     text = re.sub(r"\s+", " ", f"{type(err).__name__}: {err}").strip()[:300]
     return f"{text} (unexpected; re-run with --debug for the traceback and report it)"
+
+
+from horizon.cli import limits, scan  # noqa: E402,F401

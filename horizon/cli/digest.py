@@ -54,16 +54,21 @@ def digest(
     prepare_prefect()
     from flows.weekly_digest import weekly_digest
 
+    result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
+                               out=str(out) if out else None, since=since_day, sample=sample)
+    print_summary(result)
+
+
+def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow
+    """Call a flow in this process with a spinner that shows each step the stages report."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         bar = progress.add_task("starting Prefect", total=None)
         set_reporter(lambda step: progress.update(bar, description=step))
         try:
-            result = weekly_digest(config_dir=str(config) if config else None, out=str(out) if out else None,
-                                   since=since_day, sample=sample)
+            return flow_fn(**params)
         finally:
             set_reporter(None)
-    print_summary(result)
 
 
 def print_summary(result: dict) -> None:

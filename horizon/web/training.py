@@ -38,7 +38,7 @@ class Model:
     def _current(self):
         with self._lock:
             if self.classifier is None:
-                self.classifier, _ = learning.retrain(self.config, self.store)
+                self.classifier = learning.current(self.config, self.store)
             return self.classifier
 
     def _retrain(self, by: str) -> dict:

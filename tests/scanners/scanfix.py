@@ -1,8 +1,4 @@
-"""Helpers for the scanner tests: saved responses, a fast polite client, scanners at a local server.
-
-Not a conftest: tests/conftest.py is imported as ``conftest`` by other tests, and a
-second module of that name here would shadow it.
-"""
+"""Helpers for the scanner tests: saved responses, a fast polite client, scanners at a local server."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from horizon.cli import app
 from horizon.items import Item
-from scanfix import FIXTURES
+from tests.scanners.scanfix import FIXTURES
 
 runner = CliRunner()
 

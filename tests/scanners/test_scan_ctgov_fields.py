@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from scanfix import make, saved
+from tests.scanners.scanfix import make, saved
 from scanners.ctgov import Ctgov
 
 

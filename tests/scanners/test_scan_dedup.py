@@ -7,7 +7,7 @@ from datetime import date
 
 from horizon.dedup import NEAR_DUPLICATE, group, story_clusters
 from horizon.items import Extras, Item
-from scanfix import FIXTURES, make, saved
+from tests.scanners.scanfix import FIXTURES, make, saved
 from scanners.ctgov import Ctgov
 from scanners.isrctn import Isrctn
 

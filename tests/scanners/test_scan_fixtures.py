@@ -8,7 +8,7 @@ import pytest
 
 import scanners
 from horizon.errors import MalformedResponse
-from scanfix import FIXTURES, make
+from tests.scanners.scanfix import FIXTURES, make
 from scanners.pubmed import parse_search
 
 ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| (?P<scanner>[\w-]+) \| (?P<provenance>.+?) \| (?P<yields>.+) \|$")

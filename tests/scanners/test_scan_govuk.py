@@ -6,7 +6,7 @@ from datetime import date
 
 from werkzeug import Response
 
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.govuk import Govuk
 
 PATH = "/api/search.json"
@@ -76,3 +76,11 @@ def test_a_422_is_not_retried(httpserver):
     result = make(Govuk, httpserver.url_for("")).scan(SINCE)
     assert result.error.startswith("HTTP 422 from")
     assert len(httpserver.log) == 1
+
+
+def test_stopping_at_max_pages_is_said_not_silent(httpserver):
+    httpserver.expect_request(PATH).respond_with_data(saved("govuk", "dsu_page1.json"))  # always "more to come"
+    result = make(Govuk, httpserver.url_for(""), formats=["drug_safety_update"], max_pages=3).scan(SINCE)
+    assert len(httpserver.log) == 3
+    assert result.notes == ["govuk: stopped after 3 pages of drug_safety_update with more to come; "
+                            "raise max_pages to read them all"]

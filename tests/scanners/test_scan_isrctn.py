@@ -9,7 +9,7 @@ import pytest
 from werkzeug import Response
 
 from horizon.errors import MalformedResponse
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.isrctn import NS, Isrctn, derive_status
 from scanners.safexml import parse_xml
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from werkzeug import Response
 
-from scanfix import make, saved
+from tests.scanners.scanfix import make, saved
 from scanners.medrxiv import Medrxiv
 
 SINCE = date(2026, 11, 9)

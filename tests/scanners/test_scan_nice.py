@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
+from horizon.http import Validators
 from horizon.items import changes_between
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.nice import Nice, programme
 
 PUBLISHED = "/guidance/published"
@@ -109,9 +110,11 @@ def test_unchanged_listing_is_a_304_and_costs_no_parsing(httpserver):
     httpserver.expect_ordered_request(PUBLISHED).respond_with_data(
         saved("nice", "published_page2.html"), content_type="text/html", headers={"ETag": '"v1"'})
     httpserver.expect_ordered_request(PUBLISHED, headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
-    scanner = make(Nice, httpserver.url_for(""))
-    assert len(scanner.scan(SINCE).items) == 4
-    again = scanner.scan(SINCE)
+    first = make(Nice, httpserver.url_for(""))
+    assert len(first.scan(SINCE).items) == 4
+    next_run = make(Nice, httpserver.url_for(""))
+    next_run.http.validators = Validators.loads(first.http.validators.dumps())  # saved after the items were stored
+    again = next_run.scan(SINCE)
     assert again.ok and again.items == []
 
 
@@ -146,3 +149,14 @@ def test_syndication_sends_the_key_in_a_header_and_never_shows_it(httpserver, mo
 ])
 def test_programme_from_the_reference_prefix(ref, expected):
     assert programme(ref) == expected
+
+
+def test_a_syndication_index_as_a_bare_list_or_not_json():
+    from horizon.errors import MalformedResponse
+    from scanners.nice import parse_syndication
+
+    parsed = parse_syndication(b'[{"Title": "T", "GuidanceReference": "ng28", "LastModified": "2026-11-01"}]',
+                               "nice", date(2026, 10, 1))
+    assert [i.id for i in parsed.items] == ["nice:NG28"]
+    with pytest.raises(MalformedResponse, match="Syndication API response is not JSON"):
+        parse_syndication(b"<html>denied</html>", "nice", date(2026, 10, 1))

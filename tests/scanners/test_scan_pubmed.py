@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from scanfix import make, saved, sent
+from tests.scanners.scanfix import make, saved, sent
 from scanners.pubmed import Pubmed
 
 ESEARCH, EFETCH = "/esearch.fcgi", "/efetch.fcgi"
@@ -96,3 +96,10 @@ def test_an_html_page_instead_of_efetch_xml_is_a_clear_error(httpserver):
 def test_without_queries_it_says_so():
     result = make(Pubmed, "http://127.0.0.1:9").scan(SINCE)
     assert result.ok and result.notes == ["pubmed: no queries configured; PubMed needs a search term"]
+
+
+def test_an_esearch_page_given_to_parse_says_what_it_is():
+    from horizon.errors import MalformedResponse
+
+    with pytest.raises(MalformedResponse, match=r"this is an esearch response \(10 of 97451 ids\), not efetch XML"):
+        make(Pubmed, "http://unused").parse(saved("pubmed", "esearch.json"))

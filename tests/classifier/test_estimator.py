@@ -1,0 +1,54 @@
+"""The estimator follows scikit-learn's conventions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+    parametrize_with_checks,
+)
+
+from classifiers.model import AreaModel, best_threshold
+
+
+# Text-input estimators get only the API checks from parametrize_with_checks (scikit-learn
+# skips the numeric-array checks for string input), so the API checks are also run by name.
+@parametrize_with_checks([AreaModel()])
+def test_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("check", [check_no_attributes_set_in_init, check_parameters_default_constructible,
+                                   check_get_params_invariance, check_set_params])
+def test_api_checks(check):
+    check("AreaModel", AreaModel())
+
+
+TEXTS = ["asthma inhaler review", "COPD spirometry clinic", "asthma FeNO test", "inhaler technique for COPD",
+         "asthma biologic", "hip surgery", "knee replacement", "dental caries", "hip fracture", "tooth decay"] * 2
+Y = np.array([[1, 0]] * 5 + [[0, 1]] * 5 + [[1, 0]] * 5 + [[0, 1]] * 5)
+
+
+def test_fit_returns_self_and_keeps_params():
+    model = AreaModel(threshold_cv=2, min_positives=2)
+    before = model.get_params()
+    assert model.fit(TEXTS, Y) is model
+    assert model.get_params() == before
+    assert model.predict(["asthma inhaler"]).tolist() == [[1, 0]]
+    assert clone(model).get_params() == before
+
+
+def test_unfitted_model_refuses_to_predict():
+    with pytest.raises(NotFittedError):
+        AreaModel().predict(["asthma"])
+
+
+def test_threshold_sits_between_the_best_cut():
+    scores = np.array([3.0, 2.0, 1.0, -1.0, -2.0])
+    assert best_threshold(scores, np.array([1, 1, 1, 0, 0])) == 0.0

@@ -1,0 +1,116 @@
+"""The ad-hoc scan flow under a temporary Prefect API, over real HTTP and on the bundled sample."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from prefect.exceptions import ParameterTypeError
+
+from horizon.errors import InputError, UnknownName
+from horizon.store import Store
+from tests.helpers import page, study
+
+
+TRIALS = [
+    study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
+          "Case-finding for atrial fibrillation with a smartwatch ECG, with anticoagulation when AF is found.",
+          updated="2026-10-01"),
+    study("NCT00000002", "Asthma self-management app for children",
+          "A smartphone app supporting asthma self-management and inhaler technique for children and families.",
+          updated="2026-11-20"),
+    study("NCT00000003", "Atrial fibrillation ablation versus drugs", "Catheter ablation for atrial fibrillation.",
+          updated="2026-11-21"),
+]
+
+
+def test_a_source_that_searches_gets_the_query_and_one_that_only_lists_gets_nothing():
+    from scanners import Scanner
+
+    class Lister(Scanner):
+        searches = False
+
+    assert Scanner.for_query("atrial fibrillation") == {"queries": ["atrial fibrillation"]}
+    assert Lister.for_query("atrial fibrillation") == {}
+
+
+def test_items_of_a_listing_source_are_kept_when_they_mention_a_word_of_the_query():
+    from horizon.items import Item
+    from horizon.pipeline import mentions
+
+    items = [Item(id=f"nice:{n}", source="nice", type="guidance", title=t, summary=s)
+             for n, (t, s) in enumerate([("Asthma: diagnosis", ""), ("Heart failure", "chronic"),
+                                         ("Inhalers", "for COPD or asthma")])]
+    assert [i.id for i in mentions(items, "asthma OR copd")] == ["nice:0", "nice:2"]
+
+
+@pytest.fixture
+def scan(prefect_harness, write_config, tmp_path):
+    from flows.adhoc_scan import adhoc_scan
+
+    def go(configured, **kw):
+        return adhoc_scan(config_dir=str(write_config(configured)), out=str(tmp_path / "scan"), **kw)
+
+    return go
+
+
+@pytest.mark.prefect
+def test_scan_searches_each_source_for_the_query_and_publishes_a_ranked_result(scan, httpserver, tmp_path):
+    httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
+    result = scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False, "queries": ["diabetes"]}},
+                  query="atrial fibrillation", since=date(2026, 9, 1), until=date(2026, 11, 20),
+                  areas=["cardiovascular"], limit=5)
+    assert result["failed_sources"] == {} and result["query"] == "atrial fibrillation"
+    # Only the query, not the configured ones, was asked for.
+    assert [req.args.get("query.term") for req, _ in httpserver.log] == ["atrial fibrillation"]
+    assert [t["title"] for t in result["top"]] == ["Smartwatch screening for atrial fibrillation in older adults"]
+    counts = result["counts"]
+    assert counts["dropped/after-until"] == 1  # NCT00000003 was updated after --until
+    assert counts["dropped/other-areas"] == 1  # the asthma app is not cardiovascular
+    html = (tmp_path / "scan" / "digest.html").read_text()
+    assert "Ad-hoc scan: atrial fibrillation" in html and "Asthma self-management" not in html
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    assert store.count() == 3  # everything fetched is stored for reviewers
+    assert store.watermark("ctgov") is None  # but the weekly digest's watermark never moves
+    assert store.digests() == []  # and a scan is not a digest of the weekly series
+    store.close()
+
+
+@pytest.mark.prefect
+def test_limit_keeps_the_best_entries(scan, httpserver):
+    httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
+    result = scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}, query="trials", limit=1)
+    assert result["entries"] == 1 and result["counts"]["dropped/over-limit"] >= 1
+
+
+@pytest.mark.prefect
+def test_an_unknown_area_or_source_is_one_line_listing_the_valid_ones(scan, httpserver):
+    sources = {"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}
+    with pytest.raises(UnknownName, match=r"^unknown area 'cardio'; valid areas: cardiovascular, cancer-early-diagnosis"):
+        scan(sources, query="af", areas=["cardio"])
+    with pytest.raises(UnknownName, match=r"^unknown source 'isrctn'; configured: ctgov$"):
+        scan(sources, query="af", sources=["isrctn"])
+    with pytest.raises(InputError, match="since 2026-11-02 is after until 2026-11-01"):
+        scan(sources, query="af", since=date(2026, 11, 2), until=date(2026, 11, 1))
+    assert len(httpserver.log) == 0  # refused before any request
+
+
+@pytest.mark.prefect
+def test_prefect_validates_parameters_from_the_type_hints(scan):
+    with pytest.raises(ParameterTypeError, match="limit"):
+        scan({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}, query="af", limit=0)
+    with pytest.raises(ParameterTypeError, match="query"):
+        scan({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}, query="")
+
+
+@pytest.mark.prefect
+def test_scan_on_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch):
+    from flows.adhoc_scan import adhoc_scan
+
+    monkeypatch.chdir(tmp_path)
+    result = adhoc_scan(query="asthma", sample=True, areas=["respiratory"])
+    assert result["failed_sources"] == {} and result["entries"] >= 1
+    folder = tmp_path / result["directory"]
+    assert folder.parent == tmp_path / "digests" / "scans" and folder.name.endswith("-asthma")
+    assert (folder / "digest.html").exists() and (folder / "digest.md").exists()
+    assert all("respiratory" in t["areas"] for t in result["top"])
