@@ -113,7 +113,8 @@ def test_xml_entities_are_refused_not_expanded(scanner, payload, tmp_path, hosti
 SCRIPT = "<script>alert('t')</script>"
 IMG = "<img src=x onerror=alert('i')>"
 HOSTILE = [
-    Rec(1, f"Atrial fibrillation screening {SCRIPT} {IMG} with a smartwatch",
+    Rec(1, f"Atrial fibrillation screening {SCRIPT} {IMG} with a smartwatch ECG: anticoagulation for stroke "
+           "prevention in atrial fibrillation",
         "Links: [click](javascript:alert(1)) <a href=\"javascript:alert(2)\">a</a> data:text/html;base64,PHNjcmlwdD4= "
         "vbscript:msgbox(1) <div style=\"width: expression(alert(3))\">css</div> atrial fibrillation anticoagulation",
         link="javascript:alert(4)"),
