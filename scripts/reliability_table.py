@@ -1,7 +1,10 @@
 """Regenerate the table of fault cases in docs/reliability.md from the suite's own results.
 
     uv run python scripts/reliability_table.py              # run tests/faults, then rewrite the table
-    uv run python scripts/reliability_table.py --from F     # rewrite it from a saved results file
+    uv run python scripts/reliability_table.py --from F [G ...]  # rewrite it from saved results files
+
+With several files, an area (transport, crash, ...) present in a later file replaces
+that area's records from the earlier ones, so one part of the suite can be re-run alone.
 
 tests/faults/conftest.py records what each case observed and whether it passed when
 ``HORIZON_RELIABILITY_OUT`` names a file; this script renders those records between the
@@ -78,15 +81,19 @@ def render(records: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="source", type=Path, help="a results file written by a previous run")
+    parser.add_argument("--from", dest="sources", type=Path, nargs="+", help="results files written by earlier runs")
     args = parser.parse_args()
     status = 0
-    if args.source:
-        results = args.source
+    if args.sources:
+        files = args.sources
     else:
-        results = Path(tempfile.mkdtemp()) / "reliability.json"
-        status = run_suite(results)
-    records = json.loads(results.read_text(encoding="utf-8"))
+        files = [Path(tempfile.mkdtemp()) / "reliability.json"]
+        status = run_suite(files[0])
+    records: list[dict] = []
+    for path in files:
+        later = json.loads(path.read_text(encoding="utf-8"))
+        areas = {r["area"] for r in later}
+        records = [r for r in records if r["area"] not in areas] + later
     doc = DOC.read_text(encoding="utf-8")
     head, _, rest = doc.partition(START)
     _, _, tail = rest.partition(END)

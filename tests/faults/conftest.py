@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # hostile, specs, harness: plain
 
 from tests.faults.hostile import HostileServer  # noqa: E402
 
-_RECORDS: dict[str, dict] = {}
+_RECORDS: dict[str, list[dict]] = {}  # test id -> the cases it recorded (a chain test records several)
 
 
 @pytest.fixture
@@ -35,8 +35,9 @@ def reliability(request):
     """Record what a case observed, for the table in docs/reliability.md."""
 
     def record(area: str, case: str, subject: str, observed: str, expected: str = "") -> None:
-        _RECORDS[request.node.nodeid] = {"area": area, "case": case, "subject": subject,
-                                         "observed": observed, "expected": expected, "outcome": "not run"}
+        _RECORDS.setdefault(request.node.nodeid, []).append(
+            {"test": request.node.nodeid, "area": area, "case": case, "subject": subject,
+             "observed": observed, "expected": expected, "outcome": "not run"})
 
     return record
 
@@ -45,10 +46,7 @@ def reliability(request):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    entry = _RECORDS.get(item.nodeid)
-    if entry is None:
-        return
-    if report.when == "call" or report.failed:
+    for entry in _RECORDS.get(item.nodeid, []):
         if report.failed:
             entry["outcome"] = "failed"
         elif report.when == "call":
@@ -58,4 +56,5 @@ def pytest_runtest_makereport(item, call):
 def pytest_sessionfinish(session, exitstatus):
     target = os.environ.get("HORIZON_RELIABILITY_OUT")
     if target:
-        Path(target).write_text(json.dumps(list(_RECORDS.values()), indent=1), encoding="utf-8")
+        records = [entry for entries in _RECORDS.values() for entry in entries]
+        Path(target).write_text(json.dumps(records, indent=1), encoding="utf-8")

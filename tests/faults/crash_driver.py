@@ -22,7 +22,8 @@ import types
 
 
 def die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+    # The whole process group, as a supervisor kills a job: the classifier's worker processes too.
+    os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
 def install(point: str) -> None:

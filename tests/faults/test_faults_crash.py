@@ -63,15 +63,19 @@ def _run(config: Path, out: Path, api_url: str, point: str | None, server: Hosti
     env.pop("HORIZON_CRASH_AT", None)
     if point and point != "fetch":
         env["HORIZON_CRASH_AT"] = point
-    proc = subprocess.Popen([sys.executable, str(DRIVER), str(config), str(out)], env=env, cwd=config.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if point == "fetch":  # the server holds the feed; kill once its request has arrived
+    # Output goes to files, not pipes: worker processes of a killed run must not hold the test up.
+    log = config.parent / "driver.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen([sys.executable, str(DRIVER), str(config), str(out)], env=env, cwd=config.parent,
+                                stdout=sink, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    if point == "fetch":  # the server holds the feed; kill the run's process group once its request arrived
         deadline = time.monotonic() + 120
         while not server.requests_to("/news") and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert server.requests_to("/news"), proc.communicate()[1][-2000:]
-        proc.send_signal(signal.SIGKILL)
-    stdout, stderr = proc.communicate(timeout=300)
+        assert server.requests_to("/news"), log.read_text()[-2000:]
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=300)
+    stdout = stderr = log.read_text()
     if point:
         assert proc.returncode == -signal.SIGKILL, f"{point}: expected a SIGKILL, got {proc.returncode}\n{stderr[-3000:]}"
         return None
