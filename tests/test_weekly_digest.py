@@ -105,4 +105,9 @@ def test_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch)
                                     "Ageing well and frailty", "Respiratory and asthma", "Dermatology",
                                     "Mental health", "Early cancer diagnosis") if a in html]
     assert len(areas_with_items) >= 6
+    assert result["failed_sources"] == {} and len(result["counts"]) > 0
+    assert {"ctgov", "isrctn", "nice", "mhra-safety", "pubmed", "nhse-news"} <= {
+        name.split("/")[0] for name in result["counts"]}  # every kind of source took part
+    assert result["counts"]["digest/changed"] >= 1  # last week's snapshot makes changes visible
+    assert "https://www.isrctn.com/ISRCTN00000002" in html  # CLOuD's two registrations are one entry
     assert (tmp_path / "horizon-sample.db").exists()  # never the real store
