@@ -40,7 +40,7 @@ def weekly_digest(
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
         verdicts, learned = classify(config, store, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
-                          [*run.notes, *(f"{r.source}: {n}" for r in results for n in r.notes), learned], also)
+                          [*run.notes, *(n for r in results for n in r.notes), learned], also)
         # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
