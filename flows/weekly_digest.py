@@ -34,7 +34,7 @@ def weekly_digest(
         now = datetime.now(timezone.utc)
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
-        reports, counts = store_items(store, results, now)
+        reports, counts = store_items(store, results, now, validators=run.http.validators)
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
