@@ -67,6 +67,9 @@ class HttpSettings(Strict):
     user_agent: str = "horizon-scanning/0.1 (+https://github.com/nhs-ics/horizon-scanning)"
     connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10
     read_timeout: Annotated[float, Field(gt=0, le=600)] = 30
+    # A whole request, retries and redirects included: a server trickling a byte a second
+    # never trips read_timeout, so only a total deadline stops it.
+    total_timeout: Annotated[float, Field(gt=0, le=3600)] = 300
     max_bytes: Annotated[int, Field(gt=0)] = 20_000_000
     retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff: Annotated[float, Field(ge=0, le=60)] = 1.0

@@ -2,24 +2,49 @@
 
 Retries with backoff on 429/5xx (honouring Retry-After, capped) come from urllib3's
 ``Retry``; other 4xx fail at once. Every response is size-capped while it streams,
-after decompression, so a gzip bomb cannot exhaust memory. Conditional requests
-(ETag / Last-Modified) are opt-in per call through a ``Validators`` cache the caller
-may persist between runs: a feed that has not changed then costs a 304 and no parsing.
+after decompression, so a gzip bomb cannot exhaust memory. A total deadline per
+call (retries, redirects and a body trickled a byte at a time included) is enforced
+by a timer that shuts the call's sockets down, so no server can hold a run forever.
+Conditional requests (ETag / Last-Modified) are opt-in per call through a ``Validators``
+cache the caller may persist between runs: a feed that has not changed then costs a
+304 and no parsing.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import logging
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from horizon.config import HttpSettings
 from horizon.errors import ResponseTooLarge, SourceError
+
+_QUERY = re.compile(r"\?[^\s'\")]*")
+
+
+class _HideQueries(logging.Filter):
+    """urllib3 logs each retry with the request's query string, which may carry an API key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _QUERY.sub("?<query hidden>", record.getMessage())
+        record.args = ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_HideQueries())
 
 Throttle = Callable[[str], None]  # called with the host before every request
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -38,6 +63,105 @@ class CappedRetry(Retry):
         clone = super().new(**kw)
         clone.max_retry_after = self.max_retry_after
         return clone
+
+
+class DeadlineExceeded(Exception):
+    """Raised inside the transport when a call has run past ``total_timeout``."""
+
+
+class _Deadline:
+    """The connections one ``get`` uses; at the deadline their sockets are shut down.
+
+    Shutting a socket wakes a ``recv`` blocked in another thread, which then fails or
+    ends the body early; every later attempt (a retry) is refused at once.
+    """
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._conns: list[HTTPConnection] = []
+        self._socks: list[socket.socket] = []  # a response that closes its connection keeps only the socket
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            if self.expired:
+                raise DeadlineExceeded
+            self._conns.append(conn)
+            if getattr(conn, "sock", None) is not None:
+                self._socks.append(conn.sock)
+
+    def watch_socket(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            if self.expired:
+                raise DeadlineExceeded
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            socks = self._socks + [c.sock for c in self._conns if getattr(c, "sock", None) is not None]
+            for sock in socks:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+_current = threading.local()  # the deadline of the call running on this thread
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[_Deadline]:
+    deadline = _Deadline(seconds)
+    _current.deadline = deadline
+    deadline._timer.start()
+    try:
+        yield deadline
+    finally:
+        deadline._timer.cancel()
+        _current.deadline = None
+
+
+class _Watched:
+    """Mixin for urllib3 connections: each request and new socket joins the current call's deadline."""
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.watch_socket(self.sock)  # type: ignore[attr-defined]
+
+    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.watch(self)  # type: ignore[arg-type]
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with connections that honour the per-call deadline."""
+
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 @dataclass(frozen=True)
@@ -128,7 +252,7 @@ class HttpClient:
         self.session = requests.Session()
         self.session.max_redirects = 5
         self.session.headers["User-Agent"] = self.settings.user_agent
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = _Adapter(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -147,6 +271,23 @@ class HttpClient:
         if self.throttle:
             self.throttle(urlsplit(url).netloc)
         self.requests_made += 1
+        with _deadline(self.settings.total_timeout) as deadline:
+            try:
+                response = self._get(source, url, params, headers, key if conditional else None)
+            except (SourceError, DeadlineExceeded) as err:
+                if deadline.expired:
+                    raise self._too_slow(source, url) from err
+                raise
+            if deadline.expired:  # the body ended because the deadline shut the socket
+                raise self._too_slow(source, url)
+            return response
+
+    def _too_slow(self, source: str, url: str) -> SourceError:
+        return SourceError(source, f"gave up after {self.settings.total_timeout:g} s (total_timeout) "
+                                   f"fetching {_where(url)}", True)
+
+    def _get(self, source: str, url: str, params: Mapping[str, str] | None,
+             headers: Mapping[str, str] | None, validator_key: str | None) -> Response:
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
             with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as resp:
@@ -156,8 +297,8 @@ class HttpClient:
                 if resp.status_code == 304:
                     return Response(url=resp.url, status=304, body=b"", headers=dict(resp.headers))
                 body = self._read_capped(source, resp)
-                if conditional:
-                    self.validators.remember(key, resp.headers)
+                if validator_key is not None:
+                    self.validators.remember(validator_key, resp.headers)
                 return Response(url=resp.url, status=resp.status_code, body=body, headers=dict(resp.headers))
         except requests.exceptions.RetryError as err:
             raise SourceError(source, f"gave up after {self.settings.retries} retries: {_reason(err)}", True) from err
@@ -168,8 +309,12 @@ class HttpClient:
         except requests.exceptions.InvalidSchema as err:
             raise SourceError(source, f"redirected to a non-http(s) URL from {_where(url)}") from err
         except requests.exceptions.ConnectionError as err:
-            if _reason(err) in ("ReadTimeoutError", "TimeoutError"):  # a read timeout that used up the retries
-                raise SourceError(source, f"timed out fetching {_where(url)}", True) from err
+            cause = err.args[0] if err.args else None
+            cause = cause.reason if isinstance(cause, MaxRetryError) else cause
+            if isinstance(cause, ReadTimeoutError):  # a read timeout after the retries, or mid-body
+                raise SourceError(source, f"timed out fetching {_where(url)} "
+                                          f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} retries)",
+                                  True) from err
             raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True) from err
         except requests.exceptions.RequestException as err:
             raise SourceError(source, f"request to {_where(url)} failed: {_reason(err)}") from err

@@ -519,9 +519,11 @@ class Store:
         try:
             migrations.upgrade(self.engine, metadata, meta, SCHEMA_VERSION, where=_safe_url(self.url))
         except DatabaseError as err:
+            disk = any(w in str(err.orig).lower() for w in ("disk", "full", "readonly", "read-only"))
+            hint = ("check there is free disk space and the file is writable" if disk
+                    else "check store_url, or move a corrupt file aside to start a new store")
             raise StoreError(
-                f"{_safe_url(self.url)}: cannot open the store ({type(err.orig).__name__}: {err.orig}); "
-                "check store_url, or move a corrupt file aside to start a new store"
+                f"{_safe_url(self.url)}: cannot open the store ({type(err.orig).__name__}: {err.orig}); {hint}"
             ) from err
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ else, and rejects options it does not know instead of silently ignoring them.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -55,7 +56,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
     """Write via a temporary file in the same directory and ``os.replace``.
 
     A reader (a web server, a mail job) never sees half a digest, and a crash
-    leaves the previous file in place and no temporary file behind.
+    leaves the previous file in place. An exception removes the temporary file; a
+    process killed outright (SIGKILL, power loss) cannot, so the next successful
+    write of the same file sweeps such leftovers away.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +75,10 @@ def write_atomic(path: Path, data: bytes) -> Path:
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):
-            raise OutputError(f"{path}: cannot write: {err.strerror or err}") from err
+            full = err.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+            hint = "; free some disk space or write the digest elsewhere (--out)" if full else ""
+            raise OutputError(f"{path}: cannot write: {err.strerror or err}{hint}") from err
         raise
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     return path

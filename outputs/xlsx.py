@@ -3,11 +3,15 @@ Run summary sheet. Text is formula-injection safe and stripped of characters XLS
 
 from __future__ import annotations
 
+import gc
 import io
 import re
+import sys
+import traceback
 from typing import Any
 
 from horizon.digest import Digest
+from horizon.errors import OutputError
 from outputs import rows
 from outputs.base import Writer, WriterOptions
 
@@ -55,8 +59,15 @@ class XlsxWriter(Writer):
         sheet.auto_filter.ref = sheet.dimensions
         self._summary(book.create_sheet("Run summary"), digest)
         buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue()
+        try:
+            book.save(buffer)
+        except Exception as err:  # noqa: BLE001 - openpyxl spools each sheet to a temporary file: a full disk fails here
+            reason = f"{type(err).__name__}: {err}"
+            _release_quietly(err)
+        else:
+            return buffer.getvalue()
+        raise OutputError(f"xlsx writer: cannot build the workbook ({reason}); free some disk space "
+                          "in the temporary directory or leave xlsx out")
 
     @staticmethod
     def _summary(sheet, digest: Digest) -> None:  # noqa: ANN001 - openpyxl Worksheet
@@ -71,3 +82,13 @@ class XlsxWriter(Writer):
             sheet.append([_cell(note)])
         sheet.column_dimensions["A"].width = 28
         sheet.column_dimensions["D"].width = 60
+
+
+def _release_quietly(err: BaseException) -> None:
+    """Free openpyxl's half-written sheet streams now, without the second traceback their cleanup prints."""
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _unraisable: None
+    try:
+        traceback.clear_frames(err.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook

@@ -7,6 +7,7 @@ A scanner knows nothing of classification, ranking or output.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -133,3 +134,15 @@ class Scanner:
             return self.parse(response.body)
         except MalformedResponse as err:
             raise MalformedResponse(self.source, err.reason) from err
+
+
+def json_body(raw: bytes) -> Any:
+    """``json.loads`` for a response body; bytes that are not UTF-8 become U+FFFD.
+
+    One bad byte in one title should not lose a whole page of records: the item
+    keeps a visible replacement character instead. Broken JSON still raises ``ValueError``.
+    """
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        return json.loads(raw.decode("utf-8", "replace"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from horizon.errors import MalformedResponse
 from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.base import Parsed, Scanner, SourceSettings, json_body
 
 _ISRCTN = re.compile(r"ISRCTN\s?(\d{8})", re.I)
 _CTIS = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$")
@@ -74,7 +73,7 @@ class Ctgov(Scanner):
 
     def parse(self, raw: bytes) -> Parsed:
         try:
-            doc = json.loads(raw)
+            doc = json_body(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.name, f"response is not JSON ({_snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("studies", []), list):

@@ -7,7 +7,6 @@ specialism) become categories, which the classifier reads.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -19,7 +18,7 @@ from horizon.errors import MalformedResponse
 from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date, safe_url
-from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.base import Parsed, Scanner, SourceSettings, json_body
 from scanners.safexml import snippet
 
 SITE = "https://www.gov.uk"
@@ -74,7 +73,7 @@ class Govuk(Scanner):
 
     def parse(self, raw: bytes) -> Parsed:
         try:
-            doc = json.loads(raw)
+            doc = json_body(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.source, f"response is not JSON ({snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):

@@ -8,7 +8,6 @@ across all pages, so the pages of one scan are read before any is yielded.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -18,7 +17,7 @@ from horizon.errors import MalformedResponse
 from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.base import Parsed, Scanner, SourceSettings, json_body
 from scanners.safexml import snippet
 
 
@@ -62,7 +61,7 @@ class Medrxiv(Scanner):
 
     def parse(self, raw: bytes) -> Parsed:
         try:
-            doc = json.loads(raw)
+            doc = json_body(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.source, f"response is not JSON ({snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list) or not doc["messages"]:

@@ -9,7 +9,6 @@ set in the environment; without it the scan says so in its notes.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -25,7 +24,7 @@ from horizon.errors import MalformedResponse
 from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.base import Parsed, Scanner, SourceSettings, json_body
 from scanners.safexml import snippet
 
 SITE = "https://www.nice.org.uk"
@@ -170,7 +169,7 @@ def programme(ref: str) -> str | None:
 def parse_syndication(raw: bytes, source: str, since: date) -> Parsed:
     """The Syndication API guidance index (JSON): entries with a title, reference, link and dates."""
     try:
-        doc = json.loads(raw)
+        doc = json_body(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise MalformedResponse(source, f"Syndication API response is not JSON ({snippet(raw)})") from err
     entries: Any = (doc.get("IndexItems") or doc.get("items") or []) if isinstance(doc, dict) else doc

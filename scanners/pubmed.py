@@ -7,7 +7,6 @@ abstracts, read with ``itertext``. An NCBI key is optional, read from the enviro
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -22,7 +21,7 @@ from horizon.errors import MalformedResponse
 from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.base import Parsed, Scanner, SourceSettings, json_body
 from scanners.safexml import parse_xml, snippet, text_of
 
 ESEARCH_CAP = 9999  # "ESearch can only retrieve the first 9,999 records"
@@ -109,7 +108,7 @@ class Pubmed(Scanner):
 def parse_search(raw: bytes, source: str = "pubmed") -> tuple[list[str], int]:
     """The PMIDs and total count of an esearch JSON page; NCBI errors become ``MalformedResponse``."""
     try:
-        doc = json.loads(raw)
+        doc = json_body(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise MalformedResponse(source, f"esearch response is not JSON ({snippet(raw)})") from err
     result = doc.get("esearchresult") if isinstance(doc, dict) else None

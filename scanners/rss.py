@@ -26,7 +26,7 @@ from horizon.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, safe_url
 from scanners.base import Parsed, Scanner, SourceSettings
-from scanners.safexml import snippet
+from scanners.safexml import bad_utf8, snippet
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 
@@ -83,6 +83,8 @@ class Rss(Scanner):
     def _parse_feed(self, raw: bytes, item_type: str) -> Parsed:
         if _ENTITY_DECL.search(raw[:4096]):
             raise MalformedResponse(self.source, "feed refused: it declares XML entities")
+        if bad_utf8(raw):  # feedparser would re-read the whole feed as windows-1252: mark only the bad bytes
+            raw = raw.decode("utf-8", "replace").encode("utf-8")
         doc = feedparser.parse(raw, resolve_relative_uris=False)  # sanitising drops <script> bodies
         if not doc.get("version") and not doc.entries:
             raise MalformedResponse(self.source, f"response is not an RSS or Atom feed ({snippet(raw)})")

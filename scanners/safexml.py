@@ -7,6 +7,7 @@ page served where XML was expected. Shared by the ISRCTN and PubMed scanners.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from io import BytesIO
 from xml.etree.ElementTree import Element, ParseError
@@ -27,6 +28,8 @@ def parse_xml(source: str, raw: bytes) -> Element:
     except DefusedXmlException as err:
         raise MalformedResponse(source, f"response refused: XML declares entities ({type(err).__name__})") from err
     except ParseError as err:
+        if bad_utf8(raw):  # one bad byte should not lose a page: mark it U+FFFD and parse again
+            return parse_xml(source, raw.decode("utf-8", "replace").encode("utf-8"))
         raise MalformedResponse(source, f"response is not well-formed XML ({snippet(raw)}): {err}") from err
 
 
@@ -38,6 +41,8 @@ def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "
     """
     if not raw.strip():
         raise MalformedResponse(source, "response is empty where XML was expected")
+    if bad_utf8(raw):  # one bad byte should not lose a page: mark it U+FFFD
+        raw = raw.decode("utf-8", "replace").encode("utf-8")
     events = iterparse(BytesIO(raw), events=("start", "end"), forbid_dtd=False, forbid_entities=True,
                        forbid_external=True)
     try:
@@ -58,6 +63,18 @@ def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def bad_utf8(raw: bytes) -> bool:
+    """True for a body that declares UTF-8 (or nothing) but is not valid UTF-8."""
+    declared = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", raw[:200])
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def snippet(raw: bytes) -> str:

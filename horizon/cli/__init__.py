@@ -1,10 +1,15 @@
 """The ``horizon`` command line. Each command group lives in its own module here.
 
 Project errors print as one line (no traceback unless ``--debug``) and exit 1.
+So do unforeseen ones (a full disk, a library error): one line that says what to
+do, the traceback one flag away.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import sys
 
 import typer
@@ -25,6 +30,9 @@ _debug = False
 def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
     global _debug
     _debug = debug
+    if not debug:
+        # Prefect logs a failed run's traceback itself; the one line main() prints says it all.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 
 
 def debugging() -> bool:
@@ -44,4 +52,30 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+    except Exception as err:  # noqa: BLE001 - the last line of defence: still one line, never a traceback
+        if _debug:
+            raise
+        typer.secho(f"error: {unexpected(err)}", err=True, fg=typer.colors.RED)
+        sys.exit(1)
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def unexpected(err: BaseException) -> str:
+    """One line for an error no part of the program translated: what happened and what to do."""
+    found: BaseException | None = err
+    while found is not None and not isinstance(found, OSError):
+        found = found.__cause__ or found.__context__
+    if isinstance(found, OSError) and found.errno in _NO_SPACE:
+        where = f"{found.filename}: " if found.filename else ""
+        return f"{where}no space left ({found.strerror}); free some disk space or point output_dir/store_url elsewhere"
+    if isinstance(found, OSError) and found.errno in _NOT_WRITABLE:
+        where = f"{found.filename}: " if found.filename else ""
+        return f"{where}not writable ({found.strerror}); fix its permissions or choose another directory"
+    text = re.sub(r"\s+", " ", f"{type(err).__name__}: {err}").strip()[:300]
+    return f"{text} (unexpected; re-run with --debug for the traceback and report it)"
+
+
 from horizon.cli import limits, scan  # noqa: E402,F401
