@@ -70,7 +70,7 @@ def adhoc_scan(
         verdicts, learned = classify(config, store, items)
         notes = [*run.notes, f"Ad-hoc scan for “{query}” in {', '.join(r.name for r in reports) or 'no sources'}, "
                  f"items updated {start.isoformat()} to {until.isoformat() if until else 'now'}.",
-                 *(f"{r.source}: {n}" for r in results for n in r.notes), learned]
+                 *(n for r in results for n in r.notes), learned]
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, start,
                           notes, also)
         stamp = now.strftime("%Y%m%d-%H%M%S")

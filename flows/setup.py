@@ -16,9 +16,10 @@ import yaml
 
 import scanners
 from flows.limits import HostThrottle
+from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
 from horizon.errors import HorizonError
-from horizon.http import HttpClient
+from horizon.http import HttpClient, Validators
 from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
 from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
@@ -32,6 +33,7 @@ SAMPLE_STORE = "sqlite:///horizon-sample.db"  # sample items never mix with the 
 class Run:
     config: Config
     store: Store
+    http: HttpClient
     scanners: list[scanners.Scanner]
     as_of: date
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
@@ -75,9 +77,12 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         found = scanners.build(config, http, only)  # validates every source's settings first
         store = Store(config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE))
         stack.callback(store.close)
+        # ETag / Last-Modified from earlier runs make repeat requests conditional (see store_items).
+        http.validators = Validators.loads(store.meta_value(VALIDATORS_KEY) or "")
         if sample:
             _seed_sample_history(config, store, http)
-        yield Run(config=config, store=store, scanners=found, as_of=as_of, delivery=delivery, notes=notes)
+        yield Run(config=config, store=store, http=http, scanners=found, as_of=as_of, delivery=delivery,
+                  notes=notes)
 
 
 def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None:

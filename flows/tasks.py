@@ -15,9 +15,12 @@ from horizon.digest import Classification, SourceReport
 from horizon.errors import SourceError
 from horizon.items import Item
 from horizon.pipeline import latest_update
+from horizon.http import Validators
 from horizon.progress import report
 from horizon.store import Store
 from scanners import ScanResult, Scanner
+
+VALIDATORS_KEY = "http-validators"  # where the store keeps ETag / Last-Modified between runs
 
 
 def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
@@ -37,12 +40,14 @@ def fetch_source(scanner: Scanner, since: date) -> ScanResult:
 
 
 @task(name="store-items", cache_policy=NO_CACHE)
-def store_items(store: Store, results: Sequence[ScanResult], now: datetime,
-                watermarks: bool = True) -> tuple[list[SourceReport], Counter[str]]:
+def store_items(store: Store, results: Sequence[ScanResult], now: datetime, watermarks: bool = True,
+                validators: Validators | None = None) -> tuple[list[SourceReport], Counter[str]]:
     """Upsert each source's items with its watermark in one transaction per source.
 
     An ad-hoc scan passes ``watermarks=False``: it fetched only what matched its
     query, so moving a source's watermark would hide the rest from the next digest.
+    ``validators`` (ETag / Last-Modified learned this run) are saved only after the
+    items they vouch for are stored, so a 304 next time never hides an unstored item.
     """
     reports, counts = [], Counter()
     for result in results:
@@ -56,6 +61,8 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime,
         if done.changed:
             counts[f"{result.source}/changed"] += len(done.changed)
         reports.append(SourceReport(name=result.source, ok=result.ok, fetched=len(result.items), error=result.error))
+    if validators is not None:
+        store.set_meta_value(VALIDATORS_KEY, validators.dumps())
     report(f"stored {sum(r.fetched for r in reports)} items")
     return reports, counts
 

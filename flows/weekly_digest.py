@@ -34,13 +34,13 @@ def weekly_digest(
         now = datetime.now(timezone.utc)
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
-        reports, counts = store_items(store, results, now)
+        reports, counts = store_items(store, results, now, validators=run.http.validators)
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
         verdicts, learned = classify(config, store, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
-                          [*run.notes, *(f"{r.source}: {n}" for r in results for n in r.notes), learned], also)
+                          [*run.notes, *(n for r in results for n in r.notes), learned], also)
         # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")

@@ -4,13 +4,14 @@
 sample run goes through the same HTTP client and parsers as a live run, offline.
 Each source folder under ``horizon/sample/`` has a ``routes.json``: a list of
 ``{"path", "params", "file", "content_type"}``; a param of ``null`` matches any
-value (or none), a string must be equal.
+value (or none), a string must be equal; ``*`` in a path matches any text.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from fnmatch import fnmatchcase
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ class Route:
     content_type: str
 
     def matches(self, path: str, query: dict[str, list[str]]) -> bool:
-        if path != self.path:
+        # "*" stands for one path segment's worth of text: medRxiv puts dates in its paths.
+        if path != self.path and not ("*" in self.path and fnmatchcase(path, self.path)):
             return False
         return all(want is None or query.get(name, [None])[0] == want for name, want in self.params.items())
 

@@ -403,6 +403,17 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
 
+    def meta_value(self, key: str) -> str | None:
+        """A small value the pipeline keeps between runs, such as the HTTP validator cache."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+    def set_meta_value(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            insert = _insert_for(self.engine)(meta)
+            conn.execute(insert.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": insert.excluded.value}),
+                         {"key": key, "value": value})
+
     def secret(self, key: str) -> str:
         """A random secret kept in the store (made on first use), e.g. the session signing key."""
         with self.engine.begin() as conn:

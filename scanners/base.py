@@ -33,6 +33,8 @@ class SourceSettings(BaseModel):
     overlap_days: Annotated[int, Field(ge=0, le=60)] = 2
     lookback_days: Annotated[int, Field(ge=1, le=3650)] = 14
     max_pages: Annotated[int, Field(ge=1, le=10_000)] = 50
+    # The publisher's country, for items that name none (NICE, MHRA, NHS England): ranking's UK relevance.
+    country: str | None = None
 
 
 @dataclass
@@ -111,7 +113,15 @@ class Scanner:
             result.error = err.reason
             result.transient = err.transient
         result.notes = list(self.notes)
+        if self.settings.country:
+            result.items = [self._with_country(i) for i in result.items]
         return result
+
+    def _with_country(self, item: Item) -> Item:
+        if item.extras.countries:
+            return item
+        extras = item.extras.model_copy(update={"countries": (self.settings.country,)})
+        return item.model_copy(update={"extras": extras})
 
     def _stopped_early(self, what: str) -> None:
         """Say that paging stopped at ``max_pages`` with more to come: a partial scan is never silent."""

@@ -36,6 +36,7 @@ class Govuk(Scanner):
     """Documents of each configured format published or updated since the watermark."""
 
     name = "govuk"
+    searches = False  # lists by date only: an ad-hoc scan filters its items by the query
     Settings = GovukSettings
     settings: GovukSettings
 

@@ -29,6 +29,7 @@ class Medrxiv(Scanner):
     """Preprints posted or revised since the watermark (every category; the classifier sorts them)."""
 
     name = "medrxiv"
+    searches = False  # lists by date only: an ad-hoc scan filters its items by the query
     Settings = MedrxivSettings
     settings: MedrxivSettings
 

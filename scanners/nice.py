@@ -56,6 +56,7 @@ class Nice(Scanner):
     """Guidance published or updated since the watermark, from each configured listing."""
 
     name = "nice"
+    searches = False  # lists by date only: an ad-hoc scan filters its items by the query
     Settings = NiceSettings
     settings: NiceSettings
 

@@ -49,6 +49,7 @@ class Rss(Scanner):
     """Entries of every configured feed dated on or after ``since`` (undated entries kept)."""
 
     name = "rss"
+    searches = False  # lists by date only: an ad-hoc scan filters its items by the query
     Settings = RssSettings
     settings: RssSettings
 

@@ -40,6 +40,17 @@ MHRA_PAGE_SIZE = 10
 RECOVERY = {"id": "ISRCTN50189673", "title": "Randomised Evaluation of COVID-19 Therapy (RECOVERY)",
             "summary": "UK platform trial comparing possible treatments with usual care in patients admitted to hospital with COVID-19.",
             "published": "2020-03-23", "nct": "NCT04381936", "eudract": "2020-001113-21"}
+# SYNTHETIC: a second registration of CLOuD (NCT02871089, in the ctgov sample) under a placeholder
+# ISRCTN number, so the sample digest shows one entry listing both registrations. Not a real record.
+CLOUD_TWIN = {"id": "ISRCTN00000002", "title": "Closed Loop From Onset in Type 1 Diabetes (CLOuD)",
+              "summary": "Trial in young people aged 10–16 diagnosed with type 1 diabetes within the previous 21 days, "
+                         "comparing hybrid closed-loop insulin delivery with multiple daily injections to test whether "
+                         "closed-loop control from onset preserves residual C-peptide secretion.",
+              "published": "2016-08-22", "nct": "NCT02871089"}
+
+
+def nct_xref(nct: str) -> str:
+    return f'\n          <secondaryNumber numberType="nct" canonicalSecondaryNumber="{nct}">{nct}</secondaryNumber>\n        '
 
 
 def rows(dev: Path) -> list[dict]:
@@ -100,14 +111,13 @@ def isrctn_record(row: dict, xrefs: str = "") -> str:
 
 def build_isrctn(items: list[dict]) -> None:
     trials = [r for r in items if re.fullmatch(r"ISRCTN\d{8}", r["id"])]
-    xref = (f'\n          <secondaryNumber numberType="nct" canonicalSecondaryNumber="{RECOVERY["nct"]}">'
-            f'{RECOVERY["nct"]}</secondaryNumber>\n        ')
     real = (REAL / "isrctn" / "trial_with_nct_crossref.xml").read_text(encoding="utf-8")
     real_trial = real[real.index("<fullTrial>"):real.rindex("</fullTrial>") + len("</fullTrial>")]
     if ROOT != SAMPLE:  # last week: half the trials, no RECOVERY
         body, real_trial, total = "".join(isrctn_record(r) for r in trials[:len(trials) // 2]), "", len(trials) // 2
     else:
-        body, total = "".join(isrctn_record(r) for r in trials) + isrctn_record(RECOVERY, xref), len(trials) + 2
+        twins = isrctn_record(RECOVERY, nct_xref(RECOVERY["nct"])) + isrctn_record(CLOUD_TWIN, nct_xref(CLOUD_TWIN["nct"]))
+        body, total = "".join(isrctn_record(r) for r in trials) + twins, len(trials) + 3
     write("isrctn", "query.xml", f'<allTrials xmlns="http://www.67bricks.com/isrctn" totalCount="{total}">\n'
           f"{body}  {real_trial}\n</allTrials>\n")
     routes("isrctn", [{"path": "/isrctn/api/query/format/default", "params": {"q": None, "limit": None},

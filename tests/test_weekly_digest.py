@@ -105,4 +105,34 @@ def test_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch)
                                     "Ageing well and frailty", "Respiratory and asthma", "Dermatology",
                                     "Mental health", "Early cancer diagnosis") if a in html]
     assert len(areas_with_items) >= 6
+    assert result["failed_sources"] == {} and len(result["counts"]) > 0
+    assert {"ctgov", "isrctn", "nice", "mhra-safety", "pubmed", "nhse-news"} <= {
+        name.split("/")[0] for name in result["counts"]}  # every kind of source took part
+    assert result["counts"]["digest/changed"] >= 1  # last week's snapshot makes changes visible
+    assert "https://www.isrctn.com/ISRCTN00000002" in html  # CLOuD's two registrations are one entry
     assert (tmp_path / "horizon-sample.db").exists()  # never the real store
+
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><link>https://example.org/</link>
+<item><title>Virtual ward for heart failure opens</title><link>https://example.org/a</link><guid>a</guid>
+<pubDate>Fri, 20 Nov 2026 09:00:00 GMT</pubDate><description>Remote monitoring of heart failure at home.</description></item>
+</channel></rss>"""
+
+
+def test_a_feed_unchanged_since_the_last_run_costs_a_304(run, httpserver):
+    from werkzeug import Response
+
+    def feed(request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(FEED, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/feed/").respond_with_handler(feed)
+    sources = {"news": {"scanner": "rss", "base_url": httpserver.url_for(""), "lookback_days": 30,
+                        "feeds": [{"path": "/feed/", "type": "news"}]}}
+    first = run(sources)
+    second = run(sources)
+    sent = [req.headers.get("If-None-Match") for req, _ in httpserver.log]
+    assert sent == [None, '"v1"']  # the validator learned in the first run, saved with its items
+    assert first["counts"]["news/fetched"] == 1 and "news/fetched" not in second["counts"]
+    assert second["failed_sources"] == {}

@@ -48,10 +48,10 @@ def digest(
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
+    prepare_prefect()  # before anything imports Prefect, which reads its settings once
     from flows.setup import check
 
     check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
-    prepare_prefect()
     from flows.weekly_digest import weekly_digest
 
     result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,

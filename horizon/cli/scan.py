@@ -36,12 +36,12 @@ def scan(
     """Search sources for a query; classify, rank and publish what they return."""
     if not query.strip():
         raise typer.BadParameter("give some words to search for", param_hint="QUERY")
+    prepare_prefect()  # before anything imports Prefect, which reads its settings once
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     chosen_sources, chosen_areas = split(sources), split(areas)
     loaded = load_config(config)  # every mistake is one line before Prefect even starts
     check_scan(loaded, chosen_areas, since_day, until_day)
     _check_sources(list(_sample_sources() if sample else loaded.sources), chosen_sources)
-    prepare_prefect()
     from flows.adhoc_scan import adhoc_scan
 
     result = run_with_progress(

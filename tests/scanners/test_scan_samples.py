@@ -1,45 +1,28 @@
-"""The bundled samples of these scanners replay through the real scanners over HTTP.
+"""The bundled sample replays through the real scanners, over the real replay server of ``--sample``.
 
-The server here applies the replay rule of ``horizon digest --sample`` (routes.json:
-path equal, a null param matches anything or nothing, a string must be equal; most
-specific route first) and each source is configured as the sample run configures it.
+Each source is configured as the sample run configures it (``horizon/sample/sources.yaml``).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from werkzeug import Request, Response
 
 import scanners
 from horizon.dedup import group
+from horizon.replay import SAMPLE_DIR as SAMPLE
+from horizon.replay import replay_server
 from tests.scanners.scanfix import make
 
-SAMPLE = Path(str(resources.files("horizon") / "sample"))
 AS_OF = date(2026, 11, 23)
 SOURCES = yaml.safe_load((SAMPLE / "sources.yaml").read_text(encoding="utf-8"))["sources"]
-MINE = ("isrctn", "nice", "mhra-safety", "pubmed", "nhse-news", "nihr-news", "hin-news", "health-press")
-EXPECTED = {"isrctn": 25, "nice": 50, "mhra-safety": 24, "pubmed": 9, "nhse-news": 5, "nihr-news": 2,
-            "hin-news": 2, "health-press": 43}
-
-
-def routes(root: Path = SAMPLE) -> list[dict]:
-    found = [dict(r, folder=f, root=root) for f in MINE for r in json.loads((root / f / "routes.json").read_text())]
-    return sorted(found, key=lambda r: -sum(v is not None for v in r["params"].values()))
-
-
-def replay(request: Request, root: Path = SAMPLE) -> Response:
-    for route in routes(root):
-        if route["path"] == urlsplit(request.url).path and all(
-                want is None or request.args.get(name) == want for name, want in route["params"].items()):
-            return Response((root / route["folder"] / route["file"]).read_bytes(), content_type=route["content_type"])
-    return Response("no recorded response for this request", 404)
+EXPECTED = {"ctgov": 46, "isrctn": 26, "nice": 50, "mhra-safety": 24, "pubmed": 9, "medrxiv": 1, "nhse-news": 5,
+            "nihr-news": 2, "hin-news": 2, "health-press": 43}
+PREVIOUS = sorted(p.name for p in (SAMPLE / "previous").iterdir() if (p / "routes.json").exists())
 
 
 def scanner_for(source: str, replay_url: str):
@@ -48,31 +31,40 @@ def scanner_for(source: str, replay_url: str):
     return make(cls, settings.base_url, source=source, **settings.model_dump(exclude={"base_url", "scanner"}))
 
 
+def scan(source: str, root: Path = SAMPLE, as_of: date = AS_OF):
+    """Replay ``root`` and scan ``source`` over a first run's window; returns the scanner and its result."""
+    with replay_server(root) as url:
+        scanner = scanner_for(source, url)
+        return scanner, scanner.scan(as_of - timedelta(days=scanner.settings.lookback_days))
+
+
+def test_every_configured_source_has_recorded_responses_and_vice_versa():
+    assert sorted(SOURCES) == sorted(EXPECTED) == sorted(p.parent.name for p in SAMPLE.glob("*/routes.json"))
+
+
 @pytest.mark.parametrize("root", [SAMPLE, SAMPLE / "previous"], ids=["this-week", "previous"])
 def test_every_route_is_well_formed_and_its_file_exists(root):
-    for route in routes(root):
-        assert set(route) == {"path", "params", "file", "content_type", "folder", "root"}
-        assert route["path"].startswith(f"/{route['folder']}/")
-        assert (root / route["folder"] / route["file"]).is_file()
-        assert all(v is None or isinstance(v, str) for v in route["params"].values())
+    for routes_file in root.glob("*/routes.json"):
+        for route in json.loads(routes_file.read_text()):
+            assert set(route) == {"path", "params", "file", "content_type"}
+            assert route["path"].startswith(f"/{routes_file.parent.name}/")
+            assert (routes_file.parent / route["file"]).is_file()
+            assert all(v is None or isinstance(v, str) for v in route["params"].values())
 
 
-@pytest.mark.parametrize("source", MINE)
-def test_a_sample_source_replays_cleanly(httpserver, source, monkeypatch):
+@pytest.mark.parametrize("source", sorted(EXPECTED))
+def test_a_sample_source_replays_cleanly(source, monkeypatch):
     monkeypatch.delenv("NICE_API_KEY", raising=False)
-    httpserver.expect_request("").respond_with_handler(replay)  # "" matches every path
-    scanner = scanner_for(source, httpserver.url_for("").rstrip("/"))
-    result = scanner.scan(AS_OF - timedelta(days=scanner.settings.lookback_days))  # a first run's window
+    scanner, result = scan(source)
     assert result.ok, result.error
     assert len(result.items) == EXPECTED[source]
     assert all(i.source == source for i in result.items)
-    if source == "nice":
-        assert [r.args["pa"] for r, _ in httpserver.log] == ["1", "2"]  # paging exercised
+    if source in ("nice", "ctgov"):
+        assert scanner.http.requests_made >= 2  # paging exercised
 
 
-def test_the_isrctn_sample_has_a_real_cross_reference_to_the_ctgov_sample(httpserver):
-    httpserver.expect_request("").respond_with_handler(replay)
-    items = scanner_for("isrctn", httpserver.url_for("").rstrip("/")).scan(AS_OF).items
+def test_the_isrctn_sample_has_a_real_cross_reference_to_the_ctgov_sample():
+    items = scan("isrctn")[1].items
     recovery = next(i for i in items if i.id == "isrctn:ISRCTN50189673")
     assert "ctgov:NCT04381936" in recovery.extras.xrefs
     from horizon.items import Item
@@ -81,24 +73,20 @@ def test_the_isrctn_sample_has_a_real_cross_reference_to_the_ctgov_sample(httpse
     assert merged == 1 and groups[0] == (ctgov, (recovery,))
 
 
-@pytest.mark.parametrize("source", MINE)
-def test_last_weeks_snapshot_replays_too(httpserver, source, monkeypatch):
+@pytest.mark.parametrize("source", PREVIOUS)
+def test_last_weeks_snapshot_replays_too(source, monkeypatch):
     monkeypatch.delenv("NICE_API_KEY", raising=False)
-    httpserver.expect_request("").respond_with_handler(lambda request: replay(request, SAMPLE / "previous"))
-    scanner = scanner_for(source, httpserver.url_for("").rstrip("/"))
-    result = scanner.scan(date(2026, 11, 16) - timedelta(days=scanner.settings.lookback_days))
+    result = scan(source, SAMPLE / "previous", date(2026, 11, 16))[1]
     assert result.ok, result.error
     assert 0 < len(result.items) < EXPECTED[source] or EXPECTED[source] <= 2
 
 
-def test_a_nice_guideline_is_revised_between_the_two_weeks(httpserver):
+def test_a_nice_guideline_is_revised_between_the_two_weeks():
     from horizon.items import changes_between
 
-    def scan(root: Path) -> dict:
-        httpserver.clear()
-        httpserver.expect_request("").respond_with_handler(lambda request: replay(request, root))
-        return {i.id: i for i in scanner_for("nice", httpserver.url_for("").rstrip("/")).scan(AS_OF).items}
+    def listing(root: Path) -> dict:
+        return {i.id: i for i in scan("nice", root)[1].items}
 
-    before, after = scan(SAMPLE / "previous"), scan(SAMPLE)
+    before, after = listing(SAMPLE / "previous"), listing(SAMPLE)
     changed = {k: changes_between(before[k], after[k]) for k in before if changes_between(before[k], after[k])}
     assert changed == {"nice:DG35": {"revised": ("2019-01-29", "2026-11-18")}}
