@@ -75,12 +75,12 @@ class Ctgov(Scanner):
         try:
             doc = json_body(raw)
         except (ValueError, UnicodeDecodeError) as err:
-            raise MalformedResponse(self.name, f"response is not JSON ({_snippet(raw)})") from err
+            raise MalformedResponse(self.source, f"response is not JSON ({_snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("studies", []), list):
-            raise MalformedResponse(self.name, "response has no 'studies' list")
+            raise MalformedResponse(self.source, "response has no 'studies' list")
         parsed = Parsed(next_page=doc.get("nextPageToken") or None, skipped=Counter())
         for study in doc.get("studies") or []:  # a page can hold an empty list
-            item = parse_study(study, self.name)
+            item = parse_study(study, self.source)
             if item is None:
                 parsed.skipped["malformed"] += 1
             else:

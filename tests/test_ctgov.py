@@ -148,3 +148,10 @@ def test_other_client_errors_are_not_retried(httpserver, status):
     result = Ctgov(Ctgov.Settings(base_url=httpserver.url_for("/api/v2")), http).scan(SINCE)
     assert result.error.startswith(f"HTTP {status}") and not result.transient
     assert len(httpserver.log) == 1
+
+
+def test_items_carry_the_configured_source_name(httpserver):
+    httpserver.expect_request("/api/v2/studies").respond_with_json(page([study("NCT00000001", "x")]))
+    scanner = Ctgov(Ctgov.Settings(base_url=httpserver.url_for("/api/v2")), HttpClient(), source="ctgov-uk")
+    (item,) = scanner.scan(SINCE).items
+    assert (item.id, item.source) == ("ctgov:NCT00000001", "ctgov-uk")
