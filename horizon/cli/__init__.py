@@ -40,10 +40,6 @@ def debugging() -> bool:
     return _debug
 
 
-# Command modules register themselves on ``app`` when imported.
-from horizon.cli import classify, digest, parse, serve, users  # noqa: E402,F401
-
-
 def main() -> None:
     try:
         app()
@@ -78,4 +74,5 @@ def unexpected(err: BaseException) -> str:
     return f"{text} (unexpected; re-run with --debug for the traceback and report it)"
 
 
-from horizon.cli import limits, scan  # noqa: E402,F401
+# Command modules register themselves on ``app`` when imported.
+from horizon.cli import classify, digest, limits, parse, scan, serve, users  # noqa: E402,F401
