@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 
+from horizon.config import load_config
 from outputs.artifacts import artifact_key
+from tests.outputs.test_outputs_browser import ARGS as CHROMIUM_ARGS
+from tests.outputs.test_outputs_browser import CHROMIUM
 from tests.helpers import page, study
 
 pytestmark = pytest.mark.prefect
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "digest-screenshot.png"
 
 TRIALS = [
     study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
@@ -94,23 +101,58 @@ def test_the_flow_leaves_a_markdown_artifact(run, httpserver):
     assert "Smartwatch screening for atrial fibrillation" in artifacts[key].data
 
 
-def test_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def sample_run(prefect_harness, tmp_path_factory):
+    """The bundled sample digest, run once through the real flow in a scratch working directory."""
     from flows.weekly_digest import weekly_digest
 
-    monkeypatch.chdir(tmp_path)
-    result = weekly_digest(sample=True, out=str(tmp_path / "sample"))
+    workdir = tmp_path_factory.mktemp("sample")
+    previous = os.getcwd()
+    os.chdir(workdir)
+    try:
+        yield workdir, weekly_digest(sample=True, out=str(workdir / "sample"))
+    finally:
+        os.chdir(previous)
+
+
+def test_the_bundled_sample_runs_offline(sample_run):
+    workdir, result = sample_run
+    html = (workdir / "sample" / "digest.html").read_text()
+    shown = json.loads((workdir / "sample" / "digest.json").read_text())
     assert result["failed_sources"] == {}
-    html = (tmp_path / "sample" / "digest.html").read_text()
-    areas_with_items = [a for a in ("Cardiovascular disease", "Diabetes", "Maternity and neonatal",
-                                    "Ageing well and frailty", "Respiratory and asthma", "Dermatology",
-                                    "Mental health", "Early cancer diagnosis") if a in html]
-    assert len(areas_with_items) >= 6
-    assert result["failed_sources"] == {} and len(result["counts"]) > 0
-    assert {"ctgov", "isrctn", "nice", "mhra-safety", "pubmed", "nhse-news"} <= {
+    assert len({a for e in shown["entries"] for a in e["areas"]}) >= 6  # items under at least six areas
+    assert all(e["score"] > 0 and e["why"] for e in shown["entries"])  # every entry has a score and reasons
+    assert {"ctgov", "isrctn", "nice", "mhra-safety", "pubmed", "medrxiv", "nhse-news"} <= {
         name.split("/")[0] for name in result["counts"]}  # every kind of source took part
     assert result["counts"]["digest/changed"] >= 1  # last week's snapshot makes changes visible
     assert "https://www.isrctn.com/ISRCTN00000002" in html  # CLOuD's two registrations are one entry
-    assert (tmp_path / "horizon-sample.db").exists()  # never the real store
+    assert (workdir / "horizon-sample.db").exists()  # never the real store
+
+
+@pytest.mark.browser
+def test_the_sample_digest_renders_in_a_browser_and_is_the_readmes_screenshot(sample_run):
+    """Headless Chromium: no console errors, nothing fetched, every area heading visible."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}; run .ci/install-chromium to run this test")
+    from playwright.sync_api import sync_playwright
+
+    path = sample_run[0] / "sample" / "digest.html"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 760, "height": 900})
+        problems, requests = [], []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        assert problems == [] and requests == [path.resolve().as_uri()]
+        for area in load_config().priorities.areas:
+            assert page.get_by_role("heading", name=area.name, level=2).is_visible(), area.name
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        page.set_viewport_size({"width": 760, "height": 1500})
+        page.screenshot(path=str(SCREENSHOT.with_name("digest-top.png")))  # the README shows the top
+        browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000 and SCREENSHOT.with_name("digest-top.png").stat().st_size > 10_000
 
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><link>https://example.org/</link>
