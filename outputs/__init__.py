@@ -7,31 +7,18 @@ in ``_MODULES``. Every writer renders the same ``horizon.digest.Digest``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from horizon.digest import Digest
 from horizon.errors import OutputError, UnknownName
+from horizon.registry import collect
 from outputs.base import Writer, write_atomic
 
 _MODULES = ("html", "markdown", "text", "csv", "xlsx", "json", "atom")
 
 
-def _load() -> dict[str, type[Writer]]:
-    found: dict[str, type[Writer]] = {}
-    for module in _MODULES:
-        for obj in vars(import_module(f"outputs.{module}")).values():
-            if isinstance(obj, type) and issubclass(obj, Writer) and obj is not Writer and "format" in vars(obj):
-                if obj.format in found:
-                    raise ImportError(
-                        f"two writers have format {obj.format!r}: {found[obj.format].__module__} and {module}"
-                    )
-                found[obj.format] = obj
-    return found
-
-
-REGISTRY: dict[str, type[Writer]] = _load()
+REGISTRY: dict[str, type[Writer]] = collect("outputs", _MODULES, Writer, "format")
 FORMATS: tuple[str, ...] = tuple(REGISTRY)
 
 

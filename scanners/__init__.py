@@ -7,31 +7,20 @@ an error listing the available ones.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from pydantic import ValidationError
 
 from horizon.config import Config, describe
 from horizon.errors import ConfigError, UnknownName
+from horizon.registry import collect
 from horizon.http import HttpClient
 from scanners.base import Parsed, Scanner, ScanResult, SourceSettings
 
 _MODULES = ("ctgov", "isrctn", "nice", "govuk", "pubmed", "medrxiv", "rss")
 
 
-def _load() -> dict[str, type[Scanner]]:
-    found: dict[str, type[Scanner]] = {}
-    for module in _MODULES:
-        for obj in vars(import_module(f"scanners.{module}")).values():
-            if isinstance(obj, type) and issubclass(obj, Scanner) and obj is not Scanner and "name" in vars(obj):
-                if obj.name in found:
-                    raise ImportError(f"two scanners are named {obj.name!r}: {found[obj.name].__module__} and {module}")
-                found[obj.name] = obj
-    return found
-
-
-REGISTRY: dict[str, type[Scanner]] = _load()
+REGISTRY: dict[str, type[Scanner]] = collect("scanners", _MODULES, Scanner, "name")
 
 
 def get(name: str) -> type[Scanner]:
