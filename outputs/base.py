@@ -10,9 +10,9 @@ import errno
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from horizon.config import describe
 from horizon.digest import Digest
@@ -23,6 +23,18 @@ class WriterOptions(BaseModel):
     """Options a writer accepts; subclasses add their own fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayoutOptions(WriterOptions):
+    """How much a reading format shows: the HTML, Markdown and text digests share these."""
+
+    top_n: Annotated[int, Field(ge=1, le=200)] = 10  # entries per area shown in full
+    top: Annotated[int, Field(ge=0, le=50)] = 5  # most important items across areas, at the top
+    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"; keeps e-mail small
+
+
+class SummaryLayoutOptions(LayoutOptions):
+    summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
 
 
 class Writer:

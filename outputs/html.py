@@ -7,14 +7,12 @@ inline CSS, no scripts, nothing fetched from the network.
 
 from __future__ import annotations
 
-from typing import Annotated
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from pydantic import Field
 
 from horizon.digest import Digest
 from outputs import view
-from outputs.base import Writer, WriterOptions
+from outputs.base import LayoutOptions, Writer
 from outputs.chart import trend_chart
 
 _ENV = Environment(
@@ -26,19 +24,13 @@ _ENV = Environment(
 )
 
 
-class HtmlOptions(WriterOptions):
-    top_n: Annotated[int, Field(ge=1, le=200)] = 10  # entries per area shown in full
-    top: Annotated[int, Field(ge=0, le=50)] = 5  # most important items across areas, at the top
-    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"; keeps e-mail small
-
-
 class HtmlWriter(Writer):
     """Self-contained, e-mail safe HTML."""
 
     format = "html"
     filename = "digest.html"
     media_type = "text/html; charset=utf-8"
-    Options = HtmlOptions
+    Options = LayoutOptions
 
     def render(self, digest: Digest) -> bytes:
         return self.render_text(digest).encode("utf-8")

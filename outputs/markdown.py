@@ -9,15 +9,13 @@ are emitted, percent-encoded so they cannot break out of ``(...)``.
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from pydantic import Field
 
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
 from outputs import view
-from outputs.base import Writer, WriterOptions
+from outputs.base import SummaryLayoutOptions, Writer
 
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
 _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in " ()<>[]\"'\\`*_|"}
@@ -44,20 +42,13 @@ def item_link(item: Item) -> str:
     return link(item.title, item.url)
 
 
-class MarkdownOptions(WriterOptions):
-    top_n: Annotated[int, Field(ge=1, le=200)] = 10
-    top: Annotated[int, Field(ge=0, le=50)] = 5
-    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"
-    summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
-
-
 class MarkdownWriter(Writer):
     """CommonMark with GFM tables."""
 
     format = "md"
     filename = "digest.md"
     media_type = "text/markdown; charset=utf-8"
-    Options = MarkdownOptions
+    Options = SummaryLayoutOptions
 
     def render(self, digest: Digest) -> bytes:
         return "\n".join(self.lines(digest)).encode("utf-8") + b"\n"

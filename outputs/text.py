@@ -7,14 +7,12 @@ but on one line each and without control characters (no forged lines or escapes)
 from __future__ import annotations
 
 import textwrap
-from typing import Annotated
 
-from pydantic import Field
 
 from horizon.digest import Digest, Entry
 from horizon.text import safe_url
 from outputs import view
-from outputs.base import Writer, WriterOptions
+from outputs.base import SummaryLayoutOptions, Writer
 
 WIDTH = 76
 
@@ -30,20 +28,13 @@ def _wrap(text: str, indent: str = "   ", hanging: str | None = None) -> list[st
     ) or [indent.rstrip()]
 
 
-class TextOptions(WriterOptions):
-    top_n: Annotated[int, Field(ge=1, le=200)] = 10
-    top: Annotated[int, Field(ge=0, le=50)] = 5
-    also_max: Annotated[int, Field(ge=0, le=10_000)] = 25  # rows per area in "also new"
-    summary_chars: Annotated[int, Field(ge=0, le=5000)] = 300  # 0 leaves summaries out
-
-
 class TextWriter(Writer):
     """UTF-8 plain text, wrapped at 76 columns."""
 
     format = "text"
     filename = "digest.txt"
     media_type = "text/plain; charset=utf-8"
-    Options = TextOptions
+    Options = SummaryLayoutOptions
 
     def render(self, digest: Digest) -> bytes:
         return self.render_text(digest).encode("utf-8")

@@ -100,10 +100,16 @@ class Scanner:
         """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
         result = ScanResult(source=self.source)
         self.notes = []
+        seen: set[str] = set()  # queries, formats and pages overlap: each id counts once
         try:
             for _response, parsed in self.fetch(since):
-                result.items.extend(parsed.items)
-                result.counts["fetched"] += len(parsed.items)
+                for item in parsed.items:
+                    if item.id in seen:
+                        result.counts["duplicate"] += 1
+                    else:
+                        seen.add(item.id)
+                        result.items.append(item)
+                        result.counts["fetched"] += 1
                 for reason, n in parsed.skipped.items():
                     result.counts[reason] += n
         except MalformedResponse as err:

@@ -34,14 +34,8 @@ class Ctgov(Scanner):
     settings: CtgovSettings
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
-        seen: set[str] = set()
         for query in self.settings.queries or ("",):
-            for response, parsed in self._pages(self._params(query, since)):
-                fresh = [i for i in parsed.items if i.id not in seen]
-                parsed.skipped["duplicate"] += len(parsed.items) - len(fresh)
-                seen.update(i.id for i in fresh)
-                parsed.items = fresh
-                yield response, parsed
+            yield from self._pages(self._params(query, since))
 
     def _params(self, query: str, since: date) -> dict[str, str]:
         advanced = f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},MAX]"

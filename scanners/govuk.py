@@ -42,16 +42,11 @@ class Govuk(Scanner):
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
         url = self.settings.base_url.rstrip("/") + "/api/search.json"
-        seen: set[str] = set()
         for fmt in self.settings.formats:
             start = "0"
             for _ in range(self.settings.max_pages):
                 response = self.http.get(self.source, url, params=self.params(fmt, since, start))
                 parsed = self._parse_page(response)
-                fresh = [i for i in parsed.items if i.id not in seen]
-                parsed.skipped["duplicate"] += len(parsed.items) - len(fresh)
-                seen.update(i.id for i in fresh)
-                parsed.items = fresh
                 yield response, parsed
                 if not parsed.next_page:
                     break

@@ -47,7 +47,6 @@ class Isrctn(Scanner):
     settings: IsrctnSettings
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
-        seen: set[str] = set()
         url = self.settings.base_url.rstrip("/") + "/api/query/format/default"
         for query in self.settings.queries or ("",):
             q = self.query(query, since)
@@ -60,10 +59,6 @@ class Isrctn(Scanner):
                                   f"{self.settings.max_records}; raise max_records or narrow the query")
             response = self.http.get(self.source, url, params={"q": q, "limit": str(min(total, self.settings.max_records))})
             parsed = self._parse_page(response)
-            fresh = [i for i in parsed.items if i.id not in seen]
-            parsed.skipped["duplicate"] += len(parsed.items) - len(fresh)
-            seen.update(i.id for i in fresh)
-            parsed.items = fresh
             yield response, parsed
 
     @staticmethod

@@ -61,7 +61,6 @@ class Nice(Scanner):
     settings: NiceSettings
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
-        seen: set[str] = set()
         for listing in self.settings.listings:
             if listing not in LISTINGS:
                 self.notes.append(f"{self.source}: unknown listing '{listing}' skipped; known: {', '.join(LISTINGS)}")
@@ -73,10 +72,6 @@ class Nice(Scanner):
                 if response.status == 304:
                     break
                 parsed = self._parse_page(response)
-                fresh = [i for i in parsed.items if i.id not in seen]
-                parsed.skipped["duplicate"] += len(parsed.items) - len(fresh)
-                seen.update(i.id for i in fresh)
-                parsed.items = fresh
                 yield response, parsed
                 if not parsed.next_page or parsed.next_page == page:
                     break

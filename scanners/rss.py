@@ -56,7 +56,6 @@ class Rss(Scanner):
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
         if not self.settings.feeds:
             self.notes.append(f"{self.source}: no feeds configured")
-        seen: set[str] = set()
         for feed in self.settings.feeds:
             url = urljoin(self.settings.base_url.rstrip("/") + "/", feed.path.lstrip("/")) \
                 if not feed.path.startswith(("http://", "https://")) else feed.path
@@ -67,9 +66,8 @@ class Rss(Scanner):
                     break
                 parsed = self._parse_feed(response.body, feed.type)
                 reached_back = any(i.updated and i.updated < since for i in parsed.items) or not parsed.items
-                kept = [i for i in parsed.items if i.id not in seen and not (i.updated and i.updated < since)]
+                kept = [i for i in parsed.items if not (i.updated and i.updated < since)]
                 parsed.skipped["before-since"] += sum(1 for i in parsed.items if i.updated and i.updated < since)
-                seen.update(i.id for i in kept)
                 parsed.items = kept
                 yield response, parsed
                 if not feed.page_param or reached_back:
