@@ -41,11 +41,20 @@ class Run:
 
 
 def check(config_dir: str | None, sample: bool = False) -> None:
-    """Validate the whole configuration without doing any work: the CLI calls this before Prefect starts."""
+    """Validate the configuration and open the store without fetching anything.
+
+    The CLI calls this before Prefect starts, so a bad setting, a missing store
+    directory or a store from a newer schema is one line, with nothing begun.
+    """
     config = load_config(config_dir)
     if not sample:
         load_delivery(config.directory)
         scanners.build(config, HttpClient(config.settings.http))
+    Store(store_url(config, sample)).close()
+
+
+def store_url(config: Config, sample: bool) -> str:
+    return config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE)
 
 
 @contextmanager
@@ -75,7 +84,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         http = HttpClient(config.settings.http, throttle=None if sample else HostThrottle())
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
-        store = Store(config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE))
+        store = Store(store_url(config, sample))
         stack.callback(store.close)
         # ETag / Last-Modified from earlier runs make repeat requests conditional (see store_items).
         http.validators = Validators.loads(store.meta_value(VALIDATORS_KEY) or "")

@@ -34,7 +34,7 @@ def iso_week(day: date) -> str:
 
 def digest_key(config: Config) -> str:
     """Digests of the same configuration share a key; 'new' is relative to the last one."""
-    return re.sub(r"[^a-z0-9]+", "-", config.priorities.name.lower()).strip("-") or "digest"
+    return slug(config.priorities.name, length=100, fallback="digest")
 
 
 def since_for(store: Store, source: str, lookback_days: int, overlap_days: int, as_of: date,
@@ -205,6 +205,6 @@ def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, li
     })
 
 
-def slug(text: str, length: int = 40) -> str:
+def slug(text: str, length: int = 40, fallback: str = "scan") -> str:
     """Lowercase letters, digits and dashes: safe in a folder name and an artifact key."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:length].strip("-") or "scan"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:length].strip("-") or fallback

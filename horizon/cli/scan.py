@@ -42,6 +42,9 @@ def scan(
     loaded = load_config(config)  # every mistake is one line before Prefect even starts
     check_scan(loaded, chosen_areas, since_day, until_day)
     _check_sources(list(_sample_sources() if sample else loaded.sources), chosen_sources)
+    from flows.setup import check
+
+    check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
     from flows.adhoc_scan import adhoc_scan
 
     result = run_with_progress(
