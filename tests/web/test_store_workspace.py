@@ -98,7 +98,8 @@ def test_search_matches_title_or_summary_and_escapes_wildcards(bare):
 
 
 def test_record_digest_keeps_the_old_call_and_stores_why_when_given(bare):
-    old = bare.record_digest("weekly", "2026-W47", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])])
+    old = bare.record_digest("weekly", "2026-W47", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])],
+                             now=datetime(2026, 11, 23, tzinfo=timezone.utc))
     assert bare.digest_explanations(old) == {}
     verdict = Classification(item_id="ctgov:NCT1", scores={"cardiovascular": 0.5}, areas=("cardiovascular",),
                              why={"cardiovascular": ("atrial", "fibrillation")})
