@@ -7,18 +7,22 @@ and the sample's own sources.yaml replaces the configured one.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import date, datetime, time, timedelta
 
 import yaml
+
+from flows.deadline import RunDeadline
 
 import scanners
 from flows.limits import HostThrottle
 from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
-from horizon.errors import HorizonError
+from horizon.errors import HorizonError, OutputError
 from horizon.http import HttpClient, Validators
 from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
 from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
@@ -38,19 +42,38 @@ class Run:
     as_of: date
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     notes: list[str] = field(default_factory=list)
+    deadline: RunDeadline = field(default_factory=lambda: RunDeadline(None))
 
 
-def check(config_dir: str | None, sample: bool = False) -> None:
+def check(config_dir: str | None, sample: bool = False, out: str | None = None) -> None:
     """Validate the configuration and open the store without fetching anything.
 
     The CLI calls this before Prefect starts, so a bad setting, a missing store
-    directory or a store from a newer schema is one line, with nothing begun.
+    directory, an unwritable output directory or a store from a newer schema is
+    one line, with nothing begun.
     """
     config = load_config(config_dir)
     if not sample:
         load_delivery(config.directory)
         scanners.build(config, HttpClient(config.settings.http))
+    check_writable(output_root(config, out))
     Store(store_url(config, sample)).close()
+
+
+def output_root(config: Config, out: str | None) -> Path:
+    """Where this run writes: ``--out``, or ``output_dir`` (week folders and the running feed)."""
+    return Path(out) if out else Path(config.settings.output_dir)
+
+
+def check_writable(directory: Path) -> None:
+    """Make sure files can be written in ``directory`` (creating it), before any fetching starts."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".horizon-write-check-"):
+            pass
+    except OSError as err:
+        raise OutputError(f"{directory}: output directory is not writable ({err.strerror or type(err).__name__}); "
+                          "fix its permissions, or set output_dir in settings.yaml or --out") from err
 
 
 def store_url(config: Config, sample: bool) -> str:
@@ -59,7 +82,8 @@ def store_url(config: Config, sample: bool) -> str:
 
 @contextmanager
 def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None,
-             overrides: dict[str, dict] | None = None, query: str | None = None) -> Iterator[Run]:
+             overrides: dict[str, dict] | None = None, query: str | None = None,
+             out: str | None = None) -> Iterator[Run]:
     """Load and validate everything, then yield a ready ``Run``; cleans up whatever happens.
 
     With ``query`` (an ad-hoc scan), each source searches for it in its own syntax.
@@ -67,7 +91,10 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
     except in sample mode, where they go to the local replay server.
     """
     config = load_config(config_dir)
+    deadline = RunDeadline(config.settings.run_deadline)
     delivery = DeliveryConfig() if sample else load_delivery(config.directory)  # a sample is never sent
+    if query is None:
+        check_writable(output_root(config, out))  # found now, not after every source was fetched
     as_of = today_in_london()
     with ExitStack() as stack:
         notes: list[str] = []
@@ -81,7 +108,8 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         if overrides:
             sources = {name: {**body, **overrides.get(name, {})} for name, body in config.sources.items()}
             config = config.model_copy(update={"sources": sources})
-        http = HttpClient(config.settings.http, throttle=None if sample else HostThrottle())
+        http = HttpClient(config.settings.http, throttle=deadline.gate(None if sample else HostThrottle()))
+        http.time_left = deadline.remaining
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
         store = Store(store_url(config, sample))
@@ -91,7 +119,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         if sample:
             _seed_sample_history(config, store, http)
         yield Run(config=config, store=store, http=http, scanners=found, as_of=as_of, delivery=delivery,
-                  notes=notes)
+                  notes=notes, deadline=deadline)
 
 
 def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None:

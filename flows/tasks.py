@@ -8,11 +8,15 @@ from datetime import date, datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
 from prefect.tasks import exponential_backoff
+
+from flows.deadline import RunDeadline
 
 from horizon.config import Config
 from horizon.digest import Classification, SourceReport
 from horizon.errors import SourceError
+from horizon.failures import describe, in_words
 from horizon.items import Item
 from horizon.pipeline import latest_update
 from horizon.http import Validators
@@ -30,9 +34,14 @@ def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's 
 
 
 @task(name="fetch-source", cache_policy=NO_CACHE, retry_jitter_factor=0.5, retry_condition_fn=_transient_only)
-def fetch_source(scanner: Scanner, since: date) -> ScanResult:
-    """Fetch everything a source has since ``since``; raise transient failures so Prefect retries."""
+def fetch_source(scanner: Scanner, since: date, deadline: RunDeadline | None = None) -> ScanResult:
+    """Fetch everything a source has since ``since``; raise transient failures so Prefect retries.
+
+    Past the run's ``deadline`` a failure is final: no retry would be waited for.
+    """
     result = scanner.scan(since)
+    if result.error and deadline is not None and deadline.passed():
+        result.error, result.transient = deadline.reason, False
     if result.error and result.transient:
         raise SourceError(scanner.source, result.error, transient=True)
     report(f"fetched {scanner.source}: {len(result.items)} items" + (f" ({result.error})" if result.error else ""))
@@ -60,7 +69,8 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime, wate
         counts[f"{result.source}/new"] += len(done.new)
         if done.changed:
             counts[f"{result.source}/changed"] += len(done.changed)
-        reports.append(SourceReport(name=result.source, ok=result.ok, fetched=len(result.items), error=result.error))
+        error = in_words(result.error) if result.error else result.error
+        reports.append(SourceReport(name=result.source, ok=result.ok, fetched=len(result.items), error=error))
     if validators is not None:
         store.set_meta_value(VALIDATORS_KEY, validators.dumps())
     report(f"stored {sum(r.fetched for r in reports)} items")
@@ -103,12 +113,23 @@ def fetcher(config: Config):
     return fetch_source.with_options(retries=http.source_retries, retry_delay_seconds=delay)
 
 
-def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[Scanner], date]) -> list[ScanResult]:
-    """Fetch every source concurrently, each from its own start date; a failed source becomes a failed result."""
+def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[Scanner], date],
+              deadline: RunDeadline | None = None) -> list[ScanResult]:
+    """Fetch every source concurrently, each from its own start date; a failed source becomes a failed result.
+
+    A source still running at the run's ``deadline`` is reported as timed out.
+    """
     fetch = fetcher(config)
-    futures = {scanner.source: fetch.submit(scanner, start_for(scanner)) for scanner in scanners}
+    futures = {scanner.source: fetch.submit(scanner, start_for(scanner), deadline) for scanner in scanners}
+    late: set[str] = set()
+    if deadline is not None and deadline.ends is not None:
+        unfinished = wait(list(futures.values()), timeout=deadline.remaining()).not_done
+        late = {source for source, future in futures.items() if future in unfinished}
     results = []
     for source, future in futures.items():
+        if source in late:  # not waited for: it stops at its next request (see RunDeadline.gate)
+            results.append(ScanResult(source=source, error=deadline.reason))
+            continue
         value = future.result(raise_on_failure=False)
         results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
     return results
@@ -116,5 +137,5 @@ def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[
 
 def failed_result(source: str, err: BaseException) -> ScanResult:
     """A source whose task failed for good: reported in the digest, never a crash of the run."""
-    reason = err.reason if isinstance(err, SourceError) else f"{type(err).__name__}: {err}"
-    return ScanResult(source=source, error=reason)
+    reason = err.reason if isinstance(err, SourceError) else describe(err)
+    return ScanResult(source=source, error=in_words(reason))

@@ -31,11 +31,12 @@ def weekly_digest(
         sample: Run offline against the recorded responses bundled with the package.
         resend: Send the digest again on every channel, even where it was delivered already.
     """
-    with open_run(config_dir, sample) as run:
+    with open_run(config_dir, sample, out=out) as run:
         config, store, as_of = run.config, run.store, run.as_of
         now = datetime.now(timezone.utc)
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
-            store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
+            store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since),
+            run.deadline)
         reports, counts = store_items(store, results, now, validators=run.http.validators)
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)

@@ -99,6 +99,12 @@ class Settings(Strict):
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     http: HttpSettings = HttpSettings()
     ranking: RankingSettings = RankingSettings()
+    # After this many seconds no source starts another request; the digest is published
+    # with the sources still running reported as timed out. None: no deadline.
+    run_deadline: Annotated[float, Field(gt=0, le=86400)] | None = 900
+    # Where the digest folders are published for readers (https://intranet.example/digests/);
+    # artifacts link there instead of to file:// paths on the worker.
+    public_base_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
 
 
 class Config(BaseModel):

@@ -253,6 +253,7 @@ class HttpClient:
                  validators: Validators | None = None):
         self.settings = settings or HttpSettings()
         self.throttle = throttle
+        self.time_left: Callable[[], float | None] | None = None  # seconds the whole run has left, if bounded
         self.validators = validators if validators is not None else Validators()
         self.requests_made = 0
         retry = CappedRetry(
@@ -290,7 +291,10 @@ class HttpClient:
         if self.throttle:
             self.throttle(urlsplit(url).netloc)
         self.requests_made += 1
-        with _deadline(self.settings.total_timeout) as deadline:
+        seconds = self.settings.total_timeout
+        if self.time_left is not None and (left := self.time_left()) is not None:
+            seconds = max(0.01, min(seconds, left))  # the run's own deadline cuts a call short too
+        with _deadline(seconds) as deadline:
             try:
                 response = self._get(source, url, params, headers, key if conditional else None)
             except (SourceError, DeadlineExceeded) as err:

@@ -33,6 +33,9 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
     if not debug:
         # Prefect logs a failed run's traceback itself; the one line main() prints says it all.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+        from horizon.cli.quiet import quiet
+
+        quiet()
 
 
 def debugging() -> bool:

@@ -52,7 +52,7 @@ def digest(
     prepare_prefect()  # before anything imports Prefect, which reads its settings once
     from flows.setup import check
 
-    check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
+    check(str(config) if config else None, sample, str(out) if out else None)  # a config mistake is one line before Prefect starts
     from flows.weekly_digest import weekly_digest
 
     result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
