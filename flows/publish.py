@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
@@ -94,9 +95,23 @@ def send(store: Store, digest: Digest, delivery: DeliveryConfig, resend: bool = 
     return sent, None
 
 
+_PUBLISHED: list[dict] = []  # the summaries of digests this process published, oldest first
+
+
+def published_since(mark: int | None = None) -> Any:
+    """With no ``mark``: a mark for now. With one: the newest summary published since it, or None.
+
+    The CLI uses it to tell a published digest from a failed run when Prefect raises
+    at the very end of a flow (the digest is whole by then).
+    """
+    if mark is None:
+        return len(_PUBLISHED)
+    return _PUBLISHED[-1] if len(_PUBLISHED) > mark else None
+
+
 def summary(digest: Digest, paths: list[Path], delivered: list[str], delivery_error: str | None) -> dict:
     """What the flow returns: enough for the CLI's closing lines and for scripts."""
-    return {
+    done = {
         "week": digest.week,
         "entries": len(digest.entries),
         "files": [str(p) for p in paths],
@@ -105,3 +120,5 @@ def summary(digest: Digest, paths: list[Path], delivered: list[str], delivery_er
         "delivered": delivered,
         "delivery_error": delivery_error,
     }
+    _PUBLISHED.append(done)
+    return done

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from horizon.cli import app
+from horizon.cli import app, local_prefect
 from horizon.progress import set_reporter
 
 console = Console(stderr=True)
@@ -25,9 +25,9 @@ def prepare_prefect() -> None:
     """
     import horizon.cli
 
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if horizon.cli.debugging() else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    local_prefect.prepare()  # a generous start-up timeout; this user's Prefect home migrated once
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -67,8 +67,12 @@ def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow
                   console=console, transient=True) as progress:
         bar = progress.add_task("starting Prefect", total=None)
         set_reporter(lambda step: progress.update(bar, description=step))
+        from flows.publish import published_since
+
+        before = published_since()
         try:
-            return flow_fn(**params)
+            return local_prefect.run(lambda: flow_fn(**params), lambda line: console.print(escape(line)),
+                                     lambda: published_since(before))
         finally:
             set_reporter(None)
 
