@@ -28,12 +28,14 @@ from outputs.delivery import DeliveryConfig, channels, deliver_one, recipients
 
 @task(name="publish-digest", cache_policy=NO_CACHE)
 def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Path | None = None,
-            record: bool = True) -> list[Path]:
+            record: bool = True, base_url: str | None = None, sample: bool = False) -> list[Path]:
     """Write the digest in every format, record it and its items, and create artifacts.
 
     ``feed`` is the running Atom feed of recent digests that readers subscribe to.
     An ad-hoc scan passes ``record=False``: it is not a digest of the series, so it
     must not become the workspace's latest digest or the next digest's cutoff.
+    ``base_url`` is where the output directory is published (``public_base_url``);
+    a ``sample`` run's artifacts form their own series.
     """
     paths = outputs.write(digest, directory, outputs.FORMATS, top_n=top_n)
     if feed is not None:
@@ -42,7 +44,9 @@ def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Pat
     if record:
         store.record_digest(digest.key, digest.week, str(directory), ranked, now=digest.generated,
                             classifications=[e.classification for e in digest.entries])
-    made = artifacts.build(digest, paths)
+    root = feed.parent if feed is not None else directory
+    made = artifacts.build(digest, paths, base_url=base_url, root=root,
+                           series=artifacts.artifact_key("sample", digest.key) if sample else None)
     for md in made.markdown:
         create_markdown_artifact(md.markdown, key=md.key, description=md.description)
     for table in made.tables:
@@ -109,9 +113,11 @@ def published_since(mark: int | None = None) -> Any:
     return _PUBLISHED[-1] if len(_PUBLISHED) > mark else None
 
 
-def summary(digest: Digest, paths: list[Path], delivered: list[str], delivery_error: str | None) -> dict:
-    """What the flow returns: enough for the CLI's closing lines and for scripts."""
+def summary(digest: Digest, paths: list[Path], delivered: list[str], delivery_error: str | None,
+            store: str | None = None) -> dict:
+    """What the flow returns: enough for the CLI's closing lines and for scripts (``store``: where it went)."""
     done = {
+        "store": store,
         "week": digest.week,
         "entries": len(digest.entries),
         "files": [str(p) for p in paths],

@@ -7,6 +7,7 @@ and the sample's own sources.yaml replaces the configured one.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -42,6 +43,7 @@ class Run:
     as_of: date
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     notes: list[str] = field(default_factory=list)
+    store_url: str = ""  # as shown: no password
     deadline: RunDeadline = field(default_factory=lambda: RunDeadline(None))
 
 
@@ -77,7 +79,24 @@ def check_writable(directory: Path) -> None:
 
 
 def store_url(config: Config, sample: bool) -> str:
-    return config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE)
+    """The store of this run. A sample run never touches a configured store, only its own
+    (``HORIZON_SAMPLE_STORE_URL``, default ``horizon-sample.db`` in the working directory)."""
+    if sample:
+        return os.environ.get("HORIZON_SAMPLE_STORE_URL") or SAMPLE_STORE
+    return config.settings.store_url or DEFAULT_STORE
+
+
+def shown_url(url: str) -> str:
+    """A store URL fit for a summary or an artifact: no password, a SQLite file as an absolute path."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - Store() has already refused a bad URL with its own message
+        return "<store_url>"
+    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
+        return f"sqlite:///{Path(parsed.database).resolve()}"
+    return parsed.render_as_string(hide_password=True)
 
 
 @contextmanager
@@ -112,14 +131,16 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         http.time_left = deadline.remaining
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
-        store = Store(store_url(config, sample))
+        url = store_url(config, sample)
+        store = Store(url)
         stack.callback(store.close)
+        notes.append(f"Store: {shown_url(url)}.")  # which store a run used is never a guess
         # ETag / Last-Modified from earlier runs make repeat requests conditional (see store_items).
         http.validators = Validators.loads(store.meta_value(VALIDATORS_KEY) or "")
         if sample:
             _seed_sample_history(config, store, http)
         yield Run(config=config, store=store, http=http, scanners=found, as_of=as_of, delivery=delivery,
-                  notes=notes, deadline=deadline)
+                  notes=notes, deadline=deadline, store_url=shown_url(url))
 
 
 def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None:

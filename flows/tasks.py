@@ -9,13 +9,14 @@ from datetime import date, datetime
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
+from prefect.states import State
 from prefect.tasks import exponential_backoff
 
 from flows.deadline import RunDeadline
 
 from horizon.config import Config
 from horizon.digest import Classification, SourceReport
-from horizon.errors import SourceError
+from horizon.errors import RunBroken, SourceError
 from horizon.failures import describe, in_words
 from horizon.items import Item
 from horizon.pipeline import latest_update
@@ -24,7 +25,8 @@ from horizon.progress import report
 from horizon.store import Store
 from scanners import ScanResult, Scanner
 
-VALIDATORS_KEY = "http-validators"  # where the store keeps ETag / Last-Modified between runs
+VALIDATORS_KEY = "http-validators"
+  # where the store keeps ETag / Last-Modified between runs
 
 
 def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
@@ -130,9 +132,25 @@ def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[
         if source in late:  # not waited for: it stops at its next request (see RunDeadline.gate)
             results.append(ScanResult(source=source, error=deadline.reason))
             continue
-        value = future.result(raise_on_failure=False)
-        results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
+        results.append(settled(source, future.state, future.result(raise_on_failure=False)))
     return results
+
+
+def settled(source: str, state: State, value: object) -> ScanResult:
+    """A source's final result; raises if the run itself broke, so no half-made digest is published.
+
+    A source that failed is reported in the digest. A task that *crashed*, or failed
+    because Prefect itself did (its API gone mid-run), says nothing about the source:
+    publishing would present a partial digest as whole.
+    """
+    if isinstance(value, ScanResult):
+        return value
+    orchestration = isinstance(value, BaseException) and type(value).__module__.split(".")[0] in ("prefect", "httpx")
+    if state.is_crashed() or orchestration:
+        why = describe(value) if isinstance(value, BaseException) else state.message or state.name
+        raise RunBroken(f"{source}: the run broke while fetching ({why}); nothing was published, "
+                        "so no partial digest went out; re-run the week")
+    return failed_result(source, value)
 
 
 def failed_result(source: str, err: BaseException) -> ScanResult:

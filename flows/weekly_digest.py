@@ -47,7 +47,8 @@ def weekly_digest(
         # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
-        paths = publish(store, digest, directory, config.settings.top_n, feed)
+        paths = publish(store, digest, directory, config.settings.top_n, feed,
+                        base_url=config.settings.public_base_url, sample=sample)
         delivered, problem = send(store, digest, run.delivery, resend)
-        return summary(digest, paths, delivered, problem)
+        return summary(digest, paths, delivered, problem, store=run.store_url)
 

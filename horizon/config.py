@@ -126,7 +126,9 @@ def load_config(directory: str | Path | None = None) -> Config:
         raise ConfigError(f"{base}: config directory not found; pass --config DIR with priorities.yaml and sources.yaml")
     priorities = _parse(base / "priorities.yaml", Priorities)
     settings = _parse(base / "settings.yaml", Settings, optional=True)
-    if url := os.environ.get("HORIZON_STORE_URL"):
+    # The environment names the store of configurations that name none; one that does keeps
+    # its own, so separate ICS stores never mix because a worker has an old variable set.
+    if (url := os.environ.get("HORIZON_STORE_URL")) and not settings.store_url:
         settings = settings.model_copy(update={"store_url": url})
     sources_doc = _read_yaml(base / "sources.yaml")
     sources = _sources_section(sources_doc)

@@ -56,3 +56,11 @@ class OutputError(HorizonError):
 
 class DeliveryError(HorizonError):
     """A digest was written but could not be delivered (SMTP, webhook); the files are kept."""
+
+
+class RunBroken(HorizonError):
+    """The orchestration failed mid-run (a task crashed, Prefect's API went away): nothing is published."""
+
+
+class PrefectStartError(HorizonError):
+    """Prefect's local server did not start, even on the second try."""

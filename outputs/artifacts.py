@@ -78,6 +78,8 @@ def summary_markdown(digest: Digest, top: int = 5) -> str:
     if counts := view.counts(digest):
         out += ["", "## Run counts", "", "| Count | Value |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {value} |" for name, value in counts]
+    if digest.summary.notes:  # which store the run used, what the classifier learned, sample or not
+        out += ["", "## Notes", ""] + [f"- {escape(note)}" for note in digest.summary.notes]
     return "\n".join(out) + "\n"
 
 
@@ -108,16 +110,31 @@ def source_rows(digest: Digest) -> list[dict[str, Any]]:
     ]
 
 
-def file_link(path: Path, base_url: str | None = None) -> str:
-    """Where a written file can be opened: under ``base_url`` if published, else a file:// URI."""
+def file_link(path: Path, base_url: str | None = None, root: Path | None = None) -> str:
+    """Where a written file can be opened: under ``base_url`` if published, else a file:// URI.
+
+    With ``root`` (the output directory published at ``base_url``) the link keeps the
+    file's place under it: ``feed.atom`` at the top, ``2026-W48/digest.html`` below.
+    """
     if base_url and (base := safe_url(base_url)):
-        return base.rstrip("/") + "/" + quote(path.parent.name) + "/" + quote(path.name)
+        try:
+            relative = path.resolve().relative_to(root.resolve()).parts if root else None
+        except ValueError:
+            relative = None
+        parts = relative or (path.parent.name, path.name)
+        return base.rstrip("/") + "/" + "/".join(quote(p) for p in parts)
     return path.resolve().as_uri()
 
 
-def build(digest: Digest, files: Iterable[Path] = (), base_url: str | None = None, top: int = 5) -> Artifacts:
-    """All artifact payloads for one digest; ``files`` are what ``outputs.write`` returned."""
-    series = artifact_key(digest.key)
+def build(digest: Digest, files: Iterable[Path] = (), base_url: str | None = None, top: int = 5,
+          series: str | None = None, root: Path | None = None) -> Artifacts:
+    """All artifact payloads for one digest; ``files`` are what ``outputs.write`` returned.
+
+    ``series`` keeps runs apart that share a digest key (a sample run's artifacts never
+    follow the production digest's); each file has its own key (``digest.atom`` and the
+    running ``feed.atom`` both stay linked).
+    """
+    series = artifact_key(series or digest.key)
     return Artifacts(
         markdown=[
             Markdown(artifact_key(series, "digest"), summary_markdown(digest, top), f"{digest.title} {digest.week}")
@@ -128,8 +145,8 @@ def build(digest: Digest, files: Iterable[Path] = (), base_url: str | None = Non
         ],
         links=[
             Link(
-                artifact_key(series, "digest", p.suffix.lstrip(".")),
-                file_link(p, base_url),
+                artifact_key(series, p.stem, p.suffix.lstrip(".")),
+                file_link(p, base_url, root),
                 p.name,
                 f"{digest.week} digest ({p.suffix.lstrip('.')})",
             )

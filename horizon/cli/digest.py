@@ -93,6 +93,8 @@ def print_summary(result: dict) -> None:
         console.print(f"[red]delivery failed[/] {escape(result['delivery_error'])}", highlight=False)
     for path in result["files"]:
         console.print(f"  wrote {escape(path)}", highlight=False)
+    if result.get("store"):
+        console.print(f"  store {escape(result['store'])}", highlight=False)
 
 
 __all__ = ["digest"]

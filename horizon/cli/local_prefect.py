@@ -18,14 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from horizon.errors import HorizonError
+from horizon.errors import PrefectStartError
 
 STARTUP_TIMEOUT = 180  # seconds; Prefect's default of 20 is missed on a loaded 2-core machine
 TIMED_OUT = "Timed out while attempting to connect to ephemeral Prefect API server"
-
-
-class PrefectStartError(HorizonError):
-    """Prefect's local server did not start, even on the second try."""
 
 
 def local() -> bool:

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from horizon.cli import local_prefect
-from horizon.cli.local_prefect import TIMED_OUT, PrefectStartError
+from horizon.cli.local_prefect import TIMED_OUT
+from horizon.errors import PrefectStartError
 
 ROOT = Path(__file__).parents[2]
 
