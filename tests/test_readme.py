@@ -32,9 +32,9 @@ pytestmark = pytest.mark.slow
 # Commands run by other tests, with the test that runs them (checked to exist).
 ELSEWHERE = {
     r"^uv run pytest( -m slow)?$": "this suite itself (`.ci/run` runs both)",
-    r"^(uv run )?prefect ": "tests/integration/test_prefect_server.py::test_deployments_run_on_a_real_server_and_worker",
-    r"^export HORIZON_STORE_URL=": "tests/integration/test_prefect_server.py::test_deployments_run_on_a_real_server_and_worker",
-    r"^uv run horizon setup-limits$": "tests/integration/test_prefect_server.py::test_deployments_run_on_a_real_server_and_worker",
+    r"^(uv run )?prefect ": "tests/integration/test_prefect_server.py::test_deployments_run_on_a_prefect_server_through_a_worker",
+    r"^export HORIZON_STORE_URL=": "tests/integration/test_prefect_server.py::test_deployments_run_on_a_prefect_server_through_a_worker",
+    r"^uv run horizon setup-limits$": "tests/integration/test_prefect_server.py::test_deployments_run_on_a_prefect_server_through_a_worker",
 }
 
 
