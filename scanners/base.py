@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, ClassVar
@@ -95,6 +95,10 @@ class Scanner:
     def parse(self, raw: bytes) -> Parsed:  # pragma: no cover - abstract
         """Turn one raw response body into items; malformed records are skipped and counted."""
         raise NotImplementedError
+
+    def parse_response(self, raw: bytes, headers: Mapping[str, str]) -> Parsed:
+        """``parse`` for a saved response with its HTTP headers; a scanner whose bodies depend on them overrides this."""
+        return self.parse(raw)
 
     def scan(self, since: date) -> ScanResult:
         """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
