@@ -42,6 +42,8 @@ class Nice(Scanner):
 
     name = "nice"
     searches = False  # lists by date only: an ad-hoc scan filters its items by the query
+    record_word = "rows"
+    layout_hint = "the page layout may have changed"
     Settings = NiceSettings
     settings: NiceSettings
 
