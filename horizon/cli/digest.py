@@ -70,7 +70,7 @@ def said_if_every_source_failed() -> Iterator[None]:
         yield
     except AllSourcesFailed as err:
         for name, reason in err.failures.items():
-            console.print(f"[red]source failed[/] {escape(name)}: {escape(reason)}", highlight=False)
+            console.print(f"[red]source failed[/] {escape(name)}: {escape(reason)}", highlight=False, soft_wrap=True)
         raise
 
 
