@@ -10,7 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.publish import publish, send, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, store_items
+from flows.tasks import classify, fetch_all, stop_if_every_source_failed, store_items
 from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
 
 
@@ -35,6 +35,7 @@ def weekly_digest(
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
         reports, counts = store_items(store, results, now, validators=run.http.validators)
+        stop_if_every_source_failed(reports)  # the run ends Failed; last week's files stay
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))

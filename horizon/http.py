@@ -29,6 +29,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from horizon import http_failures
 from horizon.config import HttpSettings
 from horizon.errors import ResponseTooLarge, SourceError
 
@@ -45,6 +46,7 @@ class _HideQueries(logging.Filter):
 
 
 logging.getLogger("urllib3.connectionpool").addFilter(_HideQueries())
+_log = logging.getLogger("horizon.http")
 
 Throttle = Callable[[str], None]  # called with the host before every request
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -64,6 +66,12 @@ class CappedRetry(Retry):
         clone.max_retry_after = self.max_retry_after
         return clone
 
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+        # A name that does not resolve, a refused connection, a TLS failure: no retry mends them.
+        if error is not None and http_failures.permanent(error):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
 
 class DeadlineExceeded(Exception):
     """Raised inside the transport when a call has run past ``total_timeout``."""
@@ -78,6 +86,7 @@ class _Deadline:
 
     def __init__(self, seconds: float):
         self.expired = False
+        self.connects = 0  # connection attempts, retries included: what an offline run is measured by
         self._conns: list[HTTPConnection] = []
         self._socks: list[socket.socket] = []  # a response that closes its connection keeps only the socket
         self._lock = threading.Lock()
@@ -128,8 +137,11 @@ class _Watched:
     """Mixin for urllib3 connections: each request and new socket joins the current call's deadline."""
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
         deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.connects += 1
+        _log.debug("connecting to %s:%s", self.host, self.port)  # type: ignore[attr-defined]
+        super().connect()  # type: ignore[misc]
         if deadline is not None:
             deadline.watch_socket(self.sock)  # type: ignore[attr-defined]
 
@@ -236,6 +248,9 @@ class HttpClient:
         self.throttle = throttle
         self.validators = validators if validators is not None else Validators()
         self.requests_made = 0
+        # Called with (source, response) for every response received: ``horizon fetch --save`` keeps them.
+        self.recorder: Callable[[str, Response], None] | None = None
+        self.connect_attempts = 0  # every connection tried, retries included (new connections only)
         retry = CappedRetry(
             total=self.settings.retries,
             connect=self.settings.retries,
@@ -278,8 +293,12 @@ class HttpClient:
                 if deadline.expired:
                     raise self._too_slow(source, url) from err
                 raise
+            finally:
+                self.connect_attempts += deadline.connects
             if deadline.expired:  # the body ended because the deadline shut the socket
                 raise self._too_slow(source, url)
+            if self.recorder is not None:
+                self.recorder(source, response)
             return response
 
     def _too_slow(self, source: str, url: str) -> SourceError:
@@ -309,15 +328,20 @@ class HttpClient:
         except requests.exceptions.InvalidSchema as err:
             raise SourceError(source, f"redirected to a non-http(s) URL from {_where(url)}") from err
         except requests.exceptions.ConnectionError as err:
-            cause = err.args[0] if err.args else None
-            cause = cause.reason if isinstance(cause, MaxRetryError) else cause
-            if isinstance(cause, ReadTimeoutError):  # a read timeout after the retries, or mid-body
-                raise SourceError(source, f"timed out fetching {_where(url)} "
-                                          f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} retries)",
-                                  True) from err
-            raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True) from err
+            if words := http_failures.in_words(err, url):  # not transient: retrying will not help
+                raise SourceError(source, words) from err
+            raise self._connection_failed(source, url, err) from err
         except requests.exceptions.RequestException as err:
             raise SourceError(source, f"request to {_where(url)} failed: {_reason(err)}") from err
+
+    def _connection_failed(self, source: str, url: str, err: requests.exceptions.ConnectionError) -> SourceError:
+        cause = err.args[0] if err.args else None
+        cause = cause.reason if isinstance(cause, MaxRetryError) else cause
+        if isinstance(cause, ReadTimeoutError):  # a read timeout after the retries, or mid-body
+            return SourceError(source, f"timed out fetching {_where(url)} "
+                                       f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} retries)",
+                               True)
+        return SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True)
 
     def _read_capped(self, source: str, resp: requests.Response) -> bytes:
         cap = self.settings.max_bytes

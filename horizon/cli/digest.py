@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from horizon.cli import app
 from horizon.cli.terminal import err, escape, say, warn
+from horizon.errors import AllSourcesFailed
 from horizon.progress import set_reporter
 
 
@@ -51,9 +54,21 @@ def digest(
     check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
     from flows.weekly_digest import weekly_digest
 
-    result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
-                               out=str(out) if out else None, since=since_day, sample=sample)
+    with said_if_every_source_failed():
+        result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
+                                   out=str(out) if out else None, since=since_day, sample=sample)
     print_summary(result)
+
+
+@contextmanager
+def said_if_every_source_failed() -> Iterator[None]:
+    """One line per failed source before the run's own one-line error (and exit status 1)."""
+    try:
+        yield
+    except AllSourcesFailed as err:
+        for name, reason in err.failures.items():
+            warn(f"[red]source failed[/] {escape(name)}: {escape(reason)}")
+        raise
 
 
 def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow

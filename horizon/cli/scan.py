@@ -8,7 +8,7 @@ import typer
 import yaml
 
 from horizon.cli import app
-from horizon.cli.digest import parse_day, prepare_prefect, run_with_progress
+from horizon.cli.digest import parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed
 from horizon.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import UnknownName
@@ -48,10 +48,11 @@ def scan(
     check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
     from flows.adhoc_scan import adhoc_scan
 
-    result = run_with_progress(
-        adhoc_scan, query=query, sources=chosen_sources, since=since_day, until=until_day, areas=chosen_areas,
-        limit=limit, config_dir=str(config) if config else None, out=str(out) if out else None, sample=sample,
-    )
+    with said_if_every_source_failed():
+        result = run_with_progress(
+            adhoc_scan, query=query, sources=chosen_sources, since=since_day, until=until_day, areas=chosen_areas,
+            limit=limit, config_dir=str(config) if config else None, out=str(out) if out else None, sample=sample,
+        )
     print_scan(result)
 
 
