@@ -20,6 +20,7 @@ def weekly_digest(
     out: str | None = None,
     since: date | None = None,
     sample: bool = False,
+    resend: bool = False,
 ) -> dict:
     """Pull what is new or changed from every source, classify and rank it, and publish the digest.
 
@@ -28,6 +29,7 @@ def weekly_digest(
         out: Directory for the digest files; `<output_dir>/<ISO week>/` from settings.yaml if empty.
         since: Fetch and show everything updated since this date instead of what is new since the last digest.
         sample: Run offline against the recorded responses bundled with the package.
+        resend: Send the digest again on every channel, even where it was delivered already.
     """
     with open_run(config_dir, sample) as run:
         config, store, as_of = run.config, run.store, run.as_of
@@ -46,12 +48,6 @@ def weekly_digest(
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
         paths = publish(store, digest, directory, config.settings.top_n, feed)
-        delivered, problem = [], None
-        if run.delivery.email or run.delivery.webhook:
-            state = send(digest, run.delivery, return_state=True)
-            if state.is_completed():
-                delivered = state.result()
-            else:
-                problem = str(state.result(raise_on_failure=False))
+        delivered, problem = send(store, digest, run.delivery, resend)
         return summary(digest, paths, delivered, problem)
 

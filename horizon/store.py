@@ -583,3 +583,7 @@ def store_label(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<store_url>"
+
+
+# Tables kept in their own modules join ``metadata`` here, before any store is opened.
+from horizon import store_accounts, store_delivery  # noqa: E402,F401

@@ -45,6 +45,7 @@ def digest(
     config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, settings.yaml)."),
     since: str | None = typer.Option(None, "--since", help="Show everything updated since DATE (YYYY-MM-DD)."),
     out: Path | None = typer.Option(None, "--out", help="Directory for the digest files \\[default: digests/<ISO week>/]."),
+    resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out already."),
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
@@ -56,7 +57,7 @@ def digest(
 
     with said_if_every_source_failed():
         result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
-                                   out=str(out) if out else None, since=since_day, sample=sample)
+                                   out=str(out) if out else None, since=since_day, sample=sample, resend=resend)
     print_summary(result)
 
 

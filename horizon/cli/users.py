@@ -28,6 +28,10 @@ def add(
     """Add a workspace user with a role; the password is prompted for (or read from stdin)."""
     from horizon.web.auth import hash_password
 
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InputError("user name: needs 1 to 100 characters other than spaces, got an empty name"
+                         if not name else f"user name: needs 1 to 100 characters, got {len(name)}")
     if role not in ROLES:
         raise InputError(f"--role: unknown role '{role}'; valid roles: {', '.join(ROLES)}")
     if password_stdin:
@@ -35,7 +39,7 @@ def add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        hashed = hash_password(password)
+        hashed = hash_password(password, name)
     except ValueError as err:
         raise InputError(f"password: {err}") from err
     store = Store(load_config(config).store_for(sample))

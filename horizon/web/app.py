@@ -17,10 +17,9 @@ from starlette.staticfiles import StaticFiles
 from horizon.config import Config
 from horizon.store import STAGES, Store
 from horizon.web import accounts, register, training, triage
-from horizon.web.auth import Throttle
+from horizon.web.auth import SESSION_LIFETIME, Throttle
 from horizon.web.render import render
 
-SESSION_HOURS = 12
 # Scripts and styles only from our own static files: a hostile title cannot run code.
 SECURITY_HEADERS = [
     (b"content-security-policy", (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -68,11 +67,11 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie="horizon_session",
-                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only),
+                       max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=https_only),
         ],
         exception_handlers={HTTPException: _error},
     )
     app.state.config, app.state.store, app.state.stages = config, store, STAGES
     app.state.model = training.Model(config, store)
-    app.state.throttle = Throttle()
+    app.state.throttle = Throttle(store)
     return app
