@@ -93,12 +93,20 @@ class RankingSettings(Strict):
         return value
 
 
+class WorkspaceSettings(Strict):
+    """The review workspace: when judgements start a background retrain, and how it is checked."""
+
+    retrain_every: Annotated[int, Field(ge=1, le=1000)] = 10  # judgements between automatic retrains
+    cv_folds: Annotated[int, Field(ge=2, le=10)] = 5  # cross-validation folds for the F1 a retrain reports
+
+
 class Settings(Strict):
     store_url: str | None = None  # None: horizon.db in the working directory (horizon-sample.db for --sample)
     output_dir: str = "digests"
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     http: HttpSettings = HttpSettings()
     ranking: RankingSettings = RankingSettings()
+    workspace: WorkspaceSettings = WorkspaceSettings()
 
 
 class Config(BaseModel):
