@@ -583,3 +583,7 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<store_url>"
+
+
+# The technology tables (the live database of innovations) live in their own module, on this metadata.
+import horizon.store_tech  # noqa: E402,F401
