@@ -34,7 +34,7 @@ TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
 STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
 CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # 3: innovation-register entries became technology records (horizon/store_tech.py)
 metadata = MetaData()
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
