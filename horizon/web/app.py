@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from horizon.config import Config
 from horizon.store import STAGES, Store
-from horizon.web import accounts, register, training, triage
+from horizon.web import accounts, register, technologies, training, triage
 from horizon.web.auth import Throttle
 from horizon.web.render import render
 
@@ -64,7 +64,7 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
     secret = secret_key or os.environ.get("HORIZON_SECRET_KEY") or store.secret("web_session_key")
     static = Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app = Starlette(
-        routes=[*accounts.routes, *triage.routes, *register.routes, *training.routes, static],
+        routes=[*accounts.routes, *triage.routes, *register.routes, *training.routes, *technologies.routes, static],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie="horizon_session",
