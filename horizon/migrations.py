@@ -25,7 +25,7 @@ Step = Callable[[Connection], None]
 
 
 def _register_to_technologies(conn: Connection) -> None:
-    from horizon.store_tech import migrate_register  # the technology tables' own module
+    from horizon.store_tech_migration import migrate_register  # beside the technology tables' module
 
     migrate_register(conn)
 

@@ -17,12 +17,12 @@ from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String, Tab
 
 from horizon.errors import StoreError
 from horizon.store import STAGES, Store, _aware, _check, _insert_for, _json, metadata, utcnow
+from horizon.store_tech_proposals import PROPOSAL_STATES, Proposals, tech_proposals  # noqa: F401 - re-exported
 
 KINDS: tuple[str, ...] = ("device", "diagnostic", "digital", "ai", "medicine", "pathway", "other")
 LINK_STATES: tuple[str, ...] = ("alias", "suggested", "confirmed", "rejected")
 EVIDENCE_STATES: frozenset[str] = frozenset({"alias", "confirmed"})  # links that count as evidence
 DECIDED: frozenset[str] = frozenset({"confirmed", "rejected"})  # a reviewer's word: never overwritten
-PROPOSAL_STATES: tuple[str, ...] = ("proposed", "accepted", "ignored", "merged")
 
 technologies = Table(
     "technologies", metadata,
@@ -60,21 +60,13 @@ tech_links = Table(
     Column("by", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
-tech_proposals = Table(  # recurring names that belong to no record, for the team to decide on
-    "tech_proposals", metadata,
-    Column("name", String(200), primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("item_ids", JSON, nullable=False),
-    Column("tech_id", String(100)),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
 
 
 def tech_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "technology"
 
 
-class Technologies:
+class Technologies(Proposals):
     """Technology records and their evidence links in one store."""
 
     def __init__(self, store: Store):
@@ -209,6 +201,11 @@ class Technologies:
         with self.engine.connect() as conn:
             return [{**r._mapping, "at": _aware(r.at)} for r in conn.execute(query)]
 
+    def item_links(self, item_id: str) -> list[dict]:
+        """Every link of one item, of any status."""
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(tech_links).where(tech_links.c.item_id == item_id))]
+
     def known_pairs(self) -> set[tuple[str, str]]:
         """Every (technology, item) pair with a link of any status: never suggested again."""
         with self.engine.connect() as conn:
@@ -249,53 +246,6 @@ class Technologies:
                                                    "why": f"merged '{source['name']}' into this record"})
         self.add_aliases(into_id, [source["name"], *source["aliases"]])
 
-    # -- proposals ------------------------------------------------------------------------
-    def propose(self, name: str, item_ids: Sequence[str], now: datetime | None = None) -> bool:
-        """Record a recurring name; a name already decided on is never proposed again."""
-        now = now or utcnow()
-        with self.engine.begin() as conn:
-            found = conn.execute(select(tech_proposals).where(tech_proposals.c.name == name)).first()
-            if found is None:
-                conn.execute(tech_proposals.insert(), {"name": name, "status": "proposed",
-                                                       "item_ids": list(item_ids), "tech_id": None, "at": now})
-                return True
-            if found.status == "proposed":
-                ids = list(dict.fromkeys([*_json(found.item_ids), *item_ids]))
-                conn.execute(tech_proposals.update().where(tech_proposals.c.name == name).values(item_ids=ids))
-        return False
-
-    def proposals(self, status: str | None = "proposed") -> list[dict]:
-        query = select(tech_proposals).order_by(tech_proposals.c.name)
-        if status:
-            query = query.where(tech_proposals.c.status == status)
-        with self.engine.connect() as conn:
-            return [{**r._mapping, "item_ids": _json(r.item_ids)} for r in conn.execute(query)]
-
-    def decide_proposal(self, name: str, action: str, by: str, into: str | None = None,
-                        now: datetime | None = None) -> str | None:
-        """Accept (a new record), merge (an alias of ``into``) or ignore a proposal; returns the tech id."""
-        _check(action, ("accept", "merge", "ignore"), "proposal action")
-        with self.engine.connect() as conn:
-            found = conn.execute(select(tech_proposals).where(tech_proposals.c.name == name)).first()
-        if found is None or found.status != "proposed":
-            raise StoreError(f"no open proposal '{name}'")
-        tech_id = None
-        if action == "accept":
-            tech_id = self.add(name, [name], by=by, why="accepted from proposed names", now=now)
-        elif action == "merge":
-            if not into:
-                raise StoreError("merging a proposal needs the technology to merge it into")
-            tech_id = self.require(into)["id"]
-            self.add_aliases(tech_id, [name])
-        if tech_id:
-            self.add_links([{"tech_id": tech_id, "item_id": i, "status": "confirmed", "how": f"proposal '{name}'",
-                             "by": by} for i in _json(found.item_ids)], now=now)
-        status = {"accept": "accepted", "merge": "merged", "ignore": "ignored"}[action]
-        with self.engine.begin() as conn:
-            conn.execute(tech_proposals.update().where(tech_proposals.c.name == name)
-                         .values(status=status, tech_id=tech_id, at=now or utcnow()))
-        return tech_id
-
 
 def _unique(aliases: Iterable[str], name: str) -> list[str]:
     """Aliases without blanks or repeats; the name itself always matches, so it is not repeated here."""
@@ -314,47 +264,3 @@ def _record(row) -> dict:
     record["created_at"], record["updated_at"] = _aware(record["created_at"]), _aware(record["updated_at"])
     return record
 
-
-def migrate_register(conn) -> None:  # noqa: ANN001 - a Connection, inside the upgrade's transaction
-    """Schema 3: every innovation-register entry becomes a technology record with its history.
-
-    The record is named after its item, keeps the entry's stage, owner, review date and
-    notes, links the item (confirmed), and replays the register's log as its stage history.
-    """
-    from horizon.store import items, register, register_log
-
-    taken = {r.id for r in conn.execute(select(technologies.c.id))}
-    names = {r.name.lower() for r in conn.execute(select(technologies.c.name))}
-    for entry in conn.execute(select(register).order_by(register.c.created_at, register.c.item_id)).all():
-        if conn.execute(select(tech_links.c.item_id).where(tech_links.c.item_id == entry.item_id,
-                                                           tech_links.c.how == "register")).first():
-            continue
-        record = conn.execute(select(items.c.record).where(items.c.id == entry.item_id)).scalar()
-        title = (_json(record) or {}).get("title") if record is not None else None
-        name = (title or entry.item_id)[:180]
-        if name.lower() in names:
-            name = f"{name} ({entry.item_id})"[:200]
-        tech_id, n = tech_slug(name), 2
-        while tech_id in taken:
-            tech_id, n = f"{tech_slug(name)[:95]}-{n}", n + 1
-        taken.add(tech_id)
-        names.add(name.lower())
-        conn.execute(technologies.insert(), {
-            "id": tech_id, "name": name, "aliases": [], "kind": "other", "developer": "", "areas": [],
-            "description": "", "stage": entry.stage, "owner": entry.owner, "next_review": entry.next_review,
-            "notes": entry.notes, "outcome": "", "created_at": entry.created_at, "updated_at": entry.updated_at})
-        log = conn.execute(select(register_log).where(register_log.c.item_id == entry.item_id)
-                           .order_by(register_log.c.id)).all()
-        history, last = [], None
-        for row in log:
-            if row.stage != last:
-                history.append({"tech_id": tech_id, "stage": row.stage, "by": row.by, "at": row.at,
-                                "why": "from the innovation register" + (f": {row.notes}" if row.notes else "")})
-                last = row.stage
-        if not history:
-            history = [{"tech_id": tech_id, "stage": entry.stage, "by": entry.updated_by, "at": entry.created_at,
-                        "why": "from the innovation register"}]
-        conn.execute(tech_stage_log.insert(), history)
-        conn.execute(tech_links.insert(), {"tech_id": tech_id, "item_id": entry.item_id, "status": "confirmed",
-                                           "score": None, "how": "register", "by": entry.updated_by,
-                                           "at": entry.updated_at})

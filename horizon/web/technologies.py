@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,7 +20,7 @@ from horizon.tech.profile import EVIDENCE_KINDS
 from horizon.text import parse_date
 from horizon.web.auth import guard
 from horizon.web.register import csv_cell
-from horizon.web.render import render
+from horizon.web.render import render, templates
 
 EXPORT_COLUMNS = ("id", "name", "kind", "developer", "areas", "aliases", "stage", "owner", "next_review",
                   *EVIDENCE_KINDS, "readiness", "items")
@@ -44,6 +45,30 @@ def rows(techs: Technologies, priorities) -> list[dict]:  # noqa: ANN001 - confi
         out.append({**record, **summary(techs, record), "readiness": d.profile.readiness(),
                     "pending": len(d.suggested)})
     return out
+
+
+def item_technologies(request: Request, item_id: str) -> dict:
+    """For an item's page: the technologies it is linked to (with status) and the others to link it to."""
+    techs = _techs(request)
+    records = {t["id"]: t for t in techs.all()}
+    status = {r["tech_id"]: r["status"] for r in techs.item_links(item_id)}
+    return {"linked": [(records[t], s) for t, s in status.items() if t in records],
+            "others": [t for t in records.values() if t["id"] not in status]}
+
+
+templates.env.globals["item_technologies"] = item_technologies
+
+
+@guard("reviewer")
+async def link_item(request: Request) -> Response:
+    """"Link to a technology" from an item's page: a confirmed link."""
+    form = await request.form()
+    tech_id, item_id = str(form.get("tech_id") or ""), str(form.get("item_id") or "")
+    try:
+        _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
+    except StoreError as err:
+        raise HTTPException(404, str(err)) from None
+    return RedirectResponse(f"/items/{quote(item_id, safe=':')}#technologies", status_code=303)
 
 
 @guard("viewer")
@@ -198,6 +223,7 @@ routes = [
     Route("/technologies.csv", export_csv, methods=["GET"]),
     Route("/technologies.xlsx", export_xlsx, methods=["GET"]),
     Route("/technologies/proposals", decide_proposal, methods=["POST"]),
+    Route("/technologies/link", link_item, methods=["POST"]),
     Route("/technologies/{tech_id}", tech_page, methods=["GET"]),
     Route("/technologies/{tech_id}/links", decide_link, methods=["POST"]),
     Route("/technologies/{tech_id}/stage", change_stage, methods=["POST"]),

@@ -93,3 +93,20 @@ def test_dossiers_and_exports(client_for):
     header = [c.value for c in sheet[1]]
     values = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert values["feno-testing"]["trials"] == 1
+
+
+def test_an_item_page_links_to_a_technology_and_proposes_a_new_one(client_for, store):
+    rob = client_for("rob")
+    item_page = page(rob, "/items/nhse:virtual-wards-frailty")
+    assert "Link to a technology" in item_page and "Propose a technology" in item_page
+    token = csrf_of(item_page)
+    linked = rob.post("/technologies/link", data={"csrf": token, "tech_id": "feno-testing",
+                                                  "item_id": "nhse:virtual-wards-frailty"})
+    assert linked.status_code == 303 and linked.headers["location"] == "/items/nhse:virtual-wards-frailty#technologies"
+    assert "nhse:virtual-wards-frailty" in Technologies(store).evidence_ids("feno-testing")
+    proposed = rob.post("/technologies", data={"csrf": token, "name": "Virtual ward platform",
+                                               "aliases": "virtual wards", "item_id": "nhse:virtual-wards-frailty"})
+    assert proposed.status_code == 303 and proposed.headers["location"] == "/technologies/virtual-ward-platform"
+    assert Technologies(store).evidence_ids("virtual-ward-platform") == ["nhse:virtual-wards-frailty"]
+    again = page(rob, "/items/nhse:virtual-wards-frailty")
+    assert 'href="/technologies/virtual-ward-platform"' in again
