@@ -75,4 +75,4 @@ def unexpected(err: BaseException) -> str:
 
 
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import classify, digest, limits, parse, scan, serve, tech, users  # noqa: E402,F401
+from horizon.cli import classify, digest, init, limits, parse, scan, serve, tech, users  # noqa: E402,F401

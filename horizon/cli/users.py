@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from horizon.cli import app
+from horizon.cli.terminal import SAMPLE, escape, say
 from horizon.config import load_config
 from horizon.errors import InputError
 from horizon.store import ROLES, Store
@@ -22,6 +23,7 @@ def add(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
     config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
+    sample: bool = SAMPLE,
 ) -> None:
     """Add a workspace user with a role; the password is prompted for (or read from stdin)."""
     from horizon.web.auth import hash_password
@@ -36,6 +38,9 @@ def add(
         hashed = hash_password(password)
     except ValueError as err:
         raise InputError(f"password: {err}") from err
-    store = Store(load_config(config).settings.store_url)
-    store.add_user(name, hashed, role)
-    typer.echo(f"Added user {name} ({role}).")
+    store = Store(load_config(config).store_for(sample))
+    try:
+        store.add_user(name, hashed, role)
+    finally:
+        store.close()
+    say(f"Added user {escape(name)} ({role}).")

@@ -58,9 +58,9 @@ async def _error(request: Request, exc: HTTPException) -> Response:
 
 
 def create_app(config: Config, store: Store | None = None, https_only: bool = False,
-               secret_key: str | None = None) -> Starlette:
-    """The workspace over ``config``'s store; ``https_only`` marks the session cookie Secure."""
-    store = store or Store(config.settings.store_url)
+               secret_key: str | None = None, sample: bool = False) -> Starlette:
+    """The workspace over ``config``'s store (the sample's with ``sample``); ``https_only`` marks the cookie Secure."""
+    store = store or Store(config.store_for(sample))
     secret = secret_key or os.environ.get("HORIZON_SECRET_KEY") or store.secret("web_session_key")
     static = Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app = Starlette(
