@@ -15,7 +15,7 @@ import random
 import resource
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from classifiers.records import read_records
@@ -26,7 +26,7 @@ from horizon.store_tech import Technologies
 from horizon.tech import discover, similar
 from horizon.tech.link import alias_index, link_store
 
-NOW = datetime(2026, 11, 23, 7, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 7, tzinfo=UTC)
 
 
 def technology(n: int) -> tuple[str, list[str]]:

@@ -250,8 +250,8 @@ class Technologies(Proposals):
 def _unique(aliases: Iterable[str], name: str) -> list[str]:
     """Aliases without blanks or repeats; the name itself always matches, so it is not repeated here."""
     seen, out = {name.strip().lower()}, []
-    for alias in aliases:
-        alias = " ".join(str(alias).split())
+    for given in aliases:
+        alias = " ".join(str(given).split())
         if alias and alias.lower() not in seen:
             seen.add(alias.lower())
             out.append(alias)

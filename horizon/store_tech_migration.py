@@ -8,7 +8,7 @@ from horizon.store import _json
 from horizon.store_tech import tech_links, tech_slug, tech_stage_log, technologies
 
 
-def migrate_register(conn) -> None:  # noqa: ANN001 - a Connection, inside the upgrade's transaction
+def migrate_register(conn) -> None:
     """Schema 3: every innovation-register entry becomes a technology record with its history.
 
     The record is named after its item, keeps the entry's stage, owner, review date and

@@ -6,10 +6,12 @@ or ignores it; a decided name is never proposed again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, DateTime, String, Table, select
+from sqlalchemy.engine import Engine
 
 from horizon.errors import StoreError
 from horizon.store import _check, _json, metadata, utcnow
@@ -28,6 +30,13 @@ tech_proposals = Table(  # recurring names that belong to no record, for the tea
 
 class Proposals:
     """The proposal operations of ``horizon.store_tech.Technologies``."""
+
+    engine: Engine
+    if TYPE_CHECKING:  # provided by Technologies
+        def add(self, name: str, aliases: Sequence[str] = (), *args: Any, **kwargs: Any) -> str: ...
+        def require(self, tech_id: str) -> dict: ...
+        def add_aliases(self, tech_id: str, aliases: Iterable[str]) -> None: ...
+        def add_links(self, rows: Iterable[dict], now: datetime | None = None) -> int: ...
 
     def propose(self, name: str, item_ids: Sequence[str], now: datetime | None = None) -> bool:
         """Record a recurring name; a name already decided on is never proposed again."""

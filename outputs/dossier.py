@@ -20,7 +20,7 @@ _ENV = Environment(loader=PackageLoader("outputs", "templates"), autoescape=sele
 _ENV.filters["safe_url"] = safe_url
 
 
-def _when(item) -> str:  # noqa: ANN001 - Item
+def _when(item) -> str:
     day = day_of(item)
     return day.isoformat() if day else "undated"
 
@@ -36,7 +36,8 @@ def markdown(d: Dossier) -> str:
            f"| Next review | {r['next_review'].isoformat() if r['next_review'] else '—'} |", ""]
     if r["description"]:
         out += [escape(r["description"]), ""]
-    out += ["## Evidence", "", "| Guidance | Trials | Safety | Literature | News |", "| ---: | ---: | ---: | ---: | ---: |",
+    out += ["## Evidence", "", "| Guidance | Trials | Safety | Literature | News |",
+            "| ---: | ---: | ---: | ---: | ---: |",
             "| " + " | ".join(str(p.counts[k]) for k in EVIDENCE_KINDS) + " |", ""]
     for kind in EVIDENCE_KINDS:
         found = p.by_kind[kind]
@@ -51,7 +52,8 @@ def markdown(d: Dossier) -> str:
     if p.trials:
         out += ["Trials by phase and status: " + escape("; ".join(f"{k}: {n}" for k, n in p.trials.items())), ""]
     out += ["## Timeline", ""]
-    out += [f"- {_when(i)}: {item_link(i)} \\({escape(i.type)}, {escape(i.source)}\\)" for i in p.timeline] or ["- nothing yet"]
+    out += [f"- {_when(i)}: {item_link(i)} \\({escape(i.type)}, {escape(i.source)}\\)"
+            for i in p.timeline] or ["- nothing yet"]
     out += ["", "## Stage history", "", "| When | Stage | By | Why |", "| --- | --- | --- | --- |"]
     out += [f"| {h['at']:%Y-%m-%d} | {escape(h['stage'])} | {escape(h['by'])} | {escape(h['why'] or '—')} |"
             for h in d.history]

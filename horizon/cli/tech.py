@@ -14,7 +14,7 @@ from horizon.config import load_config
 tech_app = typer.Typer(help="Tracked technologies: list, show a dossier, add, link evidence.", no_args_is_help=True)
 app.add_typer(tech_app, name="tech")
 
-SAMPLE_OPTION = typer.Option(False, "--sample", help="Use the bundled sample's store (after `horizon digest --sample`).")
+SAMPLE_OPTION = typer.Option(False, "--sample", help="Use the sample's store (after `horizon digest --sample`).")
 CONFIG_OPTION = typer.Option(None, "--config", help="Config directory (default: the bundled one).")
 
 

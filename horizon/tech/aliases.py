@@ -85,7 +85,7 @@ def _fits(alias: Alias, words: Sequence[str], lower: Sequence[str], i: int) -> b
         return False
     if alias.mode == "name":
         return words[i] == alias.words[0]
-    for want, strict, got, got_lower in zip(alias.words, alias.strict, words[i:i + n], lower[i:i + n]):
+    for want, strict, got, got_lower in zip(alias.words, alias.strict, words[i:i + n], lower[i:i + n], strict=True):
         if strict:
             if got != want and got != want.upper():
                 return False

@@ -30,11 +30,11 @@ class Dossier:
     area_names: dict[str, str] = field(default_factory=dict)
 
 
-def dossier(techs: Technologies, record: dict, priorities=None) -> Dossier:  # noqa: ANN001 - config.Priorities
+def dossier(techs: Technologies, record: dict, priorities=None) -> Dossier:
     rows = techs.links(record["id"])
     found = techs.store.get([r["item_id"] for r in rows])
     evidence = [found[r["item_id"]] for r in rows if r["status"] in EVIDENCE_STATES and r["item_id"] in found]
-    by_status = {"suggested": [], "rejected": []}
+    by_status: dict[str, list[tuple[Item, dict]]] = {"suggested": [], "rejected": []}
     for r in rows:
         if r["status"] in by_status and r["item_id"] in found:
             by_status[r["status"]].append((found[r["item_id"]], r))

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from horizon.items import Item
-from horizon.store import _json, items as items_table
+from horizon.store import _json
+from horizon.store import items as items_table
 from horizon.store_tech import Technologies
 from horizon.tech import discover, similar
 from horizon.tech.aliases import AliasIndex
@@ -55,7 +56,8 @@ def link_batch(techs: Technologies, batch: Sequence[Item], now: datetime | None 
 def stored_items(techs: Technologies, chunk: int = 2000) -> Iterator[list[Item]]:
     """Every stored item, a chunk at a time, so linking the whole store never holds it all."""
     with techs.engine.connect() as conn:
-        result = conn.execution_options(yield_per=chunk).execute(select(items_table.c.record).order_by(items_table.c.id))
+        query = select(items_table.c.record).order_by(items_table.c.id)
+        result = conn.execution_options(yield_per=chunk).execute(query)
         for part in result.partitions(chunk):
             yield [Item.model_validate(_json(r.record)) for r in part]
 

@@ -87,7 +87,8 @@ def build(items: Sequence[Item]) -> Profile:
         profile.guidance.setdefault(programme, []).append(item)
     phases: Counter[str] = Counter()
     for trial in by_kind["trials"]:
-        phases[" / ".join(p for p in (trial.extras.phase, trial.extras.status) if p) or "phase and status not given"] += 1
+        phase = " / ".join(p for p in (trial.extras.phase, trial.extras.status) if p)
+        phases[phase or "phase and status not given"] += 1
         if trial.uk:
             profile.uk_trials += 1
             if any(w in (trial.extras.status or "").lower() for w in OPEN_TRIAL):
@@ -95,7 +96,8 @@ def build(items: Sequence[Item]) -> Profile:
         if trial.extras.results_posted:
             profile.results_posted += 1
     profile.trials = dict(phases.most_common())
-    profile.adoption = [i for i in by_kind["news"] if any(w in f"{i.title} {i.summary}".lower() for w in ADOPTION_WORDS)]
+    profile.adoption = [i for i in by_kind["news"]
+                        if any(w in f"{i.title} {i.summary}".lower() for w in ADOPTION_WORDS)]
     profile.timeline = sorted(items, key=lambda i: (day_of(i) or date.min, i.id), reverse=True)
     return profile
 

@@ -34,7 +34,7 @@ def suggest(techs: Sequence[dict], items: Sequence[Item], skip: Collection[tuple
     rows = []
     for t, tech in enumerate(techs):
         row = scores.getrow(t)
-        ranked = sorted(zip(row.indices, row.data), key=lambda p: -p[1])
+        ranked = sorted(zip(row.indices, row.data, strict=True), key=lambda p: -p[1])
         kept = 0
         for index, score in ranked:
             if score < threshold or kept >= per_tech:

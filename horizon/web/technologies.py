@@ -37,7 +37,7 @@ def _record(request: Request) -> dict:
     return found
 
 
-def rows(techs: Technologies, priorities) -> list[dict]:  # noqa: ANN001 - config.Priorities
+def rows(techs: Technologies, priorities) -> list[dict]:
     """One row per technology with its evidence counts and readiness: the list page and the exports."""
     out = []
     for record in techs.all():
@@ -183,7 +183,8 @@ def _export_rows(request: Request) -> list[list[str]]:
     out = []
     for r in rows(_techs(request), request.app.state.config.priorities):
         values = {**r, **r["evidence"], "areas": ", ".join(r["areas"]), "aliases": ", ".join(r["aliases"]),
-                  "items": " ".join(r["items"]), "next_review": r["next_review"].isoformat() if r["next_review"] else ""}
+                  "items": " ".join(r["items"]),
+                  "next_review": r["next_review"].isoformat() if r["next_review"] else ""}
         out.append([csv_cell(values[c]) for c in EXPORT_COLUMNS])
     return out
 
@@ -210,7 +211,7 @@ async def export_xlsx(request: Request) -> Response:
     sheet.append(list(EXPORT_COLUMNS))
     for row in _export_rows(request):
         sheet.append([int(v) if c in EVIDENCE_KINDS else ILLEGAL_CHARACTERS.sub("", v)
-                      for c, v in zip(EXPORT_COLUMNS, row)])
+                      for c, v in zip(EXPORT_COLUMNS, row, strict=True)])
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from horizon.items import Extras, Item
 from horizon.store import Store
 from horizon.store_tech import Technologies
 
-NOW = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
 
 def item(id_: str, type_: str, title: str, summary: str = "", **extras) -> Item:
@@ -20,7 +20,8 @@ def item(id_: str, type_: str, title: str, summary: str = "", **extras) -> Item:
 
 
 ITEMS = [
-    item("nice:MTG32", "guidance", "HeartFlow FFRCT for estimating fractional flow reserve from coronary CT angiography",
+    item("nice:MTG32", "guidance",
+         "HeartFlow FFRCT for estimating fractional flow reserve from coronary CT angiography",
          programme="Medical technologies guidance", status="published"),
     item("nhse-news:3d-heart", "news", "3D heart scans on the NHS",
          "NHS England is rolling out HeartFlow, which turns a routine CT scan into a 3D model of the heart."),

@@ -62,7 +62,8 @@ def test_add_links_stored_items_then_list_and_show(config_dir):
 
 def test_mistakes_are_one_line(config_dir):
     bad_area = run("tech", "add", "X", "--area", "cardio", "--config", str(config_dir))
-    assert bad_area.exit_code != 0 and "--area: unknown area 'cardio'; valid areas: cardiovascular" in str(bad_area.exception)
+    assert bad_area.exit_code != 0
+    assert "--area: unknown area 'cardio'; valid areas: cardiovascular" in str(bad_area.exception)
     unknown = run("tech", "show", "nope", "--config", str(config_dir))
     assert unknown.exit_code != 0 and str(unknown.exception).startswith("no technology 'nope'; known: ")
 

@@ -29,7 +29,8 @@ def digest_for(store, techs) -> Digest:
 
 def test_sections_say_what_arrived_from_where_and_the_stage(store, techs):
     digest = digest_for(store, techs)
-    assert [(t.name, t.stage, [(e.item_id, e.kind, e.source, e.novelty) for e in t.arrived]) for t in digest.tracked] == [
+    arrived = [(t.name, t.stage, [(e.item_id, e.kind, e.source, e.novelty) for e in t.arrived]) for t in digest.tracked]
+    assert arrived == [
         ("HeartFlow FFRCT", "signal", [("nice:MTG32", "guidance", "nice", "changed"),
                                        ("nhse-news:3d-heart", "news", "nhse-news", "new")]),
         ("DERM", "signal", [("ctgov:NCT06654999", "trials", "ctgov", "new")])]

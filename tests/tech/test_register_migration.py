@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import create_engine, select, update
 
 from horizon.store import SCHEMA_VERSION, Store, meta
-from horizon.store_tech import Technologies, technologies, tech_links, tech_stage_log
+from horizon.store_tech import Technologies, tech_links, tech_stage_log, technologies
 from tests.tech.conftest import ITEMS, NOW
 
 
@@ -46,4 +46,20 @@ def test_register_entries_migrate_into_technology_records_with_history(tmp_path)
     Store(url).close()  # a second opening migrates nothing twice
     store = Store(url)
     assert len(Technologies(store).all()) == 2
+    store.close()
+
+
+def test_the_release_0_1_store_register_entry_becomes_a_technology(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    path = tmp_path / "store.db"
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "stores" / "release-0.1.db", path)
+    store = Store(f"sqlite:///{path}")
+    techs = Technologies(store)
+    [record] = techs.all()
+    assert record["stage"] == "piloting"
+    assert techs.evidence_ids(record["id"]) == ["ctgov:NCT00681460"]
+    assert record["name"] == store.get(["ctgov:NCT00681460"])["ctgov:NCT00681460"].title[:180]
+    assert [h["stage"] for h in techs.stage_history(record["id"])] == ["piloting"]
     store.close()

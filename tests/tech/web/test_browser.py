@@ -6,22 +6,19 @@ needs Debian's ``chromium`` and the playwright dev dependency.
 
 from __future__ import annotations
 
-import pytest
-
 from horizon.store import Store
 from horizon.store_tech import Technologies
 from horizon.tech.link import link_batch
-from tests.web.conftest import config, config_dir  # noqa: F401 - fixtures
 from tests.web.seed import ITEMS, seed
-from tests.web.test_browser import browser, expect, server, sign_in  # noqa: F401 - fixture and helpers
+from tests.web.test_browser import expect, server, sign_in
 from tests.web.test_browser import pytestmark as browser_marks
 
 pytestmark = browser_marks  # browser, slow, and the reason when Chromium is missing
 
 
-def test_confirm_a_suggested_link_and_move_to_piloting(browser, config, config_dir, tmp_path):  # noqa: F811
+def test_confirm_a_suggested_link_and_move_to_piloting(browser, config, config_dir, tmp_path):
     store = Store(config.settings.store_url)
-    seed(config, store, hostile=False)
+    seed(config, store, hostile=False)  # this test seeds its own store: the server opens it from the config
     techs = Technologies(store)
     techs.add("DERM", ["Skin Analytics"], kind="ai", areas=["dermatology"],
               description="AI triage of skin lesions referred on the suspected skin cancer pathway")

@@ -5,25 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 from horizon.store_tech import Technologies
-from horizon.tech.link import link_batch
-from tests.web.conftest import app, client_for, config, config_dir, csrf_of  # noqa: F401 - fixtures
-from tests.web.conftest import store as web_store  # noqa: F401 - fixture
-from tests.web.seed import ITEMS
-
-EVIL = '<script>alert("x")</script>'
-
-
-@pytest.fixture
-def store(web_store):  # noqa: F811 - the workspace's seeded store, with tracked technologies
-    techs = Technologies(web_store)
-    techs.add("FeNO testing", ["FeNO"], kind="diagnostic", areas=["respiratory"])
-    techs.add("DERM", ["Skin Analytics"], kind="ai", areas=["dermatology"],
-              description=f"AI triage of skin lesions referred on the suspected skin cancer pathway {EVIL}")
-    link_batch(techs, ITEMS, propose=False)
-    return web_store
+from tests.tech.web.conftest import EVIL
+from tests.web.conftest import csrf_of
 
 
 def page(client, path: str) -> str:
@@ -91,7 +75,7 @@ def test_dossiers_and_exports(client_for):
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     header = [c.value for c in sheet[1]]
-    values = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    values = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert values["feno-testing"]["trials"] == 1
 
 
