@@ -11,7 +11,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.publish import publish, send, summary
 from flows.setup import open_run
 from flows.tasks import classify, fetch_all, stop_if_every_source_failed, store_items
+from flows.tech import link_technologies, seed_files
 from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
+from horizon.tech.digest_section import with_technologies
 
 
 @flow(name="weekly-digest", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
@@ -40,10 +42,12 @@ def weekly_digest(
         stop_if_every_source_failed(reports)  # the run ends Failed; last week's files stay
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
+        counts.update(link_technologies(config, store, found, now, seed_files(config, sample)))
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
         verdicts, learned = classify(config, store, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
                           [*run.notes, *(n for r in results for n in r.notes), learned], also)
+        digest = with_technologies(store, digest, found, novelty, as_of)
         # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")

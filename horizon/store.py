@@ -34,7 +34,7 @@ TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
 STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
 CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # 3: innovation-register entries became technology records (horizon/store_tech.py)
 metadata = MetaData()
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
@@ -586,4 +586,4 @@ def store_label(url: str) -> str:
 
 
 # Tables kept in their own modules join ``metadata`` here, before any store is opened.
-from horizon import store_accounts, store_delivery  # noqa: E402,F401
+from horizon import store_accounts, store_delivery, store_tech  # noqa: E402,F401

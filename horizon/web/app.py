@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from horizon.config import Config
 from horizon.store import STAGES, Store
-from horizon.web import accounts, queue, register, review, training, triage
+from horizon.web import accounts, queue, register, review, technologies, training, triage
 from horizon.web.auth import SESSION_LIFETIME, Throttle
 from horizon.web.jobs import CurrentModel, JobRunner
 from horizon.web.render import render
@@ -81,7 +81,7 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
     static = Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app = Starlette(
         routes=[*accounts.routes, *triage.routes, *register.routes, *training.routes, *queue.routes,
-                *review.routes, static],
+                *review.routes, *technologies.routes, static],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie="horizon_session",
