@@ -19,10 +19,12 @@ from flows.limits import HostThrottle
 from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
 from horizon.errors import HorizonError
+from horizon.icss import load_icss
 from horizon.http import HttpClient, Validators
 from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
 from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
+from horizon import store_icss  # noqa: F401 - its table must exist before a Store is opened
 from outputs.delivery import DeliveryConfig, load_delivery
 
 DEFAULT_STORE = "sqlite:///horizon.db"
@@ -47,8 +49,10 @@ def check(config_dir: str | None, sample: bool = False) -> None:
     directory or a store from a newer schema is one line, with nothing begun.
     """
     config = load_config(config_dir)
+    icss = load_icss(config)  # a mistake in icss.yaml or an ICS's priorities is one line too
     if not sample:
-        load_delivery(config.directory)
+        for ics in icss:
+            load_delivery(ics.directory)
         scanners.build(config, HttpClient(config.settings.http))
     Store(store_url(config, sample)).close()
 
