@@ -9,12 +9,11 @@ from pathlib import Path
 import typer
 
 from horizon.cli import app
+from horizon.cli.terminal import SAMPLE as SAMPLE_OPTION
 from horizon.config import load_config
 
 tech_app = typer.Typer(help="Tracked technologies: list, show a dossier, add, link evidence.", no_args_is_help=True)
 app.add_typer(tech_app, name="tech")
-
-SAMPLE_OPTION = typer.Option(False, "--sample", help="Use the sample's store (after `horizon digest --sample`).")
 CONFIG_OPTION = typer.Option(None, "--config", help="Config directory (default: the bundled one).")
 
 
@@ -24,8 +23,7 @@ def _techs(config: Path | None, sample: bool):
     from horizon.store_tech import Technologies
 
     cfg = load_config(config)
-    url = cfg.settings.store_url or ("sqlite:///horizon-sample.db" if sample else "sqlite:///horizon.db")
-    store = Store(url)
+    store = Store(cfg.store_for(sample))
     try:
         yield cfg, Technologies(store)
     finally:
