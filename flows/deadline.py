@@ -17,9 +17,10 @@ Gate = Callable[[str], None]
 
 
 class RunDeadline:
-    """``seconds`` from now (None: no deadline), on a monotonic clock."""
+    """``seconds`` from now (None: no deadline), on the wall clock: a fetch task in another
+    process (a Dask worker) gets the same deadline as plain data."""
 
-    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.time):
         self.seconds, self.clock = seconds, clock
         self.ends = clock() + seconds if seconds else None
 

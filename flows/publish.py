@@ -99,6 +99,19 @@ def send(store: Store, digest: Digest, delivery: DeliveryConfig, resend: bool = 
     return sent, None
 
 
+def shown_url(url: str) -> str:
+    """A store URL fit for a summary or an artifact: no password, a SQLite file as an absolute path."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - Store() has already refused a bad URL with its own message
+        return "<store_url>"
+    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
+        return f"sqlite:///{Path(parsed.database).resolve()}"
+    return parsed.render_as_string(hide_password=True)
+
+
 _PUBLISHED: list[dict] = []  # the summaries of digests this process published, oldest first
 
 

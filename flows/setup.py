@@ -7,31 +7,26 @@ and the sample's own sources.yaml replaces the configured one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date, datetime, time, timedelta
 
 import yaml
 
-from flows.deadline import RunDeadline
-
 import scanners
+from flows.deadline import RunDeadline
 from flows.limits import HostThrottle
+from flows.preflight import check_outputs
+from flows.publish import shown_url
 from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
-from horizon.errors import HorizonError, OutputError
-from horizon.http import HttpClient, Validators
-from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
-from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
+from horizon.errors import HorizonError
+from scanners.http import HttpClient, Validators
+from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
+from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
 from outputs.delivery import DeliveryConfig, load_delivery
-
-DEFAULT_STORE = "sqlite:///horizon.db"
-SAMPLE_STORE = "sqlite:///horizon-sample.db"  # sample items never mix with the real store
 
 
 @dataclass
@@ -45,58 +40,6 @@ class Run:
     notes: list[str] = field(default_factory=list)
     store_url: str = ""  # as shown: no password
     deadline: RunDeadline = field(default_factory=lambda: RunDeadline(None))
-
-
-def check(config_dir: str | None, sample: bool = False, out: str | None = None) -> None:
-    """Validate the configuration and open the store without fetching anything.
-
-    The CLI calls this before Prefect starts, so a bad setting, a missing store
-    directory, an unwritable output directory or a store from a newer schema is
-    one line, with nothing begun.
-    """
-    config = load_config(config_dir)
-    if not sample:
-        load_delivery(config.directory)
-        scanners.build(config, HttpClient(config.settings.http))
-    check_writable(output_root(config, out))
-    Store(store_url(config, sample)).close()
-
-
-def output_root(config: Config, out: str | None) -> Path:
-    """Where this run writes: ``--out``, or ``output_dir`` (week folders and the running feed)."""
-    return Path(out) if out else Path(config.settings.output_dir)
-
-
-def check_writable(directory: Path) -> None:
-    """Make sure files can be written in ``directory`` (creating it), before any fetching starts."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".horizon-write-check-"):
-            pass
-    except OSError as err:
-        raise OutputError(f"{directory}: output directory is not writable ({err.strerror or type(err).__name__}); "
-                          "fix its permissions, or set output_dir in settings.yaml or --out") from err
-
-
-def store_url(config: Config, sample: bool) -> str:
-    """The store of this run. A sample run never touches a configured store, only its own
-    (``HORIZON_SAMPLE_STORE_URL``, default ``horizon-sample.db`` in the working directory)."""
-    if sample:
-        return os.environ.get("HORIZON_SAMPLE_STORE_URL") or SAMPLE_STORE
-    return config.settings.store_url or DEFAULT_STORE
-
-
-def shown_url(url: str) -> str:
-    """A store URL fit for a summary or an artifact: no password, a SQLite file as an absolute path."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - Store() has already refused a bad URL with its own message
-        return "<store_url>"
-    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
-        return f"sqlite:///{Path(parsed.database).resolve()}"
-    return parsed.render_as_string(hide_password=True)
 
 
 @contextmanager
@@ -113,7 +56,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
     deadline = RunDeadline(config.settings.run_deadline)
     delivery = DeliveryConfig() if sample else load_delivery(config.directory)  # a sample is never sent
     if query is None:
-        check_writable(output_root(config, out))  # found now, not after every source was fetched
+        check_outputs(config, out)  # an unwritable folder is found now, not after every source was fetched
     as_of = today_in_london()
     with ExitStack() as stack:
         notes: list[str] = []
@@ -127,11 +70,11 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         if overrides:
             sources = {name: {**body, **overrides.get(name, {})} for name, body in config.sources.items()}
             config = config.model_copy(update={"sources": sources})
-        http = HttpClient(config.settings.http, throttle=deadline.gate(None if sample else HostThrottle()))
-        http.time_left = deadline.remaining
+        # Each fetch task builds its own client from this one's settings, with the run's deadline.
+        http = HttpClient(config.settings.http, throttle=None if sample else HostThrottle())
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
-        url = store_url(config, sample)
+        url = config.store_for(sample)
         store = Store(url)
         stack.callback(store.close)
         notes.append(f"Store: {shown_url(url)}.")  # which store a run used is never a guess

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from horizon.cli import local_prefect
-from horizon.cli.local_prefect import TIMED_OUT
+from apps.cli import local_prefect
+from apps.cli.local_prefect import TIMED_OUT
 from horizon.errors import PrefectStartError
 
 ROOT = Path(__file__).parents[2]
@@ -70,7 +70,7 @@ def test_three_concurrent_sample_runs_on_one_fresh_prefect_home(tmp_path, reliab
         work = tmp_path / f"run{n}"
         work.mkdir()
         runs.append((work, subprocess.Popen(
-            [sys.executable, "-c", "from horizon.cli import main; main()", "digest", "--sample", "--out", "out"],
+            [sys.executable, "-c", "from apps.cli import main; main()", "digest", "--sample", "--out", "out"],
             cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     outcomes = []
     for work, process in runs:

@@ -47,7 +47,7 @@ def test_an_unwritable_output_directory_stops_the_run_before_any_request(tmp_pat
     from typer.testing import CliRunner
 
     from flows.setup import open_run
-    from horizon.cli import app
+    from apps.cli import app
 
     serve_control(hostile)
     config = write_config(tmp_path / "config", hostile, "ctgov")
@@ -112,7 +112,7 @@ def test_the_terminal_stays_quiet_and_says_failures_in_words(prefect_harness, tm
                        "feeds": [{"path": "feed", "type": "news"}]})
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
     env.pop("PREFECT_LOGGING_LEVEL", None)
-    result = subprocess.run([sys.executable, "-c", "from horizon.cli import main; main()", "digest",
+    result = subprocess.run([sys.executable, "-c", "from apps.cli import main; main()", "digest",
                              "--config", str(config), "--out", str(tmp_path / "out")],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     err = " ".join(result.stderr.split())  # rich wraps long lines at the terminal's width

@@ -1,0 +1,106 @@
+"""Local runs on Prefect's embedded (ephemeral) server that start reliably on a busy machine.
+
+Without ``PREFECT_API_URL`` every run starts its own temporary Prefect server over the
+SQLite database in ``PREFECT_HOME``. Measured failures: several first runs on one new
+home migrated it at once (a 200-line traceback); on a loaded machine the server missed
+its start-up timeout. So: the home is migrated once, under a file lock, and servers then
+start without migrating; the start-up timeout is generous; a timeout is one clear line
+and one retry; and an error Prefect raises after the digest was published is a note,
+not a failure (the digest is whole: files written, store recorded).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from horizon.errors import HorizonError, PrefectStartError
+
+STARTUP_TIMEOUT = 180  # seconds; Prefect's default of 20 is missed on a loaded 2-core machine
+TIMED_OUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+def local() -> bool:
+    """Whether this run uses the embedded server (no ``PREFECT_API_URL``) on Prefect's own SQLite file."""
+    return not os.environ.get("PREFECT_API_URL") and not (
+        os.environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL")
+        or os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"))
+
+
+def home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+
+
+def prepare() -> None:
+    """Generous start-up; migrate this user's Prefect home once, then never while starting a server."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(STARTUP_TIMEOUT))
+    if not local() or os.environ.get("PREFECT_SERVER_DATABASE_MIGRATE_ON_START"):
+        return
+    from importlib.metadata import version
+
+    where = home()
+    where.mkdir(parents=True, exist_ok=True)
+    marker = where / f".horizon-migrated-{version('prefect')}"
+    database = where / "prefect.db"
+    if not (marker.exists() and database.exists()):
+        with open(where / ".horizon-migrate.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait here, then find the marker
+            try:
+                if not (marker.exists() and database.exists()):
+                    _migrate()
+                    marker.write_text("migrated by horizon before starting Prefect's local server\n")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    os.environ["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
+
+
+def _migrate() -> None:
+    import asyncio
+
+    from prefect.server.database import provide_database_interface
+
+    asyncio.run(provide_database_interface().create_db())
+
+
+def run(call: Callable[[], Any], say: Callable[[str], None], published: Callable[[], Any]) -> Any:
+    """``call()`` (a flow), retried once if the local server timed out; after a publish, errors are a note."""
+    for attempt in (1, 2):
+        try:
+            return call()
+        except HorizonError:
+            raise  # the project's own verdict (every source failed, a bad config): it stands
+        except Exception as err:
+            done = published()
+            if done is not None:  # the digest is written and recorded: do not fail the run for Prefect
+                say(f"note: Prefect reported a problem after the digest was published "
+                    f"({_one_line(err)}); the digest is complete")
+                return done
+            if TIMED_OUT not in str(err) or not local():
+                raise
+            seconds = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+            if attempt == 2:
+                raise PrefectStartError(
+                    f"Prefect's local server did not start within {seconds} s, twice (the machine is busy); "
+                    "try again later, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or run "
+                    "`prefect server start` and set PREFECT_API_URL") from None
+            say(f"Prefect's local server did not start within {seconds} s (the machine is busy); trying once more")
+            _stop_server()
+    raise AssertionError("unreachable")
+
+
+def _stop_server() -> None:
+    """End the server process that missed its start, so the retry starts a fresh one."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    for server in list(SubprocessASGIServer._instances.values()):
+        if not server.running and server.server_process is not None:  # never one that did start
+            server.stop()
+
+
+def _one_line(err: BaseException) -> str:
+    text = re.sub(r"\s+", " ", f"{type(err).__name__}: {err}").strip()
+    return text[:160]

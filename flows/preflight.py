@@ -1,0 +1,49 @@
+"""Checks a command runs before Prefect starts: the config, every source's settings, the output
+folders, the store.
+
+Imports nothing heavy (no Prefect, no classifier), so a typo in a config file is
+one line within a second or two, with nothing begun.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import scanners
+from horizon.config import Config, load_config
+from scanners.http import HttpClient
+from horizon.icss import load_icss
+from horizon.errors import OutputError
+from horizon.store import Store
+from outputs.delivery import load_delivery
+
+
+def check(config_dir: str | None, sample: bool = False, out: str | None = None) -> None:
+    """Validate the configuration, the output folders and the store without fetching anything."""
+    config = load_config(config_dir)
+    icss = load_icss(config)  # a mistake in icss.yaml or an ICS's priorities is one line too
+    if not sample:
+        for ics in icss:
+            load_delivery(ics.directory)
+        scanners.build(config, HttpClient(config.settings.http))
+    check_outputs(config, out)
+    Store(config.store_for(sample)).close()
+
+
+def check_outputs(config: Config, out: str | None = None) -> None:
+    """Every folder this run writes in (``--out``, or each ICS's ``output_dir``) takes a file."""
+    folders = [Path(out)] if out else [Path(ics.config.settings.output_dir) for ics in load_icss(config)]
+    for folder in dict.fromkeys(folders):
+        check_writable(folder)
+
+
+def check_writable(directory: Path) -> None:
+    """Make sure files can be written in ``directory`` (creating it), before any fetching starts."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".horizon-write-check-"):
+            pass
+    except OSError as err:
+        raise OutputError(f"{directory}: output directory is not writable ({err.strerror or type(err).__name__}); "
+                          "fix its permissions, or set output_dir in settings.yaml or --out") from err
