@@ -150,7 +150,7 @@ def load_config(directory: str | Path | None = None) -> Config:
     settings = _parse(base / "settings.yaml", Settings, optional=True)
     # The environment names the store of configurations that name none; one that does keeps
     # its own, so separate ICS stores never mix because a worker has an old variable set.
-    if (url := os.environ.get("HORIZON_STORE_URL")) and not settings.store_url:
+    if (url := os.environ.get("HORIZON_STORE_URL")) and "store_url" not in settings.model_fields_set:
         settings = settings.model_copy(update={"store_url": url})
     sources_doc = _read_yaml(base / "sources.yaml")
     sources = _sources_section(sources_doc)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from horizon.errors import HorizonError, PrefectStartError
 
+_migrated: list[Path] = []  # homes prepare() migrated or found migrated, in this process
 STARTUP_TIMEOUT = 180  # seconds; Prefect's default of 20 is missed on a loaded 2-core machine
 TIMED_OUT = "Timed out while attempting to connect to ephemeral Prefect API server"
 
@@ -55,7 +57,7 @@ def prepare() -> None:
                     marker.write_text("migrated by horizon before starting Prefect's local server\n")
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-    os.environ["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
+    _migrated.append(where)
 
 
 def _migrate() -> None:
@@ -70,7 +72,8 @@ def run(call: Callable[[], Any], say: Callable[[str], None], published: Callable
     """``call()`` (a flow), retried once if the local server timed out; after a publish, errors are a note."""
     for attempt in (1, 2):
         try:
-            return call()
+            with _no_migration_on_start():
+                return call()
         except HorizonError:
             raise  # the project's own verdict (every source failed, a bad config): it stands
         except Exception as err:
@@ -90,6 +93,20 @@ def run(call: Callable[[], Any], say: Callable[[str], None], published: Callable
             say(f"Prefect's local server did not start within {seconds} s (the machine is busy); trying once more")
             _stop_server()
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def _no_migration_on_start() -> Iterator[None]:
+    """While the flow starts its server: skip migrating a home migrated already (only then)."""
+    name = "PREFECT_SERVER_DATABASE_MIGRATE_ON_START"
+    if not (_migrated and _migrated[-1] == home() and local()) or name in os.environ:
+        yield
+        return
+    os.environ[name] = "false"  # the server subprocess inherits it; nothing else in this process keeps it
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
 
 
 def _stop_server() -> None:
