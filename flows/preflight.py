@@ -45,5 +45,5 @@ def check_writable(directory: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".horizon-write-check-"):
             pass
     except OSError as err:
-        raise OutputError(f"{directory}: output directory is not writable ({err.strerror or type(err).__name__}); "
+        raise OutputError(f"{directory}: cannot write in the output directory ({err.strerror or type(err).__name__}); "
                           "fix its permissions, or set output_dir in settings.yaml or --out") from err

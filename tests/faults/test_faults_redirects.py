@@ -51,7 +51,7 @@ def test_credentials_stay_behind_on_a_cross_host_redirect(two_hosts, reliability
     assert not leaked and "API-Key" not in landed.headers and "Authorization" not in landed.headers
     assert KEY not in landed.query_string.decode() and "t0ken-abc" not in landed.query_string.decode()
     assert landed.args["page"] == "2" and landed.headers["Accept"] == "text/html"  # the rest is kept
-    reliability("transport", "redirect to another host", "nice API-Key header and api_key query",
+    reliability("credentials", "redirect to another host (127.0.0.1 to localhost)", "NICE API-Key header, api_key query",
                 "credential header and query keys stripped; other headers and parameters kept")
 
 

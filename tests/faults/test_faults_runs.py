@@ -60,8 +60,8 @@ def test_an_unwritable_output_directory_stops_the_run_before_any_request(tmp_pat
         _settings(config, output_dir=str(blocker / "digests"))
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1 and isinstance(result.exception, OutputError)
-    assert "output directory is not writable" in str(result.exception) and str(blocker) in str(result.exception)
-    with pytest.raises(OutputError, match="not writable"):  # the flow's own check, for deployments
+    assert "cannot write in the output directory" in str(result.exception) and str(blocker) in str(result.exception)
+    with pytest.raises(OutputError, match="cannot write"):  # the flow's own check, for deployments
         with open_run(str(config), False, out=str(blocker / "week") if "--out" in how else None):
             pass
     assert hostile.log == []  # found before a single source was asked
