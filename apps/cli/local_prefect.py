@@ -38,8 +38,15 @@ def home() -> Path:
 
 
 def prepare() -> None:
-    """Generous start-up; migrate this user's Prefect home once, then never while starting a server."""
+    """A generous start-up timeout, set before Prefect is imported (it reads settings once)."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(STARTUP_TIMEOUT))
+
+
+def ensure_migrated() -> None:
+    """Migrate this user's Prefect home once (under a file lock), so no server start migrates it.
+
+    Called just before a flow, after the config checks: a typo never waits for Prefect.
+    """
     if not local() or os.environ.get("PREFECT_SERVER_DATABASE_MIGRATE_ON_START"):
         return
     from importlib.metadata import version
@@ -70,6 +77,7 @@ def _migrate() -> None:
 
 def run(call: Callable[[], Any], say: Callable[[str], None], published: Callable[[], Any]) -> Any:
     """``call()`` (a flow), retried once if the local server timed out; after a publish, errors are a note."""
+    ensure_migrated()
     for attempt in (1, 2):
         try:
             with _no_migration_on_start():
