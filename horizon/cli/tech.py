@@ -24,8 +24,7 @@ def _techs(config: Path | None, sample: bool):
     from horizon.store_tech import Technologies
 
     cfg = load_config(config)
-    url = cfg.settings.store_url or ("sqlite:///horizon-sample.db" if sample else "sqlite:///horizon.db")
-    store = Store(url)
+    store = Store(cfg.store_for(sample))
     try:
         yield cfg, Technologies(store)
     finally:
