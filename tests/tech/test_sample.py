@@ -9,9 +9,9 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from horizon.cli import app
-from horizon.replay import SAMPLE_DIR
+from apps.cli import app
 from horizon.tech import seed
+from scanners.replay import SAMPLE_DIR
 
 pytestmark = pytest.mark.prefect
 
