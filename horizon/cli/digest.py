@@ -55,12 +55,30 @@ def digest(
     from flows.setup import check
 
     check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
+    stop_if_offline(config, sample)
     from flows.weekly_digest import weekly_digest
 
     with said_if_every_source_failed():
         result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
                                    out=str(out) if out else None, since=since_day, sample=sample)
     print_summary(result)
+
+
+def stop_if_offline(config: Path | None, sample: bool, only: list[str] | None = None) -> None:
+    """When no source's host name resolves, say so in a second instead of after a Prefect start."""
+    if sample:
+        return
+    import scanners
+    from horizon.config import load_config
+    from horizon.http import HttpClient
+    from horizon.http_failures import unresolvable
+
+    loaded = load_config(config)
+    urls = {s.source: s.settings.base_url for s in scanners.build(loaded, HttpClient(loaded.settings.http), only)}
+    failed = unresolvable(urls)
+    if urls and len(failed) == len(urls):
+        with said_if_every_source_failed():
+            raise AllSourcesFailed(failed)
 
 
 @contextmanager

@@ -8,7 +8,9 @@ import typer
 import yaml
 
 from horizon.cli import app
-from horizon.cli.digest import console, parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed
+from horizon.cli.digest import (
+    console, parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed, stop_if_offline,
+)
 from horizon.config import load_config
 from horizon.errors import UnknownName
 from horizon.pipeline import check_scan
@@ -45,6 +47,7 @@ def scan(
     from flows.setup import check
 
     check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
+    stop_if_offline(config, sample, chosen_sources)
     from flows.adhoc_scan import adhoc_scan
 
     with said_if_every_source_failed():
