@@ -31,7 +31,7 @@ from urllib3.util.retry import Retry
 
 from horizon import http_failures
 from horizon.config import HttpSettings
-from horizon.errors import ResponseTooLarge, SourceError
+from horizon.errors import HttpStatusError, ResponseTooLarge, SourceError
 
 _QUERY = re.compile(r"\?[^\s'\")]*")
 
@@ -312,7 +312,8 @@ class HttpClient:
             with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as resp:
                 if resp.status_code >= 400:
                     transient = resp.status_code in RETRY_STATUSES
-                    raise SourceError(source, f"HTTP {resp.status_code} from {_where(resp.url)}", transient)
+                    raise HttpStatusError(source, f"HTTP {resp.status_code} from {_where(resp.url)}", resp.status_code,
+                                          transient)
                 if resp.status_code == 304:
                     return Response(url=resp.url, status=304, body=b"", headers=dict(resp.headers))
                 body = self._read_capped(source, resp)
