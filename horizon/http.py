@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -239,6 +239,25 @@ class Validators:
                     for k, e in doc.items() if isinstance(k, str) and isinstance(e, dict)})
 
 
+# Headers and query parameters that carry a credential: never sent on to another host.
+_CREDENTIAL_NAME = re.compile(r"(key|token|secret|auth|passw|session|cookie|signature|^sig$)", re.I)
+
+
+class CredentialSafeSession(requests.Session):
+    """requests strips only ``Authorization`` on a redirect to another host; this strips every
+    credential header (NICE's ``API-Key``, cookies, tokens) and query keys (``api_key``) too."""
+
+    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def] - requests' hook
+        super().rebuild_auth(prepared_request, response)
+        if not self.should_strip_auth(response.request.url, prepared_request.url):
+            return
+        for name in [n for n in prepared_request.headers if _CREDENTIAL_NAME.search(n) and n.lower() != "user-agent"]:
+            del prepared_request.headers[name]
+        parts = urlsplit(prepared_request.url)
+        kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _CREDENTIAL_NAME.search(k)]
+        prepared_request.prepare_url(parts._replace(query=urlencode(kept)).geturl(), None)
+
+
 class HttpClient:
     """GET with timeouts, retries, a size cap, a User-Agent and an optional per-host throttle."""
 
@@ -264,7 +283,7 @@ class HttpClient:
             redirect=5,
         )
         retry.max_retry_after = self.settings.max_retry_after
-        self.session = requests.Session()
+        self.session = CredentialSafeSession()
         self.session.max_redirects = 5
         self.session.headers["User-Agent"] = self.settings.user_agent
         adapter = _Adapter(max_retries=retry)

@@ -98,17 +98,21 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
 def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
-             notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None) -> Digest:
-    """Rank the classified items and wrap everything a writer needs into one Digest."""
+             notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None,
+             key: str | None = None, title: str | None = None) -> Digest:
+    """Rank the classified items and wrap everything a writer needs into one Digest.
+
+    ``key`` and ``title`` name one ICS's series when a configuration holds several.
+    """
     entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also)
-    key, week = digest_key(config), iso_week(as_of)
+    key, week = key or digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
     counts["dropped/no-area"] = len(items) - len(entries)
     for state in ("new", "changed", "seen"):
         counts[f"digest/{state}"] = sum(e.novelty == state for e in entries)
     return Digest(
-        title=f"Horizon scan: {config.priorities.name}",
+        title=title or f"Horizon scan: {config.priorities.name}",
         key=key,
         week=week,
         generated=generated,

@@ -78,4 +78,4 @@ def unexpected(err: BaseException) -> str:
 
 
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import classify, digest, fetch, limits, parse, scan, serve, users  # noqa: E402,F401
+from horizon.cli import classify, digest, fetch, init, limits, parse, scan, serve, tech, users  # noqa: E402,F401

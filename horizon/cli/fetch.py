@@ -14,7 +14,8 @@ import typer
 
 from horizon import saved
 from horizon.cli import app
-from horizon.cli.digest import console, parse_day
+from horizon.cli.digest import parse_day
+from horizon.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import HorizonError, UnknownName
 from horizon.http import HttpClient, Response
@@ -42,7 +43,7 @@ def fetch(
         path = saved.save(save, len(written) + 1, name, response.url, response.status, dict(response.headers),
                           response.body, datetime.now(timezone.utc))
         written.append(path)
-        typer.echo(str(path))
+        say(escape(str(path)))
 
     http.recorder = keep
     scanner = cls(settings, http, source=source)
@@ -50,6 +51,6 @@ def fetch(
         result = scanner.scan(start)
     finally:
         http.close()
-    console.print(f"{source}: saved {len(written)} responses to {save}; {len(result.items)} items parsed", highlight=False)
+    warn(f"{escape(source)}: saved {len(written)} responses to {escape(str(save))}; {len(result.items)} items parsed")
     if result.error:
         raise HorizonError(f"{source}: {result.error}")
