@@ -26,7 +26,7 @@ from flows.tasks import classify
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
-from horizon.pipeline import assemble, candidates, one_per_thing
+from steps.pipeline import assemble, candidates, one_per_thing
 from horizon.progress import report
 from horizon.store import Store
 from horizon.store_icss import IcsStore, news_since, published_at
