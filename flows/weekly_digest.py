@@ -10,7 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.publish import publish, send, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, store_items
+from flows.tasks import classify, fetch_all, stop_if_every_source_failed, store_items
 from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
 
 
@@ -20,6 +20,7 @@ def weekly_digest(
     out: str | None = None,
     since: date | None = None,
     sample: bool = False,
+    resend: bool = False,
 ) -> dict:
     """Pull what is new or changed from every source, classify and rank it, and publish the digest.
 
@@ -28,6 +29,7 @@ def weekly_digest(
         out: Directory for the digest files; `<output_dir>/<ISO week>/` from settings.yaml if empty.
         since: Fetch and show everything updated since this date instead of what is new since the last digest.
         sample: Run offline against the recorded responses bundled with the package.
+        resend: Send the digest again on every channel, even where it was delivered already.
     """
     with open_run(config_dir, sample) as run:
         config, store, as_of = run.config, run.store, run.as_of
@@ -35,6 +37,7 @@ def weekly_digest(
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
         reports, counts = store_items(store, results, now, validators=run.http.validators)
+        stop_if_every_source_failed(reports)  # the run ends Failed; last week's files stay
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
@@ -45,12 +48,6 @@ def weekly_digest(
         root = Path(config.settings.output_dir)
         directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
         paths = publish(store, digest, directory, config.settings.top_n, feed)
-        delivered, problem = [], None
-        if run.delivery.email or run.delivery.webhook:
-            state = send(digest, run.delivery, return_state=True)
-            if state.is_completed():
-                delivered = state.result()
-            else:
-                problem = str(state.result(raise_on_failure=False))
+        delivered, problem = send(store, digest, run.delivery, resend)
         return summary(digest, paths, delivered, problem)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 from horizon import store_jobs
@@ -28,7 +27,7 @@ def train_now(config: Config, store: Store, folds: int) -> dict:
     from classifiers import ensure_current
 
     _, trained = ensure_current(config.priorities, store, cv=folds)
-    report = asdict(trained) if is_dataclass(trained) else dict(vars(trained))
+    report = dict(vars(trained))  # classifiers.TrainingReport, whatever fields it grows
     return report | {"trained": bool(trained.retrained), "labels": trained.store_labels, "items": trained.items,
                      "f1_before": trained.cv_macro_f1_before, "f1_after": trained.cv_macro_f1_after,
                      "method": f"{folds}-fold cross-validated macro F1"}
@@ -42,7 +41,7 @@ def run_job(store: Store, config: Config, job: dict) -> dict:
     except Exception as err:  # a failed job is recorded and shown, never kills the runner
         log.exception("training job %s failed", job["id"])
         store_jobs.fail(store, job["id"], f"{type(err).__name__}: {err}")
-        return store_jobs.job(store, job["id"])
+        return _job(store, job["id"])
     report["seconds"] = round(time.monotonic() - started, 1)
     if report["trained"]:
         store.add_training_run(job["requested_by"], int(report["labels"] or 0), report["f1_after"],
@@ -50,7 +49,7 @@ def run_job(store: Store, config: Config, job: dict) -> dict:
     store_jobs.finish(store, job["id"], report)
     log.info("training job %s by %r: trained=%s on %s labels, F1 %s -> %s", job["id"], job["requested_by"],
              report["trained"], report["labels"], report["f1_before"], report["f1_after"])
-    return store_jobs.job(store, job["id"])
+    return _job(store, job["id"])
 
 
 def request_training(store: Store, by: str, reason: str) -> int:
@@ -68,7 +67,7 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
     job_id = request_training(store, by, reason)
     deadline = time.monotonic() + timeout
     while True:
-        mine = store_jobs.job(store, job_id)
+        mine = _job(store, job_id)
         if mine["state"] in ("done", "failed"):
             return mine
         claimed = store_jobs.claim(store)
@@ -79,6 +78,13 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
             raise HorizonError(f"training job {job_id} still {mine['state']} after {timeout:.0f} s; "
                                "another process holds the training queue")
         time.sleep(POLL_SECONDS)
+
+
+def _job(store: Store, job_id: int) -> dict:
+    found = store_jobs.job(store, job_id)
+    if found is None:
+        raise HorizonError(f"training job {job_id} is not in the store")
+    return found
 
 
 class JobRunner:

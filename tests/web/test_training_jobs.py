@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -119,7 +119,7 @@ def test_one_job_runs_at_a_time_across_processes(store, config):
 
 
 def test_a_job_whose_worker_died_is_marked_failed_and_the_queue_moves_on(store):
-    t0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     dead = store_jobs.request(store, "ada", "retrain now", 0, now=t0)
     store_jobs.claim(store, worker="web:1", now=t0)
     waiting = store_jobs.request(store, "rob", "10 new judgements", 10, now=t0)
@@ -152,7 +152,7 @@ def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
 
 
 def test_the_learning_curve_comes_from_stored_training_runs(client_for, store):
-    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     for n, (labels, f1, before) in enumerate([(40, 0.88, 0.87), (80, 0.89, 0.88), (120, 0.91, 0.89)]):
         store.add_training_run("ada", labels, f1, {"items": 253 + labels, "f1_untrained": before},
                                now=t0 + timedelta(days=7 * n))
