@@ -26,11 +26,13 @@ def train_now(config: Config, store: Store, folds: int) -> dict:
     """Fit on the bundled and reviewer labels if the saved model has not seen them: the job's report."""
     from classifiers import ensure_current
 
+    # Cross-validated F1 is worth its cost only when reviewers' labels can move it (as the weekly run did).
+    folds = folds if store.labels() else 0
     _, trained = ensure_current(config.priorities, store, cv=folds)
     report = dict(vars(trained))  # classifiers.TrainingReport, whatever fields it grows
     return report | {"trained": bool(trained.retrained), "labels": trained.store_labels, "items": trained.items,
                      "f1_before": trained.cv_macro_f1_before, "f1_after": trained.cv_macro_f1_after,
-                     "method": f"{folds}-fold cross-validated macro F1"}
+                     "method": f"{folds}-fold cross-validated macro F1" if folds else "not cross-validated"}
 
 
 def run_job(store: Store, config: Config, job: dict) -> dict:
@@ -78,6 +80,19 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
             raise HorizonError(f"training job {job_id} still {mine['state']} after {timeout:.0f} s; "
                                "another process holds the training queue")
         time.sleep(POLL_SECONDS)
+
+
+def describe(job: dict) -> str:
+    """One line for a run summary: 'Classifier retrained on 12 reviewer labels: macro F1 0.88 -> 0.90.'"""
+    def f1(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    if job["state"] == "failed":
+        return f"Classifier retraining failed ({job['error']}); the previous model was used."
+    if not job["trained"]:
+        return f"Classifier up to date: {job['items']} labelled items, {job['labels']} from reviewers."
+    return (f"Classifier retrained on {job['items']} labelled items, {job['labels']} from reviewers: "
+            f"cross-validated macro F1 {f1(job['f1_before'])} -> {f1(job['f1_after'])}.")
 
 
 def _job(store: Store, job_id: int) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from classifiers.model import AreaModel
 from horizon import store_jobs
 from horizon.store import Store
 from horizon.web import learning
-from horizon.web.jobs import run_training_job
+from horizon.web.jobs import describe, run_training_job
 from tests.web.conftest import csrf_of, run_queued_jobs
 from tests.web.seed import HELD_BACK, ITEMS, TAUGHT
 
@@ -136,7 +137,10 @@ def test_the_weekly_flows_entry_point_runs_the_same_job(client_for, store, confi
     job = run_training_job(store, config, by="weekly run")
     assert (job["state"], job["trained"], job["requested_by"]) == ("done", True, "weekly run")
     assert [r["by"] for r in store.training_runs()] == ["weekly run"]
-    assert run_training_job(store, config, by="weekly run")["trained"] is False
+    assert re.fullmatch(r"Classifier retrained on \d+ labelled items, 2 from reviewers: "
+                        r"cross-validated macro F1 (n/a|0\.\d\d) -> 0\.\d\d\.", describe(job))
+    again = run_training_job(store, config, by="weekly run")
+    assert again["trained"] is False and describe(again).startswith("Classifier up to date")
     assert len(store.training_runs()) == 1
 
 
@@ -148,6 +152,7 @@ def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
     monkeypatch.setattr(AreaModel, "fit", broken)
     job = run_training_job(store, config, by="ada")
     assert job["state"] == "failed" and "out of memory in fit" in job["error"]
+    assert "retraining failed" in describe(job)
     assert store.training_runs() == []
 
 
