@@ -39,11 +39,11 @@ def main() -> None:
 def run(work: Path) -> None:
     from starlette.testclient import TestClient
 
+    from apps.workspace import create_app
+    from flows.training_job import run_job
     from horizon import store_jobs
     from horizon.config import DEFAULT_DIR, load_config
     from horizon.store import Store
-    from horizon.web import create_app
-    from horizon.web.jobs import run_job
     from tests.web.seed import HELD_BACK, PASSWORDS, TAUGHT, seed
 
     config_dir = work / "config"

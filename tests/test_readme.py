@@ -83,7 +83,7 @@ def test_every_command_run_elsewhere_names_a_test_that_exists():
 @pytest.fixture(scope="module")
 def newcomer(tmp_path_factory):
     """A fresh working directory and environment, with live sources served locally."""
-    from horizon.replay import replay_server
+    from scanners.replay import replay_server
 
     work = tmp_path_factory.mktemp("newcomer")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HORIZON_", "PREFECT_"))}
@@ -139,7 +139,7 @@ def test_readme_command_runs_as_written(command, newcomer):
     if " serve" in line:
         result = _serve(line, work, env)
     else:
-        stdin = "correct horse battery staple\n" * 2 if " user add " in line else ""
+        stdin = "plum orbit lantern 7 quietly\n" * 2 if " user add " in line else ""
         result = subprocess.run(line, shell=True, cwd=work, env=env, input=stdin, capture_output=True, text=True,
                                 timeout=900)
     assert result.returncode == 0, f"`{command}` exited {result.returncode}:\n{result.stderr[-3000:]}"

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
+from apps.workspace import learning
 from classifiers.model import AreaModel
+from flows.training_job import describe, run_training_job
 from horizon import store_jobs
 from horizon.store import Store
-from horizon.web import learning
-from horizon.web.jobs import describe, run_training_job
 from tests.web.conftest import csrf_of, run_queued_jobs
 from tests.web.seed import HELD_BACK, ITEMS, TAUGHT
 
