@@ -20,24 +20,27 @@ log = logging.getLogger("flows.training_job")
 POLL_SECONDS = 2.0  # how often a waiting run looks again while another process trains
 
 
-def train_now(config: Config, store: Store, folds: int) -> dict:
-    """Fit on the bundled and reviewer labels if the saved model has not seen them: the job's report."""
+def train_now(config: Config, labels, folds: int, model_dir: str | None = None) -> dict:
+    """Fit on the bundled and reviewer labels if the saved model has not seen them: the job's report.
+
+    ``labels`` is the store, or a view of it whose ``labels()`` are one ICS's (``IcsStore``).
+    """
     from classifiers import ensure_current
 
     # Cross-validated F1 is worth its cost only when reviewers' labels can move it (as the weekly run did).
-    folds = folds if store.labels() else 0
-    _, trained = ensure_current(config.priorities, store, cv=folds)
+    folds = folds if labels.labels() else 0
+    _, trained = ensure_current(config.priorities, labels, model_dir=model_dir, cv=folds)
     report = dict(vars(trained))  # classifiers.TrainingReport, whatever fields it grows
     return report | {"trained": bool(trained.retrained), "labels": trained.store_labels, "items": trained.items,
                      "f1_before": trained.cv_macro_f1_before, "f1_after": trained.cv_macro_f1_after,
                      "method": f"{folds}-fold cross-validated macro F1" if folds else "not cross-validated"}
 
 
-def run_job(store: Store, config: Config, job: dict) -> dict:
+def run_job(store: Store, config: Config, job: dict, model_dir: str | None = None, labels=None) -> dict:
     """Run one claimed job to its end; a run that fitted nothing is not logged as a training run."""
     started = time.monotonic()
     try:
-        report = train_now(config, store, config.settings.workspace.cv_folds)
+        report = train_now(config, labels or store, config.settings.workspace.cv_folds, model_dir)
     except Exception as err:  # a failed job is recorded and shown, never kills the runner
         log.exception("training job %s failed", job["id"])
         store_jobs.fail(store, job["id"], f"{type(err).__name__}: {err}")
@@ -58,11 +61,13 @@ def request_training(store: Store, by: str, reason: str) -> int:
 
 
 def run_training_job(store: Store, config: Config, by: str, reason: str = "weekly run",
-                     timeout: float = 1800) -> dict:
+                     timeout: float = 1800, model_dir: str | None = None, labels=None) -> dict:
     """Queue a retrain and see it through: run it here, or wait while another process runs one first.
 
     Returns the finished job (``state`` done or failed, ``trained``, ``labels``, ``f1_before``,
-    ``f1_after``). For the weekly flow: call it before classifying, then load the saved model.
+    ``f1_after``). For the weekly flow: call it before classifying, then load the saved model
+    (``classifiers.load_classifier(priorities, model_dir)``). ``model_dir`` and ``labels`` (an
+    ``IcsStore`` view) let one ICS of several train its own model on its own reviewers' labels.
     """
     job_id = request_training(store, by, reason)
     deadline = time.monotonic() + timeout
@@ -72,7 +77,7 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
             return mine
         claimed = store_jobs.claim(store)
         if claimed is not None:
-            run_job(store, config, claimed)
+            run_job(store, config, claimed, model_dir, labels)
             continue
         if time.monotonic() > deadline:
             raise HorizonError(f"training job {job_id} still {mine['state']} after {timeout:.0f} s; "

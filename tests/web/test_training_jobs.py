@@ -144,6 +144,13 @@ def test_the_weekly_flows_entry_point_runs_the_same_job(client_for, store, confi
     assert len(store.training_runs()) == 1
 
 
+def test_the_weekly_run_can_train_one_icss_model_in_its_own_folder(store, config, tmp_path):
+    store.add_label(TAUGHT[0].id, "cardiovascular", True, "rob")
+    own = tmp_path / "ics-model"
+    job = run_training_job(store, config, by="weekly run", model_dir=str(own))
+    assert job["trained"] and job["labels"] == 1 and (own / "model.json").exists()
+
+
 def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
     def broken(self, X, y):
         raise MemoryError("out of memory in fit")
