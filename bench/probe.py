@@ -23,12 +23,17 @@ TICK = os.sysconf("SC_CLK_TCK")
 STAGES = (
     ("flows.weekly_digest", "fetch_all", "fetch (all sources)", False),
     ("horizon.store", "Store.upsert", "store (upsert)", False),
-    ("flows.weekly_digest", "candidates", "select", False),
+    ("flows.ics_digest", "make_digest", "per-ICS digests (sum, incl. below)", True),
+    ("flows.ics_digest", "reusable", "  same-week check", True),
+    ("flows.weekly_digest", "candidates", "select", False),  # before per-ICS digests
+    ("flows.ics_digest", "candidates", "select", False),
     ("flows.weekly_digest", "one_per_thing", "dedup", False),
+    ("flows.ics_digest", "one_per_thing", "dedup", False),
     ("classifiers", "ensure_current", "model (load/train)", False),
     ("classifiers", "AreaClassifier.classify", "classify", False),
     ("classifiers.model", "AreaModel.explain", "  explain (per item)", True),
     ("flows.weekly_digest", "assemble", "assemble", False),
+    ("flows.ics_digest", "assemble", "assemble", False),
     ("horizon.pipeline", "rank", "  rank", True),
     ("outputs", "write_atomic", "write files", False),
     ("flows.publish", "update_feed", "write feed.atom", False),
