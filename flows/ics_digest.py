@@ -26,10 +26,11 @@ from flows.tasks import classify
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
-from horizon.pipeline import assemble, candidates, one_per_thing
+from steps.pipeline import assemble, candidates, one_per_thing
 from horizon.progress import report
 from horizon.store import Store
 from horizon.store_icss import IcsStore, news_since, published_at
+from horizon.tech.digest_section import with_technologies
 from outputs.delivery import DeliveryConfig, load_delivery
 
 STATE_KEY = "digest-state:{key}:{week}"  # meta row: what a published digest was made from, and its summary
@@ -47,6 +48,7 @@ class DigestRef:
     since: date | None = None
     out: str | None = None
     sample: bool = False
+    resend: bool = False
     source_order: tuple[str, ...] = ()
     reports: tuple[SourceReport, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
@@ -78,16 +80,11 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
                       ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
+    digest = with_technologies(store, digest, found, novelty, ref.as_of)
     directory, feed = folders(ref, ics)
     paths = publish(store, quote(digest), directory, config.settings.top_n, feed)
     delivery = DeliveryConfig() if ref.sample else load_delivery(ics.directory)  # a sample is never sent
-    delivered, problem = [], None
-    if delivery.email or delivery.webhook:
-        sent = send(quote(digest), delivery, return_state=True)
-        if sent.is_completed():
-            delivered = sent.result()
-        else:
-            problem = str(sent.result(raise_on_failure=False))
+    delivered, problem = send(store, digest, delivery, ref.resend)
     result = {**summary(digest, paths, delivered, problem), "ics": ics.id}
     if problem is None and ref.since is None:
         store.set_meta_value(STATE_KEY.format(key=key, week=ref.week), json.dumps({"state": state, "summary": result}))

@@ -15,10 +15,10 @@ from prefect.tasks import exponential_backoff
 import scanners
 from horizon.config import Config, HttpSettings
 from horizon.digest import Classification, SourceReport
-from horizon.errors import SourceError
+from horizon.errors import AllSourcesFailed, SourceError
 from horizon.items import Item
-from horizon.pipeline import latest_update
-from horizon.http import HttpClient, Validators
+from steps.pipeline import latest_update
+from scanners.http import HttpClient, Validators
 from horizon.progress import report
 from horizon.store import Store
 from scanners import ScanResult, Scanner
@@ -177,3 +177,9 @@ def failed_result(source: str, err: BaseException) -> ScanResult:
     """A source whose task failed for good: reported in the digest, never a crash of the run."""
     reason = err.reason if isinstance(err, SourceError) else f"{type(err).__name__}: {err}"
     return ScanResult(source=source, error=reason)
+
+
+def stop_if_every_source_failed(reports: Sequence[SourceReport]) -> None:
+    """An empty digest that looks like a quiet week is worse than none: fail the run instead."""
+    if reports and not any(r.ok for r in reports):
+        raise AllSourcesFailed({r.name: r.error or "failed" for r in reports})

@@ -9,10 +9,11 @@ from prefect.utilities.annotations import quote
 
 from flows.ics_digest import DigestRef, ics_digest
 from flows.runners import task_runner
-from flows.setup import open_run, store_url
-from flows.tasks import fetch_all, store_items
+from flows.setup import open_run
+from flows.tasks import fetch_all, stop_if_every_source_failed, store_items
+from flows.tech import link_technologies, seed_files
 from horizon.icss import load_icss
-from horizon.pipeline import iso_week, since_for
+from steps.pipeline import iso_week, since_for
 
 
 @flow(name="weekly-digest", task_runner=task_runner(), log_prints=True)
@@ -21,6 +22,7 @@ def weekly_digest(
     out: str | None = None,
     since: date | None = None,
     sample: bool = False,
+    resend: bool = False,
 ) -> dict:
     """Pull what is new or changed from every source, classify and rank it, and publish the digest.
 
@@ -29,6 +31,7 @@ def weekly_digest(
         out: Directory for the digest files; `<output_dir>/<ISO week>/` from settings.yaml if empty.
         since: Fetch and show everything updated since this date instead of what is new since the last digest.
         sample: Run offline against the recorded responses bundled with the package.
+        resend: Send the digest again on every channel, even where it was delivered already.
     """
     with open_run(config_dir, sample) as run:
         config, store, as_of = run.config, run.store, run.as_of
@@ -36,11 +39,14 @@ def weekly_digest(
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
         reports, counts = store_items(store, quote(results), now, validators=run.http.validators)
+        stop_if_every_source_failed(reports)  # the run ends Failed; last week's files stay
+        batch = [item for result in results for item in result.items]
+        counts.update(link_technologies(config, store, quote(batch), now, seed_files(config, sample)))
         ref = DigestRef(
-            config_dir=config_dir, store_url=store_url(config, sample), as_of=as_of, now=now, week=iso_week(as_of),
-            since=since, out=out, sample=sample, source_order=tuple(config.sources), reports=tuple(reports),
-            counts=dict(counts), notes=(*run.notes, *(n for r in results for n in r.notes)))
-        del results  # the items are in the store now; each ICS reads what it needs from there
+            config_dir=config_dir, store_url=config.store_for(sample), as_of=as_of, now=now, week=iso_week(as_of),
+            since=since, out=out, sample=sample, resend=resend, source_order=tuple(config.sources),
+            reports=tuple(reports), counts=dict(counts), notes=(*run.notes, *(n for r in results for n in r.notes)))
+        del results, batch  # the items are in the store now; each ICS reads what it needs from there
         icss = load_icss(config)
         futures = [ics_digest.submit(ref, ics.id) for ics in icss]
         done = [f.result() for f in futures]

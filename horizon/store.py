@@ -34,7 +34,7 @@ TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
 STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
 CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # 3: innovation-register entries became technology records (horizon/store_tech.py)
 metadata = MetaData()
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
@@ -534,13 +534,13 @@ class Store:
     # -- schema --------------------------------------------------------------------------
     def _migrate(self) -> None:
         try:
-            migrations.upgrade(self.engine, metadata, meta, SCHEMA_VERSION, where=_safe_url(self.url))
+            migrations.upgrade(self.engine, metadata, meta, SCHEMA_VERSION, where=store_label(self.url))
         except DatabaseError as err:
             disk = any(w in str(err.orig).lower() for w in ("disk", "full", "readonly", "read-only"))
             hint = ("check there is free disk space and the file is writable" if disk
                     else "check store_url, or move a corrupt file aside to start a new store")
             raise StoreError(
-                f"{_safe_url(self.url)}: cannot open the store ({type(err.orig).__name__}: {err.orig}); {hint}"
+                f"{store_label(self.url)}: cannot open the store ({type(err.orig).__name__}: {err.orig}); {hint}"
             ) from err
 
     def close(self) -> None:
@@ -555,7 +555,7 @@ def _engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except Exception as err:  # SQLAlchemy raises several types for a bad URL
-        raise StoreError(f"store_url {_safe_url(url)!r} is not a usable database URL: {err}") from err
+        raise StoreError(f"store_url {store_label(url)!r} is not a usable database URL: {err}") from err
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI hook
@@ -565,7 +565,7 @@ def _engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
     elif engine.dialect.name != "postgresql":
-        raise StoreError(f"store_url {_safe_url(url)!r}: only sqlite and postgresql are supported")
+        raise StoreError(f"store_url {store_label(url)!r}: only sqlite and postgresql are supported")
     return engine
 
 
@@ -592,7 +592,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _safe_url(url: str) -> str:
+def store_label(url: str) -> str:
     """The URL without its password."""
     from sqlalchemy.engine import make_url
 
@@ -600,3 +600,7 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<store_url>"
+
+
+# Tables kept in their own modules join ``metadata`` here, before any store is opened.
+from horizon import store_accounts, store_delivery, store_icss, store_tech  # noqa: E402,F401
