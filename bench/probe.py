@@ -80,11 +80,11 @@ class Probe:
                 for _, peak in self._active.values():
                     peak[0] = max(peak[0], now)
 
-    def wrap(self, fn, stage: str, nested: bool):  # noqa: ANN001, ANN201 - any callable
+    def wrap(self, fn, stage: str, nested: bool):
         probe = self
 
         @functools.wraps(fn)
-        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def timed(*args, **kwargs):
             token, peak = object(), [rss()]
             with probe._lock:
                 probe._active[id(token)] = (stage, peak)
@@ -121,7 +121,7 @@ class Probe:
 
         opener = flows.weekly_digest.open_run
 
-        def open_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the flow body starts here
+        def open_run(*args, **kwargs):
             self.figures["start-up: imports, Prefect API, flow run"] = Figure(
                 wall=time.perf_counter() - self.started, cpu=time.process_time() - self.cpu_started,
                 peak=self._peak[0], calls=1)
