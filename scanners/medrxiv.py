@@ -9,17 +9,16 @@ across all pages, so the pages of one scan are read before any is yielded.
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 from scanners.safexml import snippet
 
 
@@ -115,7 +114,8 @@ def parse_preprint(row: Any, source: str = "medrxiv") -> Item | None:
         extras=Extras(
             status=f"v{version}" if version.isdigit() else None,
             programme=f"{server} preprint",
-            categories=(clean(row["category"]).capitalize(),) if isinstance(row.get("category"), str) and row["category"] else (),
+            categories=((clean(row["category"]).capitalize(),)
+                        if isinstance(row.get("category"), str) and row["category"] else ()),
             sponsor=clean(row.get("author_corresponding_institution")) or None,
             xrefs=tuple(xrefs),
         ),

@@ -18,15 +18,16 @@ from xml.etree.ElementTree import Element
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 from scanners.safexml import parse_xml, snippet, text_of
 
 ESEARCH_CAP = 9999  # "ESearch can only retrieve the first 9,999 records"
 _PMC = re.compile(r"^PMC\d+$")
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
 class PubmedSettings(SourceSettings):
@@ -51,7 +52,8 @@ class Pubmed(Scanner):
                 return
             start = 0
             for _ in range(self.settings.max_pages):
-                search = self.http.get(self.source, self._url("esearch"), params=self.search_params(query, since, start))
+                params = self.search_params(query, since, start)
+                search = self.http.get(self.source, self._url("esearch"), params=params)
                 ids, total = parse_search(search.body, self.source)
                 ids = [i for i in ids if f"pubmed:{i}" not in seen]
                 if ids:
@@ -95,7 +97,8 @@ class Pubmed(Scanner):
                                                  "XML: items come from the efetch response")
         root = parse_xml(self.source, raw)
         if root.tag != "PubmedArticleSet":
-            raise MalformedResponse(self.source, f"expected <PubmedArticleSet> from efetch, got <{root.tag}> ({snippet(raw)})")
+            raise MalformedResponse(self.source, f"expected <PubmedArticleSet> from efetch, got <{root.tag}> "
+                                                 f"({snippet(raw)})")
         parsed = Parsed(skipped=Counter())
         for article in root.iterfind("PubmedArticle"):
             item = parse_article(article, self.source)
@@ -189,7 +192,9 @@ def _ymd(element: Element | None) -> date | None:
     month = (element.findtext("Month") or "1").strip()
     day = (element.findtext("Day") or "1").strip()
     if not year.isdigit():
-        return parse_date(re.sub(r"\D.*", "", element.findtext("MedlineDate") or "")) if element.find("MedlineDate") is not None else None
+        if element.find("MedlineDate") is None:
+            return None
+        return parse_date(re.sub(r"\D.*", "", element.findtext("MedlineDate") or ""))
     month_num = int(month) if month.isdigit() else _MONTHS.get(month[:3].lower(), 1)
     try:
         return date(int(year), month_num, int(day) if day.isdigit() else 1)

@@ -19,8 +19,8 @@ Two ways to be the same thing:
   score above 0.7 with each other and are different things.
 
 How the threshold was chosen, on the 52 news/innovation items of the development set
-(copied to tests/scanners/fixtures/dedup/dev_stories.jsonl; its summaries were paraphrased one by one, so real re-tellings of one
-press release score higher than these). The one same-event pair, the July 2025 NHS
+(copied to tests/scanners/fixtures/dedup/dev_stories.jsonl; its summaries were paraphrased one by one,
+so real re-tellings of one press release score higher than these). The one same-event pair, the July 2025 NHS
 dental contract consultation told by gdpuk.com and dentistry.co.uk a day apart, scores
 0.487. The highest different-story pairs are HEE's "About the NHS Digital Academy"
 page against Imperial's "Digital Academy recruits the next cohort" (0.435, same year),

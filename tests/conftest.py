@@ -19,7 +19,7 @@ os.environ.pop("HORIZON_STORE_URL", None)
 # Models trained by tests (and by servers they start) never touch the user's model cache.
 os.environ["HORIZON_MODEL_DIR"] = tempfile.mkdtemp(prefix="horizon-test-models-")
 
-from tests.helpers import DEFAULTS  # noqa: E402 - after the environment is set
+from tests.helpers import DEFAULTS
 
 
 @pytest.fixture

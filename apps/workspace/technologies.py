@@ -12,15 +12,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from apps.workspace.auth import guard
+from apps.workspace.register import csv_cell
+from apps.workspace.render import render, templates
 from horizon.errors import StoreError
 from horizon.store import STAGES
 from horizon.store_tech import KINDS, Technologies
 from horizon.tech.dossier_data import dossier, summary
 from horizon.tech.profile import EVIDENCE_KINDS
 from horizon.text import parse_date
-from apps.workspace.auth import guard
-from apps.workspace.register import csv_cell
-from apps.workspace.render import render, templates
 
 EXPORT_COLUMNS = ("id", "name", "kind", "developer", "areas", "aliases", "stage", "owner", "next_review",
                   *EVIDENCE_KINDS, "readiness", "items")

@@ -6,8 +6,8 @@ from datetime import date
 
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved, sent
 from scanners.govuk import Govuk
+from tests.scanners.scanfix import make, saved, sent
 
 PATH = "/api/search.json"
 SINCE = date(2026, 11, 9)

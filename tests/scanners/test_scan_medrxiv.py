@@ -6,8 +6,8 @@ from datetime import date
 
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved
 from scanners.medrxiv import Medrxiv
+from tests.scanners.scanfix import make, saved
 
 SINCE = date(2026, 11, 9)
 

@@ -41,7 +41,7 @@ def test_a_tls_failure_is_tried_once(httpserver):
     client = fast_client(retries=3)
     with pytest.raises(SourceError) as err:
         client.get("govuk", httpserver.url_for("/x").replace("http://", "https://"))
-    assert str(err.value).startswith(f"govuk: TLS failed with localhost: ")
+    assert str(err.value).startswith("govuk: TLS failed with localhost: ")
     assert err.value.transient is False and client.connect_attempts == 1
     assert len(httpserver.log) == 0
 

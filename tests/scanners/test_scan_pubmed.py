@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved, sent
 from scanners.pubmed import Pubmed
+from tests.scanners.scanfix import make, saved, sent
 
 ESEARCH, EFETCH = "/esearch.fcgi", "/efetch.fcgi"
 SINCE = date(2026, 11, 9)

@@ -7,9 +7,9 @@ from datetime import date
 
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved, sent
 from scanners.http import Validators
 from scanners.rss import Rss
+from tests.scanners.scanfix import make, saved, sent
 
 SINCE = date(2026, 11, 9)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import cache
 
+from apps.workspace.auth import hash_password
 from horizon.config import Config
 from horizon.items import Extras, Item
 from horizon.store import Store
-from apps.workspace.auth import hash_password
 
 PASSWORDS = {"ada": "ada-admin-password", "rob": "rob-reviewer-password", "rey": "rey-reviewer-password",
              "vic": "vic-viewer-password"}

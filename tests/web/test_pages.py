@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 import classifiers
-from horizon.store import Store
 from apps.workspace import create_app
+from horizon.store import Store
 from tests.web.conftest import csrf_of, run_queued_jobs, sign_in
 from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, password_hash
 
