@@ -41,7 +41,7 @@ def synthetic(n: int) -> Digest:
             areas=(area,),
             why={area: ("term", "other")},
         )
-        factors = Factors(relevance=0.8, area_weight=1, evidence=0.8, uk=1, recency=1 - i / (2 * n), novelty=1)
+        factors = Factors(relevance=0.8, area_weight=1, impact=0.8, uk=1, recency=1 - i / (2 * n), novelty=1)
         entries.append(Entry(item=item, classification=verdict, factors=factors))
     entries.sort(key=lambda e: -e.score)
     trend = {a.id: tuple((f"2026-W{w:02d}", (w * 7 + k) % 11) for w in range(37, 49)) for k, a in enumerate(AREAS)}
