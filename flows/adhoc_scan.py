@@ -19,7 +19,7 @@ from pydantic import Field
 
 from flows.publish import publish, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, store_items
+from flows.tasks import classify, fetch_all, nice_overviews, store_items
 from horizon.config import load_config
 from horizon.digest import ScanInfo
 from horizon.pipeline import (
@@ -67,6 +67,8 @@ def adhoc_scan(
         counts["dropped/no-mention"] = sum(len(r.items) for r in results) - len(fetched)
         fetched, counts["dropped/after-until"] = until_filter(fetched, until)
         items, also, counts["dropped/duplicate"] = one_per_thing(fetched, list(config.sources))
+        items, read = nice_overviews(config, store, run.http, items)
+        counts.update(read)
         novelty, history = scan_novelty(store, [i.id for i in items], now)
         verdicts, learned = classify(config, store, items)
         notes = [*run.notes, f"Ad-hoc scan for “{query}” in {', '.join(r.name for r in reports) or 'no sources'}, "

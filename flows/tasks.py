@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -80,6 +81,28 @@ def classify(config: Config, store: Store, items: Sequence[Item]) -> tuple[list[
     verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")
     return verdicts, learning_note(trained)
+
+
+OVERVIEWS_KEY = "nice-overviews"  # where the store keeps the NICE overviews read so far
+
+
+@task(name="nice-overviews", cache_policy=NO_CACHE)
+def nice_overviews(config: Config, store: Store, http, items: Sequence[Item]) -> tuple[list[Item], Counter[str]]:  # noqa: ANN001
+    """Summaries for NICE guidance that has none: one cached request per item to its guidance page."""
+    from scanners.nice_pages import SITE, add_overviews, load_cache
+
+    counts: Counter[str] = Counter()
+    cache = load_cache(store.meta_value(OVERVIEWS_KEY))
+    for name, body in config.sources.items():
+        if (body.get("scanner") or name) != "nice" or body.get("enabled") is False:
+            continue
+        done = add_overviews(items, http, body.get("base_url") or SITE, cache, source=name)
+        items, cache = done.items, done.cache
+        counts.update({f"{name}/{k}": n for k, n in done.counts.items()})
+    store.set_meta_value(OVERVIEWS_KEY, json.dumps(cache, sort_keys=True))
+    if counts:
+        report("read NICE overviews: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    return list(items), counts
 
 
 def learning_note(trained) -> str:  # noqa: ANN001 - classifiers.TrainingReport

@@ -10,7 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.publish import publish, send, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, store_items
+from flows.tasks import classify, fetch_all, nice_overviews, store_items
 from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
 
 
@@ -38,6 +38,8 @@ def weekly_digest(
         key, week = digest_key(config), iso_week(as_of)
         found, novelty, history = candidates(store, key, week, since)
         items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
+        items, read = nice_overviews(config, store, run.http, items)
+        counts.update(read)
         verdicts, learned = classify(config, store, items)
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
                           [*run.notes, *(n for r in results for n in r.notes), learned], also)

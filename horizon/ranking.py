@@ -52,10 +52,13 @@ def novelty_of(item: Item, state: Novelty, today: date, settings: RankingSetting
     return "new" if when is not None and when >= today - timedelta(days=settings.new_within_days) else "backfill"
 
 
-def recency(when: date | None, today: date, half_life_days: float) -> float:
-    """Halves every ``half_life_days`` since ``when``; 0.5 when unknown; never below 0.1."""
+def recency(when: date | None, today: date, half_life_days: float, floor_if_unknown: bool = False) -> float:
+    """Halves every ``half_life_days`` since ``when``; never below 0.1.
+
+    Unknown: 0.5, or the floor for backfill (nothing shows it is recent).
+    """
     if when is None:
-        return 0.5
+        return 0.1 if floor_if_unknown else 0.5
     age = max((today - when).days, 0)
     return round(max(0.5 ** (age / half_life_days), 0.1), 4)
 
@@ -110,7 +113,7 @@ def rank(
             area_weight=weights[best],
             impact=settings.impact[what],
             uk=settings.uk_boost if item.uk else 1.0,
-            recency=recency(own_date(item, state), today, settings.half_life_days),
+            recency=recency(own_date(item, state), today, settings.half_life_days, state == "backfill"),
             novelty=1.0 if query is not None else settings.novelty[state],
             query=query_match(item, words) if query is not None else 1.0,
         )

@@ -159,3 +159,11 @@ def test_a_publishers_country_fills_items_that_name_none(httpserver):
     scanner = Ctgov(Ctgov.Settings(base_url=httpserver.url_for("/v2"), country="United Kingdom"), HttpClient())
     countries = {i.id: i.extras.countries for i in scanner.scan(TODAY).items}
     assert countries == {"ctgov:NCT00000001": ("United Kingdom",), "ctgov:NCT00000002": ("France",)}
+
+
+def test_backfill_without_a_date_ranks_at_the_floor_by_what_it_is():
+    trial = item("ctgov:NCT1", published=None)  # registration date not given
+    notice = item("govuk:dsu/old", "safety", published=date(2019, 1, 1), source="mhra-safety")
+    entries = rank([trial, notice], [verdict(trial), verdict(notice)], CONFIG.priorities, SETTINGS, TODAY)
+    assert [e.item.id for e in entries] == ["govuk:dsu/old", "ctgov:NCT1"]
+    assert {e.factors.recency for e in entries} == {0.1} and {e.novelty for e in entries} == {"backfill"}
