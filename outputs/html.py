@@ -25,6 +25,9 @@ _ENV = Environment(
 )
 
 
+SAFETY_SHOWN = 4  # safety notices shown open at the top; the rest one click away, still above everything else
+
+
 class HtmlOptions(LayoutOptions):
     email: bool = False  # the e-mail's shape: safety, the top_n of each area once, a link to the full digest
     full_url: str = ""  # where the full digest is published (http(s)), linked from the e-mail
@@ -50,6 +53,7 @@ class HtmlWriter(Writer):
             v=view,
             head=view.headline(digest),
             safety=digest.safety,
+            safety_max=SAFETY_SHOWN,
             top=view.top(digest, o.top),
             per_area=digest.per_area(o.top_n) if o.email else (),
             top_n=o.top_n,

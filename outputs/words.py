@@ -31,9 +31,9 @@ KIND_WORDS = {
     "innovation": "innovation", "literature": "research paper", "news": "news",
 }
 NOVELTY_WORDS = {
-    "new": "new", "changed": "changed", "backfill": "backfill (published earlier, first seen now)",
-    "seen": "seen before",
+    "new": "new", "changed": "changed", "backfill": "backfill", "seen": "seen before",
 }
+BACKFILL_MEANS = "published earlier, first seen now"
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _INDUSTRY = re.compile(
     r"\b(inc|ltd|limited|plc|llc|gmbh|ag|sa|bv|nv|co|corp|corporation|company|pharma\w*|therapeutics|"
@@ -95,7 +95,8 @@ def sponsor_type(sponsor: str | None) -> str:
 def trial_facts(item: Item) -> list[str]:
     """A trial's phase and status, UK sites, sponsor and results, as short phrases."""
     extras = item.extras
-    first = ", ".join(p for p in (phase(extras.phase), status(extras.status)) if p)
+    said = status(extras.status) if item.type == "trial" or extras.status not in (None, "published") else ""
+    first = ", ".join(p for p in (phase(extras.phase), said) if p)
     facts = [first[0].upper() + first[1:]] if first else []
     if item.type == "trial":
         facts.append("UK sites" if item.uk else "no UK sites listed")
