@@ -83,13 +83,13 @@ class MarkdownWriter(Writer):
             section = digest.section(area.id)
             out += ["", f"## {escape(area.name)}", "", f"_{escape(area.description)}_", ""]
             if not section:
-                out.append("Nothing new in this area this week.")
+                out.append(view.nothing_in_area(digest))
             for i, e in enumerate(section[: o.top_n], 1):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
                 out += [
                     "",
-                    f"**Also new in {escape(area.name)}**",
+                    f"**{view.also_in(digest)} {escape(area.name)}**",
                     "",
                     "| Item | Publisher | What | Score |",
                     "| --- | --- | --- | ---: |",

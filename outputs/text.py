@@ -94,11 +94,11 @@ class TextWriter(Writer):
             name = view.one_line(area.name).upper()
             out += ["", name, "-" * min(len(name), WIDTH), *_wrap(area.description, ""), ""]
             if not section:
-                out.append("Nothing new in this area this week.")
+                out.append(view.nothing_in_area(digest))
             for i, e in enumerate(section[: o.top_n], 1):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
-                out += [f"Also new in {view.one_line(area.name)}:"]
+                out += [f"{view.also_in(digest)} {view.one_line(area.name)}:"]
                 for e in section[o.top_n : o.top_n + o.also_max]:
                     out += _wrap(f"- {e.item.title} ({view.publisher(e)}, {view.words.NOVELTY_WORDS[e.novelty]}, "
                                  f"score {e.score:.3f})", "  ", "    ")

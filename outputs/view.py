@@ -200,6 +200,14 @@ def heading(digest: Digest, count: int) -> str:
     return f"Top {count} this week" if count else "This week"
 
 
+def nothing_in_area(digest: Digest) -> str:
+    return "Nothing in this area matched the scan." if digest.scan else "Nothing new in this area this week."
+
+
+def also_in(digest: Digest) -> str:
+    return "Also in" if digest.scan else "Also new in"
+
+
 def scan_range(digest: Digest) -> str:
     """"items updated 2025-01-01 to now" for an ad-hoc scan, else empty."""
     scan = digest.scan
