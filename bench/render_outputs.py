@@ -68,6 +68,12 @@ def main() -> None:
             size = len(writer.render(digest))
             times.append(time.perf_counter() - start)
         print(f"  {fmt:6} {statistics.median(times) * 1000:8.1f} ms  {size / 1024:8.1f} KiB")
+    from outputs.delivery import EmailSettings, build_message
+
+    message = build_message(digest, EmailSettings(host="localhost", sender="horizon@example.nhs.uk",
+                                                  recipients=("team@example.nhs.uk",)))
+    html = message.get_body(("html",)).get_content().encode()
+    print(f"  e-mail {len(message.as_bytes()) / 1024:8.1f} KiB whole message, {len(html) / 1024:.1f} KiB HTML part")
 
 
 if __name__ == "__main__":
