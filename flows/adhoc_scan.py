@@ -19,7 +19,7 @@ from pydantic import Field
 
 from flows.publish import publish, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, nice_overviews, store_items
+from flows.tasks import classify, fetch_all, nice_overviews, stop_if_every_source_failed, store_items
 from horizon.config import load_config
 from horizon.digest import ScanInfo
 from horizon.pipeline import (
@@ -62,6 +62,7 @@ def adhoc_scan(
         start = since or as_of - timedelta(days=DEFAULT_SCAN_DAYS)
         results = fetch_all(config, run.scanners, lambda _scanner: start)
         reports, counts = store_items(store, results, now, watermarks=False)
+        stop_if_every_source_failed(reports)
         listed_only = {s.source for s in run.scanners if not s.searches}  # these return everything: filter here
         fetched = [i for r in results for i in (mentions(r.items, query) if r.source in listed_only else r.items)]
         counts["dropped/no-mention"] = sum(len(r.items) for r in results) - len(fetched)

@@ -12,7 +12,9 @@ Two ways to be the same thing:
   (or undated) whose TF-IDF vectors (title counted twice + summary, word unigrams,
   English stop words, sublinear tf, fitted on the batch itself) have cosine similarity
   of at least ``NEAR_DUPLICATE`` are one group (and so are chains of them: the
-  groups are connected components). Guidance, trials and safety notices are never
+  groups are connected components). Only stories within the window are ever compared,
+  in date-sorted blocks (``similar_pairs``), so memory does not grow with the square of
+  the week's stories. Guidance, trials and safety notices are never
   merged on wording: NICE's apixaban and edoxaban appraisals for atrial fibrillation
   score above 0.7 with each other and are different things.
 
@@ -42,6 +44,7 @@ from horizon.items import Item
 NEAR_DUPLICATE = 0.45
 STORY_WINDOW_DAYS = 14
 STORY_TYPES = frozenset({"news", "innovation"})
+BLOCK_BUDGET = 4_000_000  # similarity products per block: ~50 MB, whatever the batch size
 
 Group = tuple[Item, tuple[Item, ...]]
 
@@ -95,17 +98,54 @@ def story_clusters(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> 
         matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
     except ValueError:  # every text was stop words or empty
         return []
-    sims = (matrix @ matrix.T).tocoo()  # rows are L2-normalised: the product is the cosine
     days = np.array([_ordinal(items[i]) for i in idx])
-    apart = np.abs(days[sims.row] - days[sims.col])
-    undated = (days[sims.row] < 0) | (days[sims.col] < 0)
-    keep = (sims.row < sims.col) & (sims.data >= threshold) & (undated | (apart <= STORY_WINDOW_DAYS))
-    graph = coo_matrix((np.ones(keep.sum()), (sims.row[keep], sims.col[keep])), shape=(len(idx), len(idx)))
+    rows, cols = similar_pairs(matrix, days, threshold)
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(idx), len(idx)))
     count, labels = connected_components(graph, directed=False)
     clusters: dict[int, list[int]] = {}
     for position, label in enumerate(labels):
         clusters.setdefault(int(label), []).append(idx[position])
     return [members for members in clusters.values() if len(members) > 1]
+
+
+def similar_pairs(matrix, days, threshold: float, window: int = STORY_WINDOW_DAYS,  # noqa: ANN001 - csr, ndarray
+                  budget: int = BLOCK_BUDGET):
+    """Row pairs (i < j as stories, each once) with cosine >= ``threshold`` and dates within ``window``.
+
+    Never all pairs at once: dated stories are sorted by date and each block of rows is
+    multiplied only with the stories from its own first row up to ``window`` days after its
+    last, so every pair that can match is compared once and memory stays near ``budget``
+    products per block (40,000 stories as one product is 1.29 billion non-zeros). Undated
+    stories match any date, so they are compared with every story, in blocks too.
+    """
+    import numpy as np
+
+    dated = np.flatnonzero(days >= 0)
+    order = dated[np.argsort(days[dated], kind="stable")]
+    on = days[order]
+    rows, cols = [], []
+    start = 0
+    while start < len(order):
+        reach = int(np.searchsorted(on, on[start] + window, side="right"))
+        stop = min(len(order), start + max(1, budget // (reach - start)))
+        reach = int(np.searchsorted(on, on[stop - 1] + window, side="right"))
+        sims = (matrix[order[start:stop]] @ matrix[order[start:reach]].T).tocoo()
+        i, j = sims.row + start, sims.col + start  # positions in date order
+        keep = (j > i) & (sims.data >= threshold) & (on[j] - on[i] <= window)
+        rows.append(order[i[keep]])
+        cols.append(order[j[keep]])
+        start = stop
+    undated = np.flatnonzero(days < 0)
+    step = max(1, budget // matrix.shape[0])
+    for start in range(0, len(undated), step):
+        chunk = undated[start:start + step]
+        sims = (matrix[chunk] @ matrix.T).tocoo()
+        a, b = chunk[sims.row], sims.col
+        keep = (sims.data >= threshold) & (a != b) & ((days[b] >= 0) | (a < b))  # undated pairs once
+        rows.append(a[keep])
+        cols.append(b[keep])
+    empty = np.zeros(0, dtype=np.int64)
+    return (np.concatenate(rows) if rows else empty), (np.concatenate(cols) if cols else empty)
 
 
 def _ordinal(item: Item) -> int:

@@ -57,6 +57,7 @@ class Entry(Record):
     also: tuple[Item, ...] = ()  # the same thing from other sources (registrations, press)
     kind: str = ""  # the ranking's impact kind: safety, guidance, programme, trial-results, ...
     first_seen: datetime | None = None  # when this system first stored it (not when it was published)
+    technologies: tuple[str, ...] = ()  # names of the tracked technologies this item is evidence for
 
     @property
     def score(self) -> float:
@@ -111,6 +112,36 @@ class ScanInfo(Record):
     query: str
     since: date | None = None
     until: date | None = None
+# -- tracked technologies (the live database of innovations) --------------------------------
+class TechEvidence(Record):
+    """One item that arrived this week as evidence for a tracked technology."""
+
+    item_id: str
+    title: str
+    url: str = ""
+    source: str
+    kind: str  # guidance, trials, safety, literature, news
+    novelty: Novelty = "new"
+
+
+class TechNews(Record):
+    """A tracked technology with new evidence this week: what arrived, from where, and its stage."""
+
+    tech_id: str
+    name: str
+    stage: str
+    readiness: str  # the one-line evidence summary
+    arrived: tuple[TechEvidence, ...]
+
+
+class TechDue(Record):
+    """A tracked technology whose stage review date has come."""
+
+    tech_id: str
+    name: str
+    stage: str
+    owner: str = ""
+    next_review: date
 
 
 class Digest(Record):
@@ -129,6 +160,8 @@ class Digest(Record):
     key: str = "weekly"  # names this digest series: Atom ids and artifact keys derive from it
     register_due: tuple[DueReview, ...] = ()  # register entries due for review, soonest first
     scan: ScanInfo | None = None  # set for an ad-hoc scan
+    tracked: tuple[TechNews, ...] = ()  # tracked technologies with new evidence, the digest opens with them
+    tech_due: tuple[TechDue, ...] = ()  # tracked technologies due for a stage review
 
     def section(self, area_id: str) -> tuple[Entry, ...]:
         """Entries assigned to one area, in rank order."""

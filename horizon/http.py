@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,6 +29,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from horizon import http_failures
 from horizon.config import HttpSettings
 from horizon.errors import ResponseTooLarge, SourceError
 
@@ -45,6 +46,7 @@ class _HideQueries(logging.Filter):
 
 
 logging.getLogger("urllib3.connectionpool").addFilter(_HideQueries())
+_log = logging.getLogger("horizon.http")
 
 Throttle = Callable[[str], None]  # called with the host before every request
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -64,6 +66,12 @@ class CappedRetry(Retry):
         clone.max_retry_after = self.max_retry_after
         return clone
 
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+        # A name that does not resolve, a refused connection, a TLS failure: no retry mends them.
+        if error is not None and http_failures.permanent(error):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
 
 class DeadlineExceeded(Exception):
     """Raised inside the transport when a call has run past ``total_timeout``."""
@@ -78,6 +86,7 @@ class _Deadline:
 
     def __init__(self, seconds: float):
         self.expired = False
+        self.connects = 0  # connection attempts, retries included: what an offline run is measured by
         self._conns: list[HTTPConnection] = []
         self._socks: list[socket.socket] = []  # a response that closes its connection keeps only the socket
         self._lock = threading.Lock()
@@ -128,8 +137,11 @@ class _Watched:
     """Mixin for urllib3 connections: each request and new socket joins the current call's deadline."""
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
         deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.connects += 1
+        _log.debug("connecting to %s:%s", self.host, self.port)  # type: ignore[attr-defined]
+        super().connect()  # type: ignore[misc]
         if deadline is not None:
             deadline.watch_socket(self.sock)  # type: ignore[attr-defined]
 
@@ -227,6 +239,25 @@ class Validators:
                     for k, e in doc.items() if isinstance(k, str) and isinstance(e, dict)})
 
 
+# Headers and query parameters that carry a credential: never sent on to another host.
+_CREDENTIAL_NAME = re.compile(r"(key|token|secret|auth|passw|session|cookie|signature|^sig$)", re.I)
+
+
+class CredentialSafeSession(requests.Session):
+    """requests strips only ``Authorization`` on a redirect to another host; this strips every
+    credential header (NICE's ``API-Key``, cookies, tokens) and query keys (``api_key``) too."""
+
+    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def] - requests' hook
+        super().rebuild_auth(prepared_request, response)
+        if not self.should_strip_auth(response.request.url, prepared_request.url):
+            return
+        for name in [n for n in prepared_request.headers if _CREDENTIAL_NAME.search(n) and n.lower() != "user-agent"]:
+            del prepared_request.headers[name]
+        parts = urlsplit(prepared_request.url)
+        kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _CREDENTIAL_NAME.search(k)]
+        prepared_request.prepare_url(parts._replace(query=urlencode(kept)).geturl(), None)
+
+
 class HttpClient:
     """GET with timeouts, retries, a size cap, a User-Agent and an optional per-host throttle."""
 
@@ -236,6 +267,9 @@ class HttpClient:
         self.throttle = throttle
         self.validators = validators if validators is not None else Validators()
         self.requests_made = 0
+        # Called with (source, response) for every response received: ``horizon fetch --save`` keeps them.
+        self.recorder: Callable[[str, Response], None] | None = None
+        self.connect_attempts = 0  # every connection tried, retries included (new connections only)
         retry = CappedRetry(
             total=self.settings.retries,
             connect=self.settings.retries,
@@ -249,7 +283,7 @@ class HttpClient:
             redirect=5,
         )
         retry.max_retry_after = self.settings.max_retry_after
-        self.session = requests.Session()
+        self.session = CredentialSafeSession()
         self.session.max_redirects = 5
         self.session.headers["User-Agent"] = self.settings.user_agent
         adapter = _Adapter(max_retries=retry)
@@ -278,8 +312,12 @@ class HttpClient:
                 if deadline.expired:
                     raise self._too_slow(source, url) from err
                 raise
+            finally:
+                self.connect_attempts += deadline.connects
             if deadline.expired:  # the body ended because the deadline shut the socket
                 raise self._too_slow(source, url)
+            if self.recorder is not None:
+                self.recorder(source, response)
             return response
 
     def _too_slow(self, source: str, url: str) -> SourceError:
@@ -309,15 +347,20 @@ class HttpClient:
         except requests.exceptions.InvalidSchema as err:
             raise SourceError(source, f"redirected to a non-http(s) URL from {_where(url)}") from err
         except requests.exceptions.ConnectionError as err:
-            cause = err.args[0] if err.args else None
-            cause = cause.reason if isinstance(cause, MaxRetryError) else cause
-            if isinstance(cause, ReadTimeoutError):  # a read timeout after the retries, or mid-body
-                raise SourceError(source, f"timed out fetching {_where(url)} "
-                                          f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} retries)",
-                                  True) from err
-            raise SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True) from err
+            if words := http_failures.in_words(err, url):  # not transient: retrying will not help
+                raise SourceError(source, words) from err
+            raise self._connection_failed(source, url, err) from err
         except requests.exceptions.RequestException as err:
             raise SourceError(source, f"request to {_where(url)} failed: {_reason(err)}") from err
+
+    def _connection_failed(self, source: str, url: str, err: requests.exceptions.ConnectionError) -> SourceError:
+        cause = err.args[0] if err.args else None
+        cause = cause.reason if isinstance(cause, MaxRetryError) else cause
+        if isinstance(cause, ReadTimeoutError):  # a read timeout after the retries, or mid-body
+            return SourceError(source, f"timed out fetching {_where(url)} "
+                                       f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} retries)",
+                               True)
+        return SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True)
 
     def _read_capped(self, source: str, resp: requests.Response) -> bytes:
         cap = self.settings.max_bytes

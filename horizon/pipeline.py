@@ -103,22 +103,23 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
              notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None,
-             query: str | None = None) -> Digest:
+             key: str | None = None, title: str | None = None, query: str | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest.
 
+    ``key`` and ``title`` name one ICS's series when a configuration holds several.
     With ``query`` (an ad-hoc scan) entries rank by how well they match it, with area relevance.
     """
     seen = store.first_seen([i.id for i in items])
     entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also,
                    first_seen=seen, query=query)
-    key, week = digest_key(config), iso_week(as_of)
+    key, week = key or digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
     counts["dropped/no-area"] = len(items) - len(entries)
     for state in NOVELTIES:
         counts[f"digest/{state}"] = sum(e.novelty == state for e in entries)
     return Digest(
-        title=f"Horizon scan: {config.priorities.name}",
+        title=title or f"Horizon scan: {config.priorities.name}",
         key=key,
         week=week,
         generated=generated,

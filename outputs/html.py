@@ -11,8 +11,8 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from horizon.digest import Digest
-from outputs import view
 from horizon.text import safe_url
+from outputs import tracked, view
 from outputs.base import LayoutOptions, Writer
 from outputs.chart import trend_chart
 
@@ -23,6 +23,7 @@ _ENV = Environment(
     trim_blocks=False,
     lstrip_blocks=False,
 )
+_ENV.filters["tech_safe_url"] = safe_url
 
 
 SAFETY_SHOWN = 4  # safety notices shown open at the top; the rest one click away, still above everything else
@@ -63,4 +64,5 @@ class HtmlWriter(Writer):
             full_url=safe_url(o.full_url),
             chart=None if o.email else trend_chart(digest),  # mail clients drop SVG
             counts=view.counts(digest),
+            tracked=tracked, tracked_heading=tracked.TRACKED_HEADING, due_heading=tracked.DUE_HEADING,
         )

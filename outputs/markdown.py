@@ -14,7 +14,7 @@ import re
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
-from outputs import view
+from outputs import tracked, view
 from outputs.base import SummaryLayoutOptions, Writer
 
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
@@ -73,7 +73,7 @@ class MarkdownWriter(Writer):
                 f"{escape(', '.join(view.area_names(digest, e)))}" for e in digest.safety] or [
             "No safety notices in your priority areas."
         ]
-        # Tracked technologies (the technologies feature) go here, after safety and before the top items.
+        out += ["", *tracked.markdown(digest, escape, link)]  # tracked technologies: after safety, before the top items
         top = view.top(digest, o.top)
         out += ["", f"## {escape(view.heading(digest, len(top)))}", ""]
         out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or [
@@ -110,6 +110,8 @@ class MarkdownWriter(Writer):
             lines.append(f"   {escape(view.summary(e, self.options.summary_chars))}")
         if e.also:
             lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(view.words.publisher(i))}\\)" for i in e.also))
+        if e.technologies:
+            lines.append(f"   **{escape(tracked.entry_names(e.technologies))}**")
         lines.append(f"   Areas: {escape(', '.join(view.area_names(digest, e)))}")
         terms = view.why(e, area_id)
         why = f"; matched terms: {', '.join(terms)}" if terms else ""

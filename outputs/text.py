@@ -11,7 +11,7 @@ import textwrap
 
 from horizon.digest import Digest, Entry
 from horizon.text import safe_url
-from outputs import view
+from outputs import tracked, view
 from outputs.base import SummaryLayoutOptions, Writer
 
 WIDTH = 76
@@ -71,7 +71,7 @@ class TextWriter(Writer):
                 out.append(f"    {url}")
         if not digest.safety:
             out.append("No safety notices in your priority areas.")
-        # Tracked technologies (the technologies feature) go here, after safety and before the top items.
+        out += [""] + tracked.text(digest, _wrap)  # tracked technologies: after safety, before the top items
         if o.email:
             out += ["", f"THE TOP {o.top_n} IN EACH AREA", ""]
             chosen = digest.per_area(o.top_n)
@@ -130,6 +130,8 @@ class TextWriter(Writer):
             lines += _wrap(view.summary(e, self.options.summary_chars))
         for other in e.also:
             lines += _wrap(f"also at {view.words.publisher(other)}: {other.title} {view.link(other)}".rstrip())
+        if e.technologies:
+            lines += _wrap(tracked.entry_names(e.technologies))
         if shown_areas:
             lines += _wrap(f"In {' and '.join(shown_areas)}")
             return lines + [""]

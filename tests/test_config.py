@@ -40,7 +40,7 @@ def _mutate(directory, name, change):
         ("settings.yaml", lambda d: d["http"].update(read_timeout=-1),
          "settings.yaml: http.read_timeout: input should be greater than 0, got -1"),
         ("settings.yaml", lambda d: d.update(stor_url="x"),
-         "settings.yaml: stor_url: unknown key; valid keys: store_url, output_dir, top_n, http, ranking"),
+         "settings.yaml: stor_url: unknown key; valid keys: store_url, sample_store_url, output_dir, top_n, http, ranking"),
     ],
 )
 def test_invalid_values_give_one_line_naming_file_field_and_value(write_config, file, change, expected):

@@ -8,6 +8,7 @@ do, the traceback one flag away.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import sys
@@ -33,6 +34,8 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
     if not debug:
         # Prefect logs a failed run's traceback itself; the one line main() prints says it all.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+        # urllib3 warns on every retry; the source's one-line failure says what matters.
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 def debugging() -> bool:
@@ -75,4 +78,4 @@ def unexpected(err: BaseException) -> str:
 
 
 # Command modules register themselves on ``app`` when imported.
-from horizon.cli import classify, digest, limits, parse, scan, serve, users  # noqa: E402,F401
+from horizon.cli import classify, digest, fetch, init, limits, parse, scan, serve, tech, users  # noqa: E402,F401

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from horizon.cli import app
+from horizon.cli.terminal import SAMPLE
 from horizon.config import load_config
 from horizon.errors import HorizonError, InputError
 
@@ -71,13 +72,13 @@ def evaluate(file: Path = typer.Argument(..., help="Labelled items: JSON lines o
 @_one_line_errors
 def train(labels: Optional[Path] = typer.Option(None, "--labels", help="Labelled items (default: bundled dev set)."),
           cv: int = typer.Option(5, "--cv", help="Folds for the reported cross-validated F1 (0: skip)."),
-          config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL) -> None:
+          config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL, sample: bool = SAMPLE) -> None:
     """Fit the classifier on the labels plus the store's reviewer judgements, and save it."""
     from classifiers import persist, training
     from horizon.store import Store
 
     cfg = load_config(config)
-    store = Store(cfg.settings.store_url)
+    store = Store(cfg.store_for(sample))
     try:
         data = training.training_set(cfg.priorities, labels, store)
     finally:
@@ -96,19 +97,20 @@ def label(item_id: str = typer.Argument(..., help="Store id of the item, e.g. ct
           not_relevant: bool = typer.Option(False, "--not-relevant", help="The item does not belong to AREA "
                                             "(without --area: to no area at all)."),
           reviewer: str = typer.Option("cli", "--reviewer", help="Who judged."),
-          config: Optional[Path] = CONFIG) -> None:
+          config: Optional[Path] = CONFIG, sample: bool = SAMPLE) -> None:
     """Record a reviewer's judgement; the next training run learns from it."""
-    from horizon.store import Store
+    from horizon.store import Store, store_label
 
     cfg = load_config(config)
     if area is not None:
         cfg.priorities.area(area)  # one-line error listing the valid ids
     elif not not_relevant:
         raise InputError("give --area AREA, or --not-relevant on its own for 'no area at all'")
-    store = Store(cfg.settings.store_url)
+    store = Store(cfg.store_for(sample))
     try:
         if not store.get([item_id]):
-            raise InputError(f"{item_id}: no such item in the store ({cfg.settings.store_url.split('://')[0]})")
+            where = "the sample store; run `horizon digest --sample` first?" if sample else store_label(store.url)
+            raise InputError(f"{item_id}: no such item in {where}")
         store.add_label(item_id, area, not not_relevant, reviewer)
     finally:
         store.close()

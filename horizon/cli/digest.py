@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from horizon.cli import app
+from horizon.cli.terminal import err, escape, say, warn
+from horizon.errors import AllSourcesFailed
 from horizon.progress import set_reporter
-
-console = Console(stderr=True)
 
 
 def prepare_prefect() -> None:
@@ -45,24 +45,37 @@ def digest(
     config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, settings.yaml)."),
     since: str | None = typer.Option(None, "--since", help="Show everything updated since DATE (YYYY-MM-DD)."),
     out: Path | None = typer.Option(None, "--out", help="Directory for the digest files \\[default: digests/<ISO week>/]."),
+    resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out already."),
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
     prepare_prefect()  # before anything imports Prefect, which reads its settings once
-    from flows.setup import check
+    from flows.preflight import check
 
     check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
     from flows.weekly_digest import weekly_digest
 
-    result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
-                               out=str(out) if out else None, since=since_day, sample=sample)
+    with said_if_every_source_failed():
+        result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
+                                   out=str(out) if out else None, since=since_day, sample=sample, resend=resend)
     print_summary(result)
+
+
+@contextmanager
+def said_if_every_source_failed() -> Iterator[None]:
+    """One line per failed source before the run's own one-line error (and exit status 1)."""
+    try:
+        yield
+    except AllSourcesFailed as err:
+        for name, reason in err.failures.items():
+            warn(f"[red]source failed[/] {escape(name)}: {escape(reason)}")
+        raise
 
 
 def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow
     """Call a flow in this process with a spinner that shows each step the stages report."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+                  console=err, transient=True) as progress:
         bar = progress.add_task("starting Prefect", total=None)
         set_reporter(lambda step: progress.update(bar, description=step))
         try:
@@ -74,20 +87,20 @@ def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow
 def print_summary(result: dict) -> None:
     """The short summary a person reads after a run: what was done and what failed."""
     counts = result["counts"]
-    console.print(
-        f"[bold]Digest {result['week']}[/]: {result['entries']} entries "
+    say(
+        f"[bold]Digest {escape(result['week'])}[/]: {result['entries']} entries "
         f"({counts.get('digest/new', 0)} new, {counts.get('digest/changed', 0)} changed"
         + (f", {counts['digest/backfill']} backfill" if counts.get("digest/backfill") else "") + "), "
         f"{counts.get('dropped/no-area', 0)} items matched no priority area."
     )
     for name, error in result["failed_sources"].items():
-        console.print(f"[red]source failed[/] {escape(name)}: {escape(str(error))}", highlight=False)
+        warn(f"[red]source failed[/] {escape(name)}: {escape(str(error))}")
     if result.get("delivered"):
-        console.print(f"delivered by {', '.join(result['delivered'])}")
+        say(f"delivered by {escape(', '.join(result['delivered']))}")
     if result.get("delivery_error"):
-        console.print(f"[red]delivery failed[/] {escape(result['delivery_error'])}", highlight=False)
+        warn(f"[red]delivery failed[/] {escape(result['delivery_error'])}")
     for path in result["files"]:
-        console.print(f"  wrote {escape(path)}", highlight=False)
+        say(f"  wrote {escape(path)}")
 
 
 __all__ = ["digest"]

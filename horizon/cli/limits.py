@@ -12,7 +12,8 @@ from pathlib import Path
 import typer
 
 from horizon.cli import app
-from horizon.cli.digest import console, prepare_prefect
+from horizon.cli.digest import prepare_prefect
+from horizon.cli.terminal import say, warn
 from horizon.config import load_config
 
 
@@ -29,11 +30,11 @@ def setup_limits(
     limits = configured_limits(loaded)
     server = PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL")
     if not server:
-        console.print("[yellow]PREFECT_API_URL is not set:[/] limits go into the local Prefect database "
+        warn("[yellow]PREFECT_API_URL is not set:[/] limits go into the local Prefect database "
                       "(PREFECT_HOME), used by runs on this machine only.")
     for name, done in ensure_limits(limits):
         rate = limits[name]
-        console.print(f"{done:>9} {name}: {rate:g} request(s)/s (burst {slots_for(rate)}, decay {rate:g}/s)")
+        say(f"{done:>9} {name}: {rate:g} request(s)/s (burst {slots_for(rate)}, decay {rate:g}/s)")
 
 
 __all__ = ["setup_limits"]

@@ -8,7 +8,8 @@ import typer
 import yaml
 
 from horizon.cli import app
-from horizon.cli.digest import console, parse_day, prepare_prefect, run_with_progress
+from horizon.cli.digest import parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed
+from horizon.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import UnknownName
 from horizon.pipeline import check_scan
@@ -42,15 +43,16 @@ def scan(
     loaded = load_config(config)  # every mistake is one line before Prefect even starts
     check_scan(loaded, chosen_areas, since_day, until_day)
     _check_sources(list(_sample_sources() if sample else loaded.sources), chosen_sources)
-    from flows.setup import check
+    from flows.preflight import check
 
     check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
     from flows.adhoc_scan import adhoc_scan
 
-    result = run_with_progress(
-        adhoc_scan, query=query, sources=chosen_sources, since=since_day, until=until_day, areas=chosen_areas,
-        limit=limit, config_dir=str(config) if config else None, out=str(out) if out else None, sample=sample,
-    )
+    with said_if_every_source_failed():
+        result = run_with_progress(
+            adhoc_scan, query=query, sources=chosen_sources, since=since_day, until=until_day, areas=chosen_areas,
+            limit=limit, config_dir=str(config) if config else None, out=str(out) if out else None, sample=sample,
+        )
     print_scan(result)
 
 
@@ -66,14 +68,14 @@ def _check_sources(configured: list[str], chosen: list[str] | None) -> None:
 
 def print_scan(result: dict) -> None:
     """The ranked result in brief, then where the full digest is."""
-    console.print(f"[bold]Scan '{result['query']}'[/]: {result['entries']} entries")
+    say(f"[bold]Scan '{escape(result['query'])}'[/]: {result['entries']} entries")
     for n, entry in enumerate(result["top"], 1):
-        console.print(f"{n:>3}. {entry['title']}  [dim]({entry['source']}; {', '.join(entry['areas'])}; "
-                      f"score {entry['score']:.3f})[/]", highlight=False)
+        say(f"{n:>3}. {escape(entry['title'])}  [dim]({escape(entry['source'])}; "
+            f"{escape(', '.join(entry['areas']))}; score {entry['score']:.3f})[/]")
     for name, error in result["failed_sources"].items():
-        console.print(f"[red]source failed[/] {name}: {error}")
+        warn(f"[red]source failed[/] {escape(name)}: {escape(str(error))}")
     for path in result["files"]:
-        console.print(f"  wrote {path}", soft_wrap=True, highlight=False)  # whole, for copying
+        say(f"  wrote {escape(path)}")  # whole, for copying
 
 
 __all__ = ["scan"]

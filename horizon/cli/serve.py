@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from horizon.cli import app
+from horizon.cli.terminal import SAMPLE, escape, say, warn
 from horizon.config import load_config
+from horizon.store import store_label
 
 
 @app.command()
@@ -18,6 +20,7 @@ def serve(
     https_only: bool = typer.Option(False, "--https-only", help="Send the session cookie over HTTPS only "
                                     "(set this behind a TLS-terminating reverse proxy)."),
     forwarded_allow_ips: str = typer.Option("127.0.0.1", help="Proxies whose X-Forwarded-* headers are trusted."),
+    sample: bool = SAMPLE,
 ) -> None:
     """Serve the review workspace: triage digests, teach the classifier, keep the register."""
     import uvicorn
@@ -25,10 +28,10 @@ def serve(
     from horizon.web import create_app
 
     cfg = load_config(config)
-    application = create_app(cfg, https_only=https_only)
+    application = create_app(cfg, https_only=https_only, sample=sample)
     if not application.state.store.users():
-        typer.secho("No users yet: add one with `horizon user add NAME --role admin`.", err=True,
-                    fg=typer.colors.YELLOW)
-    typer.echo(f"Serving the workspace on http://{host}:{port}/ (store {cfg.settings.store_url.split('://')[0]})")
+        flag = " --sample" if sample else ""
+        warn(f"[yellow]No users yet:[/] add one with `horizon user add NAME --role admin{flag}`.")
+    say(f"Serving the workspace on http://{host}:{port}/ (store {escape(store_label(cfg.store_for(sample)))})")
     uvicorn.run(application, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
                 server_header=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from horizon.cli import app
+from horizon.cli.terminal import SAMPLE, escape, say
 from horizon.config import load_config
 from horizon.errors import InputError
 from horizon.store import ROLES, Store
@@ -22,10 +23,15 @@ def add(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
     config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
+    sample: bool = SAMPLE,
 ) -> None:
     """Add a workspace user with a role; the password is prompted for (or read from stdin)."""
     from horizon.web.auth import hash_password
 
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InputError("user name: needs 1 to 100 characters other than spaces, got an empty name"
+                         if not name else f"user name: needs 1 to 100 characters, got {len(name)}")
     if role not in ROLES:
         raise InputError(f"--role: unknown role '{role}'; valid roles: {', '.join(ROLES)}")
     if password_stdin:
@@ -33,9 +39,12 @@ def add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        hashed = hash_password(password)
+        hashed = hash_password(password, name)
     except ValueError as err:
         raise InputError(f"password: {err}") from err
-    store = Store(load_config(config).settings.store_url)
-    store.add_user(name, hashed, role)
-    typer.echo(f"Added user {name} ({role}).")
+    store = Store(load_config(config).store_for(sample))
+    try:
+        store.add_user(name, hashed, role)
+    finally:
+        store.close()
+    say(f"Added user {escape(name)} ({role}).")

@@ -8,9 +8,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from horizon import store_accounts
 from horizon.errors import StoreError
 from horizon.store import ROLES
-from horizon.web.auth import authenticate, csrf_ok, csrf_token, guard, hash_password, login_session, safe_next
+from horizon.web.auth import (
+    authenticate, csrf_ok, csrf_token, guard, hash_password, login_session, logout_session, safe_next,
+)
 from horizon.web.render import render
 
 log = logging.getLogger("horizon.web")
@@ -28,27 +31,32 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", {"next": target, "error": "The form expired; please try again."},
                       status_code=403)
     name = str(form.get("name") or "").strip()[:100]
-    keys = ("user:" + name, "address:" + (request.client.host if request.client else "?"))
+    address = (request.client.host if request.client else "?")[:64]
     throttle = request.app.state.throttle
-    if throttle.blocked(*keys):
-        log.warning("sign-in for user %r refused: too many failures", name)
-        return render(request, "login.html", {"next": target, "error": "Too many failed sign-ins; "
-                      "wait 15 minutes or ask an admin to reset your password."}, status_code=429)
+    if wait := throttle.wait(name, address):
+        log.warning("sign-in for user %r from %s refused: locked for %d more seconds", name, address, wait)
+        return render(request, "login.html", {"next": target, "error": "Too many failed sign-ins from here; "
+                      f"wait {_duration(wait)} or ask an admin to reset your password."}, status_code=429)
     user = authenticate(request.app.state.store, name, str(form.get("password") or ""))
     if user is None:
-        throttle.fail(*keys)
-        log.warning("failed sign-in for user %r", name)
+        log.warning("failed sign-in for user %r from %s", name, address)
+        throttle.fail(name, address)
         return render(request, "login.html", {"next": target, "error": "Wrong name or password."},
                       status_code=401)
-    throttle.clear(keys[0])
+    throttle.clear(name, address)
     login_session(request, user["name"])
     log.info("user %r signed in", user["name"])
     return RedirectResponse(target, status_code=303)
 
 
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else f"{max(1, round(seconds))} seconds"
+
+
 @guard("viewer")
 async def logout(request: Request) -> Response:
-    request.session.clear()
+    logout_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -65,7 +73,7 @@ async def user_add(request: Request) -> Response:
     try:
         if not name or len(name) > 100:
             raise ValueError("a user name needs 1 to 100 characters")
-        request.app.state.store.add_user(name, hash_password(str(form.get("password") or "")), role)
+        request.app.state.store.add_user(name, hash_password(str(form.get("password") or ""), name), role)
     except (ValueError, StoreError) as err:
         return render(request, "users.html", {"users": request.app.state.store.users(), "roles": ROLES,
                                               "error": str(err)}, status_code=400)
@@ -87,16 +95,18 @@ async def user_change(request: Request) -> Response:
         if action == "role":
             store.update_user(name, role=str(form.get("role") or ""))
         elif action == "password":
-            store.update_user(name, password_hash=hash_password(str(form.get("password") or "")))
-            request.app.state.throttle.clear("user:" + name)
+            store.update_user(name, password_hash=hash_password(str(form.get("password") or ""), name))
+            request.app.state.throttle.clear(name)
         elif action == "delete":
             store.delete_user(name)
         else:
             raise ValueError("unknown action; use role, password or delete")
+        # Whatever changed, the user's sessions end: they sign in again with what is true now.
+        ended = store_accounts.end_sessions(store, name)
     except (ValueError, StoreError) as err:
         return render(request, "users.html", {"users": store.users(), "roles": ROLES, "error": str(err)},
                       status_code=400)
-    log.info("user %r: %s by %r", name, action, request.state.user["name"])
+    log.info("user %r: %s by %r (%d sessions ended)", name, action, request.state.user["name"], ended)
     return RedirectResponse("/users", status_code=303)
 
 

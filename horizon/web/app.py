@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,11 +17,11 @@ from starlette.staticfiles import StaticFiles
 
 from horizon.config import Config
 from horizon.store import STAGES, Store
-from horizon.web import accounts, register, training, triage
-from horizon.web.auth import Throttle
+from horizon.web import accounts, queue, register, review, technologies, training, triage
+from horizon.web.auth import SESSION_LIFETIME, Throttle
+from horizon.web.jobs import CurrentModel, JobRunner
 from horizon.web.render import render
 
-SESSION_HOURS = 12
 # Scripts and styles only from our own static files: a hostile title cannot run code.
 SECURITY_HEADERS = [
     (b"content-security-policy", (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -57,22 +58,40 @@ async def _error(request: Request, exc: HTTPException) -> Response:
     return render(request, "error.html", {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
 
 
+@asynccontextmanager
+async def _jobs_while_up(app: Starlette):
+    """Start the training runner with the app and stop it with the app."""
+    if app.state.runner is not None:
+        app.state.runner.start()
+    try:
+        yield
+    finally:
+        if app.state.runner is not None:
+            app.state.runner.stop()
+
+
 def create_app(config: Config, store: Store | None = None, https_only: bool = False,
-               secret_key: str | None = None) -> Starlette:
-    """The workspace over ``config``'s store; ``https_only`` marks the session cookie Secure."""
-    store = store or Store(config.settings.store_url)
+               secret_key: str | None = None, run_jobs: bool = True, sample: bool = False) -> Starlette:
+    """The workspace over ``config``'s store (the sample's with ``sample``); ``https_only`` marks the cookie Secure.
+
+    With ``run_jobs`` a thread runs queued training jobs while the app is up (``horizon serve``).
+    """
+    store = store or Store(config.store_for(sample))
     secret = secret_key or os.environ.get("HORIZON_SECRET_KEY") or store.secret("web_session_key")
     static = Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app = Starlette(
-        routes=[*accounts.routes, *triage.routes, *register.routes, *training.routes, static],
+        routes=[*accounts.routes, *triage.routes, *register.routes, *training.routes, *queue.routes,
+                *review.routes, *technologies.routes, static],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie="horizon_session",
-                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only),
+                       max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=https_only),
         ],
         exception_handlers={HTTPException: _error},
+        lifespan=_jobs_while_up,
     )
     app.state.config, app.state.store, app.state.stages = config, store, STAGES
-    app.state.model = training.Model(config, store)
-    app.state.throttle = Throttle()
+    app.state.model, app.state.queue_scores = CurrentModel(config), queue.Scores()
+    app.state.runner = JobRunner(config, store, app.state.model) if run_jobs else None
+    app.state.throttle = Throttle(store)
     return app

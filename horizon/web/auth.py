@@ -1,16 +1,18 @@
-"""Who may do what: argon2 password hashes, signed-cookie sessions, roles and CSRF tokens.
+"""Who may do what: argon2 password hashes, server-side sessions, roles and CSRF tokens.
 
 Every endpoint is wrapped by ``guard(role)``: no session, no page; a POST must carry the
-session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``).
+session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``). The signed cookie
+holds only a session token and the CSRF token; whether the session is alive is the
+store's answer (``horizon/store_accounts.py``), so signing out really ends it.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from argon2 import PasswordHasher
@@ -18,20 +20,38 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from horizon.store import ROLES, Store
+from horizon import store_accounts
+from horizon.store import ROLES, Store, utcnow
 
 _hasher = PasswordHasher()
 # Verified when the user does not exist, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-MIN_PASSWORD = 10
+MIN_PASSWORD, MAX_PASSWORD = 10, 128
+MIN_STRENGTH = 3  # zxcvbn's score from 0 to 4: 3 is "safely unguessable" against an online attack
+SESSION_LIFETIME = timedelta(hours=12)
+log = logging.getLogger("horizon.web")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password; the password itself is never stored."""
+def check_password(password: str, name: str = "") -> None:
+    """Refuse short, common and trivially repetitive passwords (zxcvbn), with zxcvbn's reason."""
+    from zxcvbn import zxcvbn
+
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ValueError(f"a password may have at most {MAX_PASSWORD} characters")
+    verdict = zxcvbn(password[:72], user_inputs=[name, "horizon", "horizon-scanning"] if name else ["horizon"])
+    if verdict["score"] < MIN_STRENGTH:
+        reason = verdict["feedback"]["warning"] or "it is too easy to guess"
+        raise ValueError(f"password too easy to guess: {reason.rstrip('.')}; "
+                         "try a few unrelated words or a password manager's suggestion")
+
+
+def hash_password(password: str, name: str = "") -> str:
+    """An argon2id hash of a password that passes the policy; the password itself is never stored."""
+    check_password(password, name)
     return _hasher.hash(password)
 
 
@@ -50,30 +70,38 @@ def authenticate(store: Store, name: str, password: str) -> dict | None:
 
 
 class Throttle:
-    """At most ``limit`` failed sign-ins per key (a name, an address) in ``window`` seconds.
+    """Failed sign-ins counted per (name, address), in the store, with delays that grow.
 
-    Argon2 already makes each guess slow; this stops a patient guesser. Kept in memory:
-    a restart forgets it, which only an attacker who can restart the server could use.
+    The first ``free`` failures cost nothing; each one after locks that name *from that
+    address* for twice as long as the last (``first_delay`` up to ``max_delay``). Another
+    address is not affected, so nobody can lock a colleague (or the admin) out, and a
+    correct password from an address that has not failed always works.
     """
 
-    def __init__(self, limit: int = 5, window: float = 900):
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, store: Store, free: int = 3, first_delay: float = 15, max_delay: float = 900,
+                 clock: Callable[[], datetime] = utcnow):
+        self.store, self.free, self.clock = store, free, clock
+        self.first_delay, self.max_delay = first_delay, max_delay
 
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        for key in keys:
-            failures = self._failures.get(key)
-            while failures and failures[0] < now - self.window:
-                failures.popleft()
-        return any(len(self._failures.get(key, ())) >= self.limit for key in keys)
+    def lock_for(self, failures: int) -> timedelta | None:
+        if failures < self.free:
+            return None
+        return timedelta(seconds=min(self.first_delay * 2 ** (failures - self.free), self.max_delay))
 
-    def fail(self, *keys: str) -> None:
-        for key in keys:
-            self._failures[key].append(time.monotonic())
+    def wait(self, name: str, address: str) -> float:
+        """Seconds until ``name`` may try again from ``address`` (0: now)."""
+        until = store_accounts.failures(self.store, name, address).locked_until
+        return max(0.0, (until - self.clock()).total_seconds()) if until else 0.0
 
-    def clear(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def fail(self, name: str, address: str) -> None:
+        done = store_accounts.record_failure(self.store, name, address, self.lock_for, self.clock())
+        if done.locked_until:
+            seconds = round((done.locked_until - self.clock()).total_seconds())
+            log.warning("sign-in for user %r from %s locked for %d s after %d failures",
+                        name, address, seconds, done.failures)
+
+    def clear(self, name: str, address: str | None = None) -> None:
+        store_accounts.clear_failures(self.store, name, address)
 
 
 def allows(role: str, needed: str) -> bool:
@@ -97,18 +125,26 @@ async def csrf_ok(request: Request) -> bool:
 
 
 def login_session(request: Request, name: str) -> None:
-    """A fresh session for this user (a new CSRF token too: no session fixation)."""
+    """A fresh server-side session for this user (a new CSRF token too: no session fixation)."""
     request.session.clear()
-    request.session["user"] = name
+    request.session["sid"] = store_accounts.start_session(request.app.state.store, name, SESSION_LIFETIME)
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def logout_session(request: Request) -> None:
+    """End this session in the store: a copy of the cookie is worth nothing from now on."""
+    store_accounts.end_session(request.app.state.store, request.session.get("sid") or "")
+    request.session.clear()
 
 
 def current_user(request: Request) -> dict | None:
     """The signed-in user, read from the store each request so role changes apply at once."""
-    name = request.session.get("user")
-    if not name:
+    token = request.session.get("sid")
+    if not token:
         return None
-    user = request.app.state.store.user(name)
+    store = request.app.state.store
+    found = store_accounts.session(store, token)
+    user = store.user(found.name) if found else None
     if user is None:
         request.session.clear()
     return user

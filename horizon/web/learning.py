@@ -1,48 +1,57 @@
-"""Learning from reviewers: retrain the classifier on their labels, and measure their agreement.
+"""Learning from reviewers: how F1 moved with their labels, and how far blind calls agree.
 
-``retrain`` is the one place the workspace trains the classifier: the same learning
-loop as the weekly run (``classifiers.ensure_current``), so a "retrain now" here and
-the next weekly digest use one model.
+Training itself is a background job (``horizon.web.jobs``); nothing here trains.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from itertools import combinations
 
-from horizon.config import Config, Priorities
-from horizon.store import Store
-
-FOLDS = 5
+from horizon.config import Priorities
 
 
-def retrain(config: Config, store: Store, model_dir: str | None = None):
-    """Train on the bundled labels plus every reviewer label: ``(classifier, report)``.
+def curve(runs: list[dict]) -> dict:
+    """The learning curve from stored training runs (oldest first): points and one sentence.
 
-    The report has ``labels`` (reviewer labels used), ``items`` (labelled texts), ``f1``
-    (cross-validated macro F1 of the model now in use) and ``f1_untrained`` (the same for
-    the model before this training, when there was one).
+    Each point is (reviewer labels used, cross-validated F1) of a run that reported an F1.
+    The sentence compares the latest run with the first F1 on record: the first run's
+    model before training when it was measured, else the first run itself.
     """
-    from classifiers import ensure_current
+    points = [{"labels": r["labels"], "f1": r["f1"], "at": r["created_at"], "by": r["by"]}
+              for r in runs if r.get("f1") is not None]
+    if not points:
+        return {"points": [], "sentence": None}
+    first, last = points[0], points[-1]
+    before = next(((r.get("report") or {}).get("f1_untrained") for r in runs if r.get("f1") is not None), None)
+    start = before if before is not None else (first["f1"] if last is not first else None)
+    sentence = f"With your {last['labels']} labels, estimated F1 {last['f1']:.2f}"
+    if start is not None:
+        sentence += f", {'up' if last['f1'] >= start else 'down'} from {start:.2f}"
+    sentence += "."
+    return {"points": points, "sentence": sentence, "svg": _svg(points)}
 
-    classifier, trained = ensure_current(config.priorities, store, model_dir=model_dir, cv=FOLDS)
-    report = asdict(trained) | {"labels": trained.store_labels, "f1": trained.cv_macro_f1_after,
-                                "f1_untrained": trained.cv_macro_f1_before,
-                                "method": f"per-area logistic regression, {FOLDS}-fold cross-validated"}
-    return classifier, report
 
+def _svg(points: list[dict], width: int = 480, height: int = 160) -> dict:
+    """Coordinates for an inline SVG line chart (labels on x, F1 on y from its range)."""
+    xs, ys = [p["labels"] for p in points], [p["f1"] for p in points]
+    x0, x1 = min(xs), max(max(xs), min(xs) + 1)
+    y0, y1 = min(min(ys), 0.5), 1.0
+    pad = 30
 
-def current(config: Config, store: Store, model_dir: str | None = None):
-    """The classifier in use, trained first (without cross-validation) only if labels changed."""
-    from classifiers import ensure_current
+    def at(p):
+        return (round(pad + (p["labels"] - x0) / (x1 - x0) * (width - 2 * pad), 1),
+                round(height - pad - (p["f1"] - y0) / (y1 - y0) * (height - 2 * pad), 1))
 
-    return ensure_current(config.priorities, store, model_dir=model_dir, cv=0)[0]
+    dots = [at(p) + (p["labels"], p["f1"]) for p in points]
+    return {"width": width, "height": height, "pad": pad, "dots": dots, "y0": y0, "x0": x0, "x1": x1,
+            "path": " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y, *_) in enumerate(dots))}
 
 
 def agreement(priorities: Priorities, current: dict[str, dict[str, dict]]) -> list[dict]:
     """Per area, how far reviewers who judged the same item agree: pairs, raw agreement, Cohen's kappa.
 
-    ``current`` is ``Store.current_judgements()``; "uncertain" judgements are left out.
+    ``current`` is ``store_review.blind_judgements(store)``: each reviewer's blind call, so a
+    call changed after seeing a colleague's never inflates agreement. "Uncertain" is left out.
     Kappa is None when it is undefined (too few pairs, or every answer the same).
     """
     pairs = []

@@ -1,53 +1,37 @@
-"""The learning page: labels so far, how retraining moved F1, reviewers' agreement; "retrain now"."""
+"""The learning page: the learning curve, the training job in progress, labels, blind agreement.
+
+"Retrain now" only queues a job and returns; the runner thread (``horizon.web.jobs``)
+trains in the background, and the page (or its script) shows the job until it ends.
+"""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections import Counter
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from horizon import store_jobs
+from horizon.store import utcnow
+from horizon.store_review import blind_judgements
 from horizon.web import learning
 from horizon.web.auth import guard
+from horizon.web.jobs import request_training
 from horizon.web.render import render
 
-log = logging.getLogger("horizon.web")
 
-
-class Model:
-    """The classifier the workspace shows predictions from: trained on first use, replaced by a retrain.
-
-    Training is CPU work, so it runs in a worker thread; a thread lock keeps two from overlapping.
-    """
-
-    def __init__(self, config, store):
-        self.config, self.store = config, store
-        self.classifier = None
-        self._lock = threading.Lock()
-
-    async def __call__(self):
-        return await run_in_threadpool(self._current)
-
-    async def retrain(self, by: str) -> dict:
-        return await run_in_threadpool(self._retrain, by)
-
-    def _current(self):
-        with self._lock:
-            if self.classifier is None:
-                self.classifier = learning.current(self.config, self.store)
-            return self.classifier
-
-    def _retrain(self, by: str) -> dict:
-        with self._lock:
-            self.classifier, report = learning.retrain(self.config, self.store)
-        report = dict(report) if isinstance(report, dict) else dict(vars(report))
-        self.store.add_training_run(by, int(report.get("labels") or 0), report.get("f1"), report)
-        log.info("classifier retrained by %r on %s labels, F1 %s", by, report.get("labels"), report.get("f1"))
-        return report
+def job_view(store, job: dict | None) -> dict | None:
+    """A job as the page and its script show it: state, who and when, seconds so far, expected seconds."""
+    if job is None:
+        return None
+    runs = [r for r in store.training_runs() if (r["report"] or {}).get("seconds")]
+    expected = runs[-1]["report"]["seconds"] if runs else None
+    end = job["finished_at"] or utcnow()
+    elapsed = (end - job["started_at"]).total_seconds() if job["started_at"] else None
+    keys = ("id", "state", "requested_by", "reason", "trained", "labels", "items", "f1_before", "f1_after", "error")
+    return {**{k: job[k] for k in keys}, "requested_at": job["requested_at"].isoformat(timespec="seconds"),
+            "seconds": round(elapsed, 1) if elapsed is not None else None, "expected": expected}
 
 
 @guard("viewer")
@@ -55,21 +39,39 @@ async def learning_page(request: Request) -> Response:
     store, priorities = request.app.state.store, request.app.state.config.priorities
     labels = store.labels()
     per_area = Counter((row["area"] or "(no area)", row["relevant"]) for row in labels)
+    runs = store.training_runs()
+    jobs = store_jobs.jobs(store, limit=10)
     return render(request, "learning.html", {
-        "runs": list(reversed(store.training_runs())),
-        "labels": labels, "per_area": per_area,
+        "runs": list(reversed(runs)), "curve": learning.curve(runs),
+        "job": job_view(store, store_jobs.active(store)),
+        "last": job_view(store, next((j for j in jobs if j["state"] in ("done", "failed")), None)),
+        "jobs": jobs, "labels": labels, "per_area": per_area,
         "reviewers": sorted({row["reviewer"] for row in labels}),
-        "agreement": learning.agreement(priorities, store.current_judgements()),
+        "agreement": learning.agreement(priorities, blind_judgements(store)),
+        "retrain_every": request.app.state.config.settings.workspace.retrain_every,
     })
+
+
+@guard("viewer")
+async def job_status(request: Request) -> Response:
+    """The active job (or the last finished one) as JSON, for the page's progress line."""
+    store = request.app.state.store
+    active = store_jobs.active(store)
+    latest = active or next(iter(store_jobs.jobs(store, limit=1)), None)
+    return JSONResponse({"active": active is not None, "job": job_view(store, latest)})
 
 
 @guard("admin")
 async def retrain_now(request: Request) -> Response:
-    await request.app.state.model.retrain(request.state.user["name"])
+    """Queue a retrain and return at once; the runner thread picks it up."""
+    request_training(request.app.state.store, request.state.user["name"], "retrain now")
+    if request.app.state.runner is not None:
+        request.app.state.runner.wake()
     return RedirectResponse("/learning", status_code=303)
 
 
 routes = [
     Route("/learning", learning_page, methods=["GET"]),
+    Route("/learning/job", job_status, methods=["GET"]),
     Route("/learning/retrain", retrain_now, methods=["POST"]),
 ]

@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from horizon import store_jobs
 from horizon.items import ITEM_TYPES, Item
 from horizon.store import TRIAGE_STATES, Store
+from horizon.store_review import judge_blind
 from horizon.text import parse_date
 from horizon.web.auth import guard, safe_next
+from horizon.web.jobs import request_training
 from horizon.web.render import anchor, render
+from horizon.web.review import visible
 
 STATE_FILTERS = ("untriaged", *TRIAGE_STATES)
 
@@ -30,8 +35,9 @@ class Card:
     why: dict[str, list[str]] = field(default_factory=dict)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
-    judgements: dict[str, dict] = field(default_factory=dict)  # reviewer -> latest judgement
+    judgements: dict[str, dict] = field(default_factory=dict)  # reviewer -> latest judgement, as the reader may see
     registered: dict | None = None
+    hidden: int = 0  # colleagues' calls hidden until the reader judges the item (blind review)
 
     @property
     def terms(self) -> list[str]:
@@ -53,8 +59,8 @@ class Card:
 
 
 def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = None,
-              explanations: dict[str, dict] | None = None, after=None) -> list[Card]:
-    """Cards for these items, in this order, with history, judgements and register state."""
+              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None) -> list[Card]:
+    """Cards for these items, in this order, with history, register state and the judgements ``reader`` may see."""
     found = store.get(item_ids)
     ids = [i for i in item_ids if i in found]
     history = store.history(ids, after)
@@ -64,11 +70,12 @@ def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = 
     cards = []
     for item_id in ids:
         row, item = (rows or {}).get(item_id, {}), found[item_id]
+        shown, hidden = visible(judged.get(item_id, {}), reader)
         sources = list(dict.fromkeys([item.source, *(xrefs[x].source for x in item.extras.xrefs if x in xrefs)]))
         cards.append(Card(
             item=item, rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
             why=(explanations or {}).get(item_id, {}).get("why", {}), changes=history.get(item_id, {}),
-            sources=sources, judgements=judged.get(item_id, {}), registered=registered.get(item_id),
+            sources=sources, judgements=shown, hidden=hidden, registered=registered.get(item_id),
         ))
     return cards
 
@@ -112,7 +119,7 @@ async def digest_page(request: Request) -> Response:
         return render(request, "triage.html", {"digest": None, "sections": [], "digests": []})
     rows = {r["item_id"]: r for r in store.digest_items(digest["id"])}
     after = store.previous_digest_time(digest["key"], digest["week"])
-    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after)
+    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user)
     filters = Filters.from_query(request, priorities.ids)
     shown = [c for c in cards if filters.keep(c)]
     sections, placed = [], set()
@@ -142,11 +149,12 @@ async def judge(request: Request) -> Response:
     if not store.get([item_id]):
         raise HTTPException(404, "No such item.")
     digest_id = _int(form.get("digest_id"))
+    # The areas the reviewer was shown: the digest's, or (the queue) the model's; unticking one is a "not A" label.
     proposed = next((r["areas"] for r in store.digest_items(digest_id) if r["item_id"] == item_id), []) \
-        if digest_id is not None else []
-    store.judge(item_id, request.state.user["name"], state, areas, str(form.get("note") or "")[:5000],
+        if digest_id is not None else [str(a) for a in form.getlist("proposed") if a in priorities.ids]
+    judge_blind(store, item_id, request.state.user["name"], state, areas, str(form.get("note") or "")[:5000],
                 digest_id=digest_id, proposed=proposed)
-    request.app.state.labels_changed = True
+    retrain_if_due(request.app, request.state.user["name"])
     if request.headers.get("x-requested-with") == "fetch":
         return JSONResponse({"item_id": item_id, "state": state, "areas": areas if state == "relevant" else []})
     return RedirectResponse(safe_next(str(form.get("next") or "/")) + "#" + anchor(item_id), status_code=303)
@@ -156,14 +164,16 @@ async def judge(request: Request) -> Response:
 async def item_page(request: Request) -> Response:
     store = request.app.state.store
     item_id = request.path_params["item_id"]
-    cards = cards_for(store, [item_id])
+    cards = cards_for(store, [item_id], reader=request.state.user)
     if not cards:
         raise HTTPException(404, "No such item.")
-    classifier = await request.app.state.model()
-    verdict = classifier.classify([cards[0].item])[0]
-    cards[0].why = {a: list(t) for a, t in verdict.why.items()}
+    classifier = await run_in_threadpool(request.app.state.model.get)  # loads the saved model; never trains
+    verdict = (await run_in_threadpool(classifier.classify, [cards[0].item]))[0] if classifier else None
+    if verdict is not None:
+        cards[0].why = {a: list(t) for a, t in verdict.why.items()}
+    history = [j for j in store.judgements([item_id]) if j["reviewer"] in cards[0].judgements]
     return render(request, "item.html", {
-        "card": cards[0], "verdict": verdict, "all_judgements": store.judgements([item_id]),
+        "card": cards[0], "verdict": verdict, "all_judgements": history, "job": store_jobs.active(store),
         "log": store.register_log(item_id), "stages": request.app.state.stages, "today": date.today(),
     })
 
@@ -171,13 +181,23 @@ async def item_page(request: Request) -> Response:
 @guard("viewer")
 async def search_page(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:200]
-    cards = cards_for(request.app.state.store, [i.id for i in request.app.state.store.search(query)]) if query else []
+    store = request.app.state.store
+    cards = cards_for(store, [i.id for i in store.search(query)], reader=request.state.user) if query else []
     return render(request, "search.html", {"q": query, "cards": cards})
 
 
 @guard("viewer")
 async def digest_list(request: Request) -> Response:
     return render(request, "digests.html", {"digests": list(reversed(request.app.state.store.digests()))})
+
+
+def retrain_if_due(app, by: str) -> None:
+    """Queue a background retrain once ``retrain_every`` judgements have come in since the last one."""
+    store, every = app.state.store, app.state.config.settings.workspace.retrain_every
+    if store_jobs.judgement_count(store) - store_jobs.last_judgements_seen(store) >= every:
+        request_training(store, by, f"{every} new judgements")
+        if app.state.runner is not None:
+            app.state.runner.wake()
 
 
 def _int(value) -> int | None:

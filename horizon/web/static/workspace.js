@@ -76,3 +76,29 @@
     event.preventDefault();
   });
 })();
+
+// The learning page: while a training job is queued or running, poll its state and reload when it ends.
+(function () {
+  "use strict";
+  var panel = document.getElementById("job");
+  if (!panel || !/^(queued|running)$/.test(panel.dataset.jobState)) { return; }
+  function poll() {
+    fetch("/learning/job", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (status) {
+        var job = status.job;
+        if (!status.active) { window.location.reload(); return; }
+        var state = panel.querySelector("[data-role=job-state]");
+        if (state) { state.textContent = job.state; }
+        panel.dataset.jobState = job.state;
+        var time = panel.querySelector("[data-role=job-time]");
+        if (time && job.seconds !== null) {
+          time.textContent = ", " + Math.round(job.seconds) + " s so far" +
+            (job.expected ? " of about " + Math.round(job.expected) + " s" : "");
+        }
+        setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 1000);
+})();
