@@ -34,8 +34,8 @@ def child(args: argparse.Namespace) -> None:
     from bench.probe import Probe
 
     probe = Probe()
-    from horizon.cli import app
-    from horizon.cli.digest import prepare_prefect
+    from apps.cli import app
+    from apps.cli.digest import prepare_prefect
 
     prepare_prefect()  # the CLI's own Prefect settings, before the probe's imports load Prefect
     probe.install()
@@ -88,7 +88,7 @@ def environment(work: Path, prefect_home: Path) -> dict[str, str]:
 
 def bench_items(n: int, base: Path, prefect_home: Path) -> list[tuple[str, dict, dict]]:
     from bench.synth import serve, synthesise
-    from horizon.pipeline import today_in_london
+    from steps.pipeline import today_in_london
 
     work = base / f"n{n}"
     work.mkdir()

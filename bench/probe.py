@@ -29,7 +29,7 @@ STAGES = (
     ("classifiers", "AreaClassifier.classify", "classify", False),
     ("classifiers.model", "AreaModel.explain", "  explain (per item)", True),
     ("flows.weekly_digest", "assemble", "assemble", False),
-    ("horizon.pipeline", "rank", "  rank", True),
+    ("steps.pipeline", "rank", "  rank", True),
     ("outputs", "write_atomic", "write files", False),
     ("flows.publish", "update_feed", "write feed.atom", False),
     ("horizon.store", "Store.record_digest", "record digest", False),

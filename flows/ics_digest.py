@@ -23,11 +23,11 @@ from prefect.utilities.annotations import quote
 
 from flows.publish import publish, send, summary
 from flows.tasks import classify, read_nice_overviews
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
-from horizon.pipeline import assemble, candidates, one_per_thing
+from steps.pipeline import assemble, candidates, one_per_thing
 from horizon.progress import report
 from horizon.store import Store
 from horizon.store_icss import IcsStore, news_since, published_at

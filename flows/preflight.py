@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import scanners
 from horizon.config import load_config
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from horizon.icss import load_icss
 from horizon.store import Store
 from outputs.delivery import load_delivery

@@ -18,8 +18,8 @@ from horizon.config import Config, HttpSettings
 from horizon.digest import Classification, SourceReport
 from horizon.errors import AllSourcesFailed, SourceError
 from horizon.items import Item
-from horizon.pipeline import latest_update
-from horizon.http import HttpClient, Validators
+from steps.pipeline import latest_update
+from scanners.http import HttpClient, Validators
 from horizon.progress import report
 from horizon.store import Store
 from scanners import ScanResult, Scanner

@@ -14,7 +14,7 @@ from horizon.config import Config
 from horizon.errors import HorizonError
 from horizon.items import Item
 from horizon.progress import report
-from horizon.replay import SAMPLE_DIR
+from scanners.replay import SAMPLE_DIR
 from horizon.store import Store
 from horizon.store_tech import Technologies
 from horizon.tech import seed

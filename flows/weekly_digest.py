@@ -13,7 +13,7 @@ from flows.setup import open_run
 from flows.tasks import fetch_all, nice_sources, stop_if_every_source_failed, store_items
 from flows.tech import link_technologies, seed_files
 from horizon.icss import load_icss
-from horizon.pipeline import iso_week, since_for
+from steps.pipeline import iso_week, since_for
 
 
 @flow(name="weekly-digest", task_runner=task_runner(), log_prints=True)

@@ -150,6 +150,13 @@ class Config(BaseModel):
         return self.settings.sample_store_url if sample else self.settings.store_url
 
 
+def digest_key(config: Config) -> str:
+    """Digests of the same configuration share a key; 'new' is relative to the last one."""
+    from horizon.text import slug
+
+    return slug(config.priorities.name, length=100, fallback="digest")
+
+
 def load_config(directory: str | Path | None = None) -> Config:
     """Load and validate a config directory (the bundled defaults when None)."""
     base = Path(directory) if directory else DEFAULT_DIR

@@ -53,7 +53,7 @@ class Ics:
     @property
     def key(self) -> str:
         """Its digest series: the priorities' name for a lone ICS (as before), ``ics-<id>`` otherwise."""
-        from horizon.pipeline import digest_key
+        from horizon.config import digest_key
 
         return digest_key(self.config) if self.single else f"ics-{self.id}"
 

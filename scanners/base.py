@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from horizon.errors import MalformedResponse, SourceError
-from horizon.http import HttpClient, Response
+from scanners.http import HttpClient, Response
 from horizon.items import Item
 
 

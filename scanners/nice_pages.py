@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from horizon.errors import SourceError
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from horizon.items import Item
 from horizon.text import clean
 

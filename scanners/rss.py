@@ -23,7 +23,7 @@ import feedparser
 from pydantic import BaseModel, ConfigDict
 
 from horizon.errors import MalformedResponse
-from horizon.http import Response
+from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, safe_url
 from scanners.base import Parsed, Scanner, SourceSettings

@@ -9,7 +9,7 @@ import pytest
 
 PROBE = """
 import sys
-from horizon.cli import main
+from apps.cli import main
 sys.argv = ["horizon", *sys.argv[1:]]
 try:
     main()

@@ -14,7 +14,7 @@ from pytest_httpserver.httpserver import QueryMatcher
 
 from tests.helpers import fixture_bytes, page, study
 from horizon.config import HttpSettings
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from scanners.ctgov import Ctgov
 
 SINCE = date(2026, 11, 1)

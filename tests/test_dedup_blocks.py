@@ -1,4 +1,4 @@
-"""Blocked near-duplicate search (horizon.dedup.similar_pairs) finds exactly the pairs of the all-pairs product.
+"""Blocked near-duplicate search (steps.dedup.similar_pairs) finds exactly the pairs of the all-pairs product.
 
 The reference below is the implementation it replaced (one product of the whole
 TF-IDF matrix with its transpose, window and threshold applied afterwards), kept
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from horizon.dedup import NEAR_DUPLICATE, STORY_WINDOW_DAYS, group, similar_pairs
+from steps.dedup import NEAR_DUPLICATE, STORY_WINDOW_DAYS, group, similar_pairs
 from horizon.items import Item
 from tests.scanners.test_scan_dedup import dev_stories, story
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from horizon.items import Extras, Item
-from horizon.replay import SAMPLE_DIR
+from scanners.replay import SAMPLE_DIR
 from scanners.nice_pages import add_overviews, cache_key, load_cache, parse_overview
 
 PAGE = (SAMPLE_DIR / "nice" / "pages" / "dg35.html").read_bytes()

@@ -9,9 +9,9 @@ import pytest
 from horizon.config import RankingSettings, load_config
 from horizon.digest import Classification
 from horizon.errors import ConfigError
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from horizon.items import Extras, Item
-from horizon.ranking import kind, novelty_of, query_match, query_words, rank, recency
+from steps.ranking import kind, novelty_of, query_match, query_words, rank, recency
 from scanners.ctgov import Ctgov
 from tests.helpers import page, study
 

@@ -83,7 +83,7 @@ def test_every_command_run_elsewhere_names_a_test_that_exists():
 @pytest.fixture(scope="module")
 def newcomer(tmp_path_factory):
     """A fresh working directory and environment, with live sources served locally."""
-    from horizon.replay import replay_server
+    from scanners.replay import replay_server
 
     work = tmp_path_factory.mktemp("newcomer")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HORIZON_", "PREFECT_"))}

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from horizon.config import HttpSettings
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 
 KEY = "nice-fake-key-81b2d7"
 

@@ -58,7 +58,7 @@ def test_no_secret_in_any_output_of_a_run_where_the_keyed_sources_fail(prefect_h
     out = tmp_path / "out"
     env = {**os.environ, **SECRETS, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value(),
            "PREFECT_LOGGING_LEVEL": "DEBUG", "HORIZON_WEBHOOK_URL": hostile.url(f"/hook/{SECRETS['HORIZON_WEBHOOK_URL_TOKEN']}")}
-    result = subprocess.run([sys.executable, "-c", "from horizon.cli import main; main()", "--debug", "digest",
+    result = subprocess.run([sys.executable, "-c", "from apps.cli import main; main()", "--debug", "digest",
                              "--config", str(config), "--out", str(out)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

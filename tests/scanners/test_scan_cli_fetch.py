@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 from tests.scanners.scanfix import saved
 
 runner = CliRunner()

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 from horizon.items import Item
 from tests.scanners.scanfix import FIXTURES
 
@@ -46,7 +46,7 @@ def test_a_wrong_file_is_a_clear_error_of_the_source():
 def test_the_installed_command_prints_the_error_as_one_line(monkeypatch, capsys):
     import pytest
 
-    from horizon.cli import main
+    from apps.cli import main
 
     monkeypatch.setattr("sys.argv", ["horizon", "parse", "nosuch", "x.xml"])
     with pytest.raises(SystemExit) as exit_:

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 from horizon.errors import MalformedResponse
 from scanners.ctgov import Ctgov
 from tests.scanners.scanfix import FIXTURES, make, saved

@@ -55,7 +55,7 @@ def test_a_changed_layout_fails_the_source_in_the_digest_and_keeps_its_watermark
 
 def test_every_source_unreachable_fails_fast_says_so_and_keeps_last_weeks_digest(
         prefect_harness, write_config, tmp_path, monkeypatch, capsys, caplog):
-    from horizon.cli import main
+    from apps.cli import main
 
     port = closed_port()
     config = write_config({
@@ -66,7 +66,7 @@ def test_every_source_unreachable_fails_fast_says_so_and_keeps_last_weeks_digest
     out = tmp_path / "out"
     out.mkdir()
     (out / "digest.html").write_text("last week's digest", encoding="utf-8")
-    caplog.set_level(logging.DEBUG, logger="horizon.http")
+    caplog.set_level(logging.DEBUG, logger="scanners.http")
     monkeypatch.setattr("sys.argv", ["horizon", "digest", "--config", str(config), "--out", str(out)])
     with pytest.raises(SystemExit) as exit_:
         main()
@@ -77,7 +77,7 @@ def test_every_source_unreachable_fails_fast_says_so_and_keeps_last_weeks_digest
     assert f"source failed nice: connection to 127.0.0.1:{port} refused" in err
     assert "error: every source failed (3 of 3): nothing was published, the last digest is left in place" in err
     assert "urllib3" not in err and "Retrying" not in err
-    tried = [r.getMessage() for r in caplog.records if r.name == "horizon.http"]
+    tried = [r.getMessage() for r in caplog.records if r.name == "scanners.http"]
     # One attempt per source: no urllib3 retry, no Prefect retry, no second query after the first failed.
     assert sorted(tried) == sorted(["connecting to clinicaltrials.invalid:443", "connecting to isrctn.invalid:443",
                                     f"connecting to 127.0.0.1:{port}"])

@@ -8,7 +8,7 @@ import re
 import pytest
 
 import scanners
-from horizon import saved as saved_response
+from scanners import saved as saved_response
 from horizon.errors import MalformedResponse
 from tests.scanners.scanfix import FIXTURES, make
 from scanners.pubmed import parse_search

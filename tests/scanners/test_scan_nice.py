@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from horizon.http import Validators
+from scanners.http import Validators
 from horizon.items import changes_between
 from tests.scanners.scanfix import make, saved, sent
 from scanners.nice import Nice, programme

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scanners.rss import Rss
 from tests.scanners.scanfix import FIXTURES, make, saved
 
-from horizon import saved as saved_response
+from scanners import saved as saved_response
 
 
 def rss(base_url: str = "http://unused"):

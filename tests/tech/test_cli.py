@@ -8,7 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 from horizon.config import DEFAULT_DIR
 from horizon.store import Store
 from tests.tech.conftest import ITEMS, NOW

@@ -39,7 +39,7 @@ def free_port() -> int:
 def server(config_dir: Path, log: Path):
     """``horizon serve`` on a free port; yields its base URL and stops it afterwards."""
     port = free_port()
-    command = [sys.executable, "-c", "from horizon.cli import main; main()", "serve", "--port", str(port),
+    command = [sys.executable, "-c", "from apps.cli import main; main()", "serve", "--port", str(port),
                "--config", str(config_dir)]
     env = {k: v for k, v in os.environ.items() if k not in ("HORIZON_STORE_URL", "HORIZON_SECRET_KEY")}
     with log.open("a") as out:

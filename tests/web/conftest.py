@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from horizon.config import DEFAULT_DIR, load_config
 from horizon.store import Store
-from horizon.web import create_app
+from apps.workspace import create_app
 from tests.web.seed import PASSWORDS, seed
 
 
@@ -90,7 +90,7 @@ def sign_in(client: TestClient, name: str) -> TestClient:
 def run_queued_jobs(store, config) -> list[dict]:
     """Run every queued training job here, as the workspace's runner thread would; the finished jobs."""
     from horizon import store_jobs
-    from horizon.web.jobs import run_job
+    from apps.workspace.jobs import run_job
 
     done = []
     while (job := store_jobs.claim(store)) is not None:

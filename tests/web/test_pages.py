@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from horizon.store import Store
-from horizon.web import create_app
+from apps.workspace import create_app
 from tests.web.conftest import csrf_of, run_queued_jobs, sign_in
 from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, password_hash
 

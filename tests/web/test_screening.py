@@ -9,7 +9,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from classifiers import load_classifier
 from horizon.store_review import blind_judgements
-from horizon.web import learning, screening
+from apps.workspace import learning, screening
 from tests.web.conftest import csrf_of
 from tests.web.seed import HELD_BACK, ITEMS
 

@@ -15,9 +15,9 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from horizon.cli import app as cli
-from horizon.web import create_app
-from horizon.web.app import PUBLIC_PATHS
+from apps.cli import app as cli
+from apps.workspace import create_app
+from apps.workspace.app import PUBLIC_PATHS
 from tests.web.conftest import csrf_of
 from tests.web.seed import HOSTILE, ITEMS
 
@@ -270,9 +270,9 @@ def _try(client: TestClient, name: str, password: str) -> int:
 
 
 def test_failed_sign_ins_lock_one_name_from_one_address_for_longer_each_time(app, store, caplog):
-    from horizon.web.auth import Throttle
+    from apps.workspace.auth import Throttle
 
-    caplog.set_level(logging.INFO, logger="horizon.web")
+    caplog.set_level(logging.INFO, logger="apps.workspace")
     clock = Clock()
     app.state.throttle = Throttle(store, clock=clock)
     with _client(app, "203.0.113.9") as attacker, _client(app, "198.51.100.7") as colleague:

@@ -11,8 +11,8 @@ from bs4 import BeautifulSoup
 from classifiers.model import AreaModel
 from horizon import store_jobs
 from horizon.store import Store
-from horizon.web import learning
-from horizon.web.jobs import run_training_job
+from apps.workspace import learning
+from apps.workspace.jobs import run_training_job
 from tests.web.conftest import csrf_of, run_queued_jobs
 from tests.web.seed import HELD_BACK, ITEMS, TAUGHT
 
