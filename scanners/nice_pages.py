@@ -76,8 +76,10 @@ def add_overviews(items: Sequence[Item], http: HttpClient, base_url: str = SITE,
             done.counts["overview-requests"] += 1
             try:
                 cache[key] = parse_overview(http.get(source, page_url(item, base_url)).body)
-            except SourceError:
-                done.counts["overview-failed"] += 1  # not cached: tried again next run
+            except SourceError as err:
+                done.counts["overview-failed"] += 1
+                if not err.transient:  # a missing page stays missing; a timeout or a 5xx is tried next run
+                    cache[key] = ""
         text = cache.get(key, "")
         done.counts["overview-found" if text else "overview-none"] += 1
         done.items.append(item.model_copy(update={"summary": text}) if text else item)
