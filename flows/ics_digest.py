@@ -30,6 +30,7 @@ from horizon.icss import Ics, find
 from steps.pipeline import assemble, candidates, one_per_thing
 from horizon.progress import report
 from horizon.store import Store
+from steps.ranking import novelty_of
 from horizon.store_icss import IcsStore, news_since, published_at
 from horizon.tech.digest_section import with_technologies
 from outputs.delivery import DeliveryConfig, load_delivery
@@ -84,7 +85,9 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
                       ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
-    digest = with_technologies(store, digest, found, novelty, ref.as_of)
+    # The technologies section labels evidence as the digest does: backfill is not "new".
+    worded = {i.id: novelty_of(i, novelty.get(i.id, "new"), ref.as_of, config.settings.ranking) for i in found}
+    digest = with_technologies(store, digest, found, worded, ref.as_of)
     directory, feed = folders(ref, ics)
     paths = publish(store, quote(digest), directory, config.settings.top_n, feed)
     delivery = DeliveryConfig() if ref.sample else load_delivery(ics.directory)  # a sample is never sent
