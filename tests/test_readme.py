@@ -139,7 +139,7 @@ def test_readme_command_runs_as_written(command, newcomer):
     if " serve" in line:
         result = _serve(line, work, env)
     else:
-        stdin = "correct horse battery staple\n" * 2 if " user add " in line else ""
+        stdin = "plum orbit lantern 7 quietly\n" * 2 if " user add " in line else ""
         result = subprocess.run(line, shell=True, cwd=work, env=env, input=stdin, capture_output=True, text=True,
                                 timeout=900)
     assert result.returncode == 0, f"`{command}` exited {result.returncode}:\n{result.stderr[-3000:]}"
