@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -125,6 +126,42 @@ def classify(config: Config, store: Store, items: Sequence[Item],
     verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")
     return verdicts, learning_note(trained)
+
+
+OVERVIEWS_KEY = "nice-overviews"  # where the store keeps the NICE overviews read so far
+
+
+def nice_sources(config: Config) -> tuple[tuple[str, str], ...]:
+    """(source name, base URL) of every enabled NICE source: where its guidance pages are read."""
+    from scanners.nice_pages import SITE
+
+    return tuple((name, body.get("base_url") or SITE) for name, body in config.sources.items()
+                 if (body.get("scanner") or name) == "nice" and body.get("enabled") is not False)
+
+
+def read_nice_overviews(sources: Sequence[tuple[str, str]], store: Store, http,  # noqa: ANN001 - HttpClient
+                        items: Sequence[Item]) -> tuple[list[Item], Counter[str]]:
+    """Summaries for NICE guidance that has none: one cached request per item to its guidance page."""
+    from scanners.nice_pages import add_overviews, load_cache
+
+    counts: Counter[str] = Counter()
+    if not sources:
+        return list(items), counts
+    cache = load_cache(store.meta_value(OVERVIEWS_KEY))
+    for name, base_url in sources:
+        done = add_overviews(items, http, base_url, cache, source=name)
+        items, cache = done.items, done.cache
+        counts.update({f"{name}/{k}": n for k, n in done.counts.items()})
+    store.set_meta_value(OVERVIEWS_KEY, json.dumps(cache, sort_keys=True))
+    if counts:
+        report("read NICE overviews: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    return list(items), counts
+
+
+@task(name="nice-overviews", cache_policy=NO_CACHE)
+def nice_overviews(config: Config, store: Store, http, items: Sequence[Item]) -> tuple[list[Item], Counter[str]]:  # noqa: ANN001
+    """The ad-hoc scan's stage: ``read_nice_overviews`` for the configured NICE sources."""
+    return read_nice_overviews(nice_sources(config), store, http, items)
 
 
 def learning_note(trained) -> str:

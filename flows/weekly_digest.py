@@ -10,7 +10,7 @@ from prefect.utilities.annotations import quote
 from flows.ics_digest import DigestRef, ics_digest
 from flows.runners import task_runner
 from flows.setup import open_run
-from flows.tasks import fetch_all, stop_if_every_source_failed, store_items
+from flows.tasks import fetch_all, nice_sources, stop_if_every_source_failed, store_items
 from flows.tech import link_technologies, seed_files
 from horizon.icss import load_icss
 from steps.pipeline import iso_week, since_for
@@ -45,7 +45,8 @@ def weekly_digest(
         ref = DigestRef(
             config_dir=config_dir, store_url=config.store_for(sample), as_of=as_of, now=now, week=iso_week(as_of),
             since=since, out=out, sample=sample, resend=resend, source_order=tuple(config.sources),
-            reports=tuple(reports), counts=dict(counts), notes=(*run.notes, *(n for r in results for n in r.notes)))
+            reports=tuple(reports), counts=dict(counts), notes=(*run.notes, *(n for r in results for n in r.notes)),
+            nice_pages=nice_sources(config))
         del results, batch  # the items are in the store now; each ICS reads what it needs from there
         icss = load_icss(config)
         futures = [ics_digest.submit(ref, ics.id) for ics in icss]

@@ -107,7 +107,8 @@ def print_summary(result: dict) -> None:
     counts = result["counts"]
     say(
         f"[bold]Digest {escape(result['week'])}[/]: {result['entries']} entries "
-        f"({counts.get('digest/new', 0)} new, {counts.get('digest/changed', 0)} changed), "
+        f"({counts.get('digest/new', 0)} new, {counts.get('digest/changed', 0)} changed"
+        + (f", {counts['digest/backfill']} backfill" if counts.get("digest/backfill") else "") + "), "
         f"{counts.get('dropped/no-area', 0)} items matched no priority area."
     )
     for name, error in result["failed_sources"].items():
