@@ -63,7 +63,7 @@ def load_icss(config: Config) -> list[Ics]:
     path = config.directory / FILE
     if not path.exists():
         return [Ics(id="default", config=config, title=None, directory=config.directory, single=True)]
-    found = []
+    found: list[Ics] = []
     for ics_id, entry in _entries(_read_yaml(path)).items():
         directory = (config.directory / entry.dir).resolve()
         if not (directory / "priorities.yaml").is_file():

@@ -24,5 +24,5 @@ def collect(package: str, modules: Iterable[str], base: T, key: str) -> dict[str
                 if name in found:
                     raise ImportError(f"two {package} have {key} {name!r}: {found[name].__module__} and "
                                       f"{obj.__module__}")
-                found[name] = obj
+                found[name] = obj  # type: ignore[assignment]  # a subclass of base
     return found

@@ -479,7 +479,7 @@ class Store:
         with self.engine.begin() as conn:
             judgement_id = conn.execute(judgements.insert(), {
                 "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": state,
-                "areas": areas, "note": note, "created_at": now}).inserted_primary_key[0]
+                "areas": areas, "note": note, "created_at": now}).inserted_primary_key[0]  # type: ignore[index]
             conn.execute(labels.delete().where(labels.c.item_id == item_id, labels.c.reviewer == reviewer))
             if rows:
                 conn.execute(labels.insert(), [{**r, "item_id": item_id, "reviewer": reviewer, "created_at": now}

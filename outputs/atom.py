@@ -63,6 +63,7 @@ class AtomWriter(Writer):
     filename = "digest.atom"
     media_type = "application/atom+xml"
     Options = AtomOptions
+    options: AtomOptions
 
     def tag(self, *parts: str) -> str:
         """A stable tag URI for the feed (no parts) or for one of its entries."""

@@ -43,7 +43,7 @@ def trend_chart(digest: Digest, weeks: int = WEEKS) -> Chart | None:
         all_weeks.pop(0)
     if len(all_weeks) < 2:
         return None
-    rows = []
+    rows: list = []
     for area in digest.areas:
         series = dict(digest.trend.get(area.id, ()))
         if not series:

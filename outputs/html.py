@@ -41,6 +41,7 @@ class HtmlWriter(Writer):
     filename = "digest.html"
     media_type = "text/html; charset=utf-8"
     Options = HtmlOptions
+    options: HtmlOptions
 
     def render(self, digest: Digest) -> bytes:
         return self.render_text(digest).encode("utf-8")

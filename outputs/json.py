@@ -93,6 +93,7 @@ class JsonWriter(Writer):
     filename = "digest.json"
     media_type = "application/json"
     Options = JsonOptions
+    options: JsonOptions
 
     def render(self, digest: Digest) -> bytes:
         text = json.dumps(document(digest), ensure_ascii=False, indent=self.options.indent)

@@ -49,6 +49,7 @@ class MarkdownWriter(Writer):
     filename = "digest.md"
     media_type = "text/markdown; charset=utf-8"
     Options = SummaryLayoutOptions
+    options: SummaryLayoutOptions
 
     def render(self, digest: Digest) -> bytes:
         return "\n".join(self.lines(digest)).encode("utf-8") + b"\n"

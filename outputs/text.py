@@ -40,6 +40,7 @@ class TextWriter(Writer):
     filename = "digest.txt"
     media_type = "text/plain; charset=utf-8"
     Options = TextOptions
+    options: TextOptions
 
     def render(self, digest: Digest) -> bytes:
         return self.render_text(digest).encode("utf-8")

@@ -153,7 +153,7 @@ def _completion(struct: dict[str, Any]) -> dict[str, Any]:
         return {}
     kind = str(struct.get("type") or "").upper()
     estimated = True if kind in ("ESTIMATED", "ANTICIPATED") else False if kind == "ACTUAL" else None
-    return {"completion": when, "completion_precision": _PRECISION.get(len(raw.strip())),
+    return {"completion": when, "completion_precision": _PRECISION.get(len((raw or "").strip())),
             "completion_estimated": estimated}
 
 

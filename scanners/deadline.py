@@ -93,11 +93,11 @@ class _Watched:
         if deadline is not None:
             deadline.watch_socket(self.sock)  # type: ignore[attr-defined]
 
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, *args, **kwargs):
         deadline = getattr(_current, "deadline", None)
         if deadline is not None:
-            deadline.watch(self)  # type: ignore[arg-type]
-        return super().request(*args, **kwargs)  # type: ignore[misc]
+            deadline.watch(self)
+        return super().request(*args, **kwargs)
 
 
 class _WatchedHTTPConnection(_Watched, HTTPConnection):
@@ -119,6 +119,6 @@ class _HTTPSPool(HTTPSConnectionPool):
 class _Adapter(HTTPAdapter):
     """requests' adapter with connections that honour the per-call deadline."""
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}

@@ -51,16 +51,16 @@ class CappedRetry(Retry):
 
     max_retry_after: float = 120.0
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def get_retry_after(self, response):
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
 
-    def new(self, **kw):  # type: ignore[no-untyped-def]
+    def new(self, **kw):
         clone = super().new(**kw)
         clone.max_retry_after = self.max_retry_after
         return clone
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         # A name that does not resolve, a refused connection, a TLS failure: no retry mends them.
         if error is not None and http_failures.permanent(error):
             raise MaxRetryError(_pool, url, error) from error
@@ -89,7 +89,7 @@ class CredentialSafeSession(requests.Session):
     """requests strips only ``Authorization`` on a redirect to another host; this strips every
     credential header (NICE's ``API-Key``, cookies, tokens) and query keys (``api_key``) too."""
 
-    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def] - requests' hook
+    def rebuild_auth(self, prepared_request, response):
         super().rebuild_auth(prepared_request, response)
         if not self.should_strip_auth(response.request.url, prepared_request.url):
             return
@@ -231,7 +231,7 @@ def _where(url: str) -> str:
 
 def _reason(err: Exception) -> str:
     """The innermost cause, without URLs that could carry secrets in their query."""
-    inner = err
+    inner: BaseException = err
     while inner.__context__ is not None and inner.__context__ is not inner:
         inner = inner.__context__
     text = type(inner).__name__

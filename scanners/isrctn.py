@@ -231,7 +231,7 @@ def _texts(element: Element | None, path: str) -> list[str]:
             if (e.text or "").strip()]
 
 
-def _unique(values) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _unique(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 

@@ -47,7 +47,7 @@ def since_for(store: Store, source: str, lookback_days: int, overlap_days: int, 
 
 
 def latest_update(items: Sequence[Item]) -> date | None:
-    dates = [i.updated or i.published for i in items if (i.updated or i.published)]
+    dates = [d for i in items if (d := i.updated or i.published) is not None]
     return max(dates) if dates else None
 
 
@@ -158,7 +158,7 @@ def until_filter(items: Sequence[Item], until: date | None) -> tuple[list[Item],
     unique = list({i.id: i for i in items}.values())
     if until is None:
         return unique, 0
-    kept = [i for i in unique if (i.updated or i.published) is None or (i.updated or i.published) <= until]
+    kept = [i for i in unique if (d := i.updated or i.published) is None or d <= until]
     return kept, len(unique) - len(kept)
 
 
