@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import outputs
 from horizon.digest import AreaInfo, Classification, Digest, Entry, Factors, RunSummary, SourceReport
@@ -48,7 +48,7 @@ def synthetic(n: int) -> Digest:
     return Digest(
         title="Benchmark digest",
         week="2026-W48",
-        generated=datetime(2026, 11, 23, 7, tzinfo=timezone.utc),
+        generated=datetime(2026, 11, 23, 7, tzinfo=UTC),
         areas=AREAS,
         entries=tuple(entries),
         summary=RunSummary(counts={"ctgov/fetched": n}, sources=(SourceReport(name="ctgov", ok=True, fetched=n),)),

@@ -9,7 +9,7 @@ recorded as a digest of the weekly series.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,15 @@ from flows.tasks import classify, fetch_all, nice_overviews, stop_if_every_sourc
 from horizon.config import load_config
 from horizon.digest import ScanInfo
 from steps.pipeline import (
-    DEFAULT_SCAN_DAYS, assemble, check_scan, mentions, narrow, one_per_thing, scan_novelty, slug, until_filter,
+    DEFAULT_SCAN_DAYS,
+    assemble,
+    check_scan,
+    mentions,
+    narrow,
+    one_per_thing,
+    scan_novelty,
+    slug,
+    until_filter,
 )
 
 Query = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
@@ -45,7 +53,8 @@ def adhoc_scan(
     """Search the chosen sources for a query, classify and rank what they return, and publish it.
 
     Args:
-        query: What to look for, in plain words (e.g. "atrial fibrillation screening"); each source gets it in its own query syntax.
+        query: What to look for, in plain words (e.g. "atrial fibrillation "
+                                                      "screening"); each source gets it in its own query syntax.
         sources: Source names from sources.yaml to search; every enabled source if empty.
         since: Only items updated on or after this date; a year before today if empty.
         until: Only items updated on or before this date; no upper bound if empty.
@@ -58,7 +67,7 @@ def adhoc_scan(
     check_scan(load_config(config_dir), areas, since, until)  # a wrong area or range: one line, no work done
     with open_run(config_dir, sample, only=sources or None, query=query) as run:
         config, store, as_of = run.config, run.store, run.as_of
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         start = since or as_of - timedelta(days=DEFAULT_SCAN_DAYS)
         results = fetch_all(config, run.scanners, lambda _scanner: start)
         reports, counts = store_items(store, results, now, watermarks=False)
@@ -79,7 +88,8 @@ def adhoc_scan(
                           notes, also, query=query)
         stamp = now.strftime("%Y%m%d-%H%M%S")
         key = f"scan-{stamp}-{slug(query)}"
-        digest = narrow(digest, f"Ad-hoc scan: {query}", key, areas, limit, ScanInfo(query=query, since=start, until=until))
+        digest = narrow(digest, "Ad-hoc scan: "
+                                f"{query}", key, areas, limit, ScanInfo(query=query, since=start, until=until))
         directory = Path(out) if out else Path(config.settings.output_dir) / "scans" / key.removeprefix("scan-")
         paths = publish(store, digest, directory, config.settings.top_n, record=False)
         top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "score": e.score,

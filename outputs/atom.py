@@ -13,7 +13,7 @@ feed reader shows one entry a week, not one per item.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, unquote
@@ -40,10 +40,10 @@ def _text(value: object) -> str:
 
 def _stamp(value: datetime | date) -> str:
     if not isinstance(value, datetime):
-        value = datetime.combine(value, time(0), tzinfo=timezone.utc)
+        value = datetime.combine(value, time(0), tzinfo=UTC)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class AtomOptions(WriterOptions):
@@ -125,7 +125,8 @@ class AtomWriter(Writer):
         head = view.headline(digest)
         lines = [head.sentence() + "."]
         if digest.safety:
-            lines.append(f"{len(digest.safety)} safety notice(s): " + "; ".join(e.item.title for e in digest.safety[:3]))
+            lines.append(f"{len(digest.safety)} safety notice(s): "
+                         "" + "; ".join(e.item.title for e in digest.safety[:3]))
         lines += [f"{rank}. {e.item.title}" for rank, e in enumerate(view.top(digest, 5), 1)]
         self._add(node, "summary", "\n".join(lines)).set("type", "text")
         return node

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 

@@ -7,7 +7,6 @@ inline CSS, no scripts, nothing fetched from the network.
 
 from __future__ import annotations
 
-
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from horizon.digest import Digest

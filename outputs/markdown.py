@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
@@ -97,7 +96,8 @@ class MarkdownWriter(Writer):
                 ]
                 out += [
                     f"| {item_link(e.item)} | {escape(view.publisher(e))} | "
-                    f"{escape(view.words.NOVELTY_WORDS[e.novelty])} {escape(view.words.KIND_WORDS[e.kind or 'news'])} | {e.score:.3f} |"
+                    f"{escape(view.words.NOVELTY_WORDS[e.novelty])} {escape(view.words.KIND_WORDS[e.kind or 'news'])} "
+                    f"| {e.score:.3f} |"
                     for e in section[o.top_n : o.top_n + o.also_max]
                 ]
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
@@ -110,7 +110,8 @@ class MarkdownWriter(Writer):
         if self.options.summary_chars:
             lines.append(f"   {escape(view.summary(e, self.options.summary_chars))}")
         if e.also:
-            lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(view.words.publisher(i))}\\)" for i in e.also))
+            lines.append("   Also at: "
+                         "" + "; ".join(f"{item_link(i)} \\({escape(view.words.publisher(i))}\\)" for i in e.also))
         if e.technologies:
             lines.append(f"   **{escape(tracked.entry_names(e.technologies))}**")
         lines.append(f"   Areas: {escape(', '.join(view.area_names(digest, e)))}")
@@ -125,9 +126,11 @@ class MarkdownWriter(Writer):
     def register_due(digest: Digest) -> list[str]:
         if not digest.register_due:
             return []
-        out = ["## Register: due for review", "", "| Innovation | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
+        out = ["## Register: due for "
+               "review", "", "| Innovation | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
         for d in digest.register_due:
-            out.append(f"| {link(d.title, d.url)} | {escape(d.stage)} | {escape(d.owner)} | {d.next_review.isoformat()} |")
+            out.append(f"| {link(d.title, d.url)} | {escape(d.stage)} | {escape(d.owner)} | "
+                       f"{d.next_review.isoformat()} |")
         return out + [""]
 
     @staticmethod

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import textwrap
 
-
 from horizon.digest import Digest, Entry
 from horizon.text import safe_url
 from outputs import tracked, view
@@ -110,7 +109,8 @@ class TextWriter(Writer):
         if digest.register_due:
             out += ["", "REGISTER: DUE FOR REVIEW", ""]
             for d in digest.register_due:
-                out += _wrap(f"- {d.title} ({d.stage}, {d.owner or 'no owner'}, review by {d.next_review})", "  ", "    ")
+                out += _wrap(f"- {d.title} ({d.stage}, {d.owner or 'no owner'}, review by "
+                             f"{d.next_review})", "  ", "    ")
                 if url := safe_url(d.url):
                     out.append(f"    {url}")
         out += ["", "RUN SUMMARY", ""] + [line for s in view.run_sentences(digest) for line in _wrap(s, "  ")]

@@ -124,7 +124,8 @@ class Headline:
 
     def sentence(self) -> str:
         failed = f", {self.sources_failed} failed" if self.sources_failed else ""
-        parts = [f"{self.new} new", f"{self.changed} changed"] + ([f"{self.backfill} backfill"] if self.backfill else [])
+        parts = [f"{self.new} new", f"{self.changed} "
+                                    "changed"] + ([f"{self.backfill} backfill"] if self.backfill else [])
         counts = f"{_plural(self.entries, 'item')} ({', '.join(parts)})"
         return f"{counts} from {_plural(self.sources_ok, 'source')}{failed}"
 

@@ -89,7 +89,7 @@ class XlsxWriter(Writer):
                           "in the temporary directory or leave xlsx out")
 
     @staticmethod
-    def _summary(sheet, digest: Digest) -> None:  # noqa: ANN001 - openpyxl Worksheet
+    def _summary(sheet, digest: Digest) -> None:
         sheet.append(["source", "ok", "fetched", "error"])
         for s in digest.summary.sources:
             sheet.append([_cell(s.name), s.ok, s.fetched, _cell(s.error or "")])

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from horizon.errors import SourceError
-from scanners.http import HttpClient
 from horizon.items import Item
 from horizon.text import clean
+from scanners.http import HttpClient
 
 SITE = "https://www.nice.org.uk"
 MAX_CHARS = 1200  # an overview is a paragraph; anything longer is cut, not stored whole

@@ -13,15 +13,24 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from horizon.config import Config, digest_key
-from steps.dedup import group
 from horizon.digest import (
-    NOVELTIES, AreaInfo, Classification, Digest, DueReview, Entry, Novelty, RunSummary, ScanInfo, SourceReport,
+    NOVELTIES,
+    AreaInfo,
+    Classification,
+    Digest,
+    DueReview,
+    Entry,
+    Novelty,
+    RunSummary,
+    ScanInfo,
+    SourceReport,
 )
 from horizon.errors import InputError, UnknownName
 from horizon.items import Item
-from steps.ranking import rank
 from horizon.store import Store
 from horizon.text import slug
+from steps.dedup import group
+from steps.ranking import rank
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -150,7 +159,8 @@ def check_scan(config: Config, areas: Sequence[str] | None, since: date | None, 
     if unknown:
         raise UnknownName(f"unknown area '{unknown[0]}'; valid areas: {', '.join(config.priorities.ids)}")
     if since and until and since > until:
-        raise InputError(f"since {since.isoformat()} is after until {until.isoformat()}; give a range that is not empty")
+        raise InputError(f"since {since.isoformat()} is after until {until.isoformat()}; give a range that is not "
+                         "empty")
 
 
 def until_filter(items: Sequence[Item], until: date | None) -> tuple[list[Item], int]:

@@ -11,7 +11,6 @@ from horizon.errors import InputError, UnknownName
 from horizon.store import Store
 from tests.helpers import page, study
 
-
 TRIALS = [
     study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
           "Case-finding for atrial fibrillation with a smartwatch ECG, with anticoagulation when AF is found.",

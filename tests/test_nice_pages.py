@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from horizon.config import HttpSettings
-from scanners.http import HttpClient
 from horizon.items import Extras, Item
-from scanners.replay import SAMPLE_DIR
+from scanners.http import HttpClient
 from scanners.nice_pages import add_overviews, cache_key, load_cache, parse_overview
+from scanners.replay import SAMPLE_DIR
 
 NO_RETRIES = HttpSettings(retries=0)
 PAGE = (SAMPLE_DIR / "nice" / "pages" / "dg35.html").read_bytes()

@@ -9,10 +9,10 @@ import pytest
 from horizon.config import RankingSettings, load_config
 from horizon.digest import Classification
 from horizon.errors import ConfigError
-from scanners.http import HttpClient
 from horizon.items import Extras, Item
-from steps.ranking import kind, novelty_of, query_match, query_words, rank, recency
 from scanners.ctgov import Ctgov
+from scanners.http import HttpClient
+from steps.ranking import kind, novelty_of, query_match, query_words, rank, recency
 from tests.helpers import page, study
 
 TODAY = date(2026, 11, 23)

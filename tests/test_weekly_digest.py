@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 
 from horizon.config import load_config
 from outputs.artifacts import artifact_key
+from tests.helpers import page, study
 from tests.outputs.test_outputs_browser import ARGS as CHROMIUM_ARGS
 from tests.outputs.test_outputs_browser import CHROMIUM
-from tests.helpers import page, study
 
 pytestmark = pytest.mark.prefect
 

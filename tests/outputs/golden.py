@@ -3,7 +3,7 @@ source, and hostile text (script tags, event handlers, javascript: links, formul
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from horizon.digest import AreaInfo, Classification, Digest, Entry, Factors, RunSummary, SourceReport
 from horizon.items import Extras, Item
@@ -31,7 +31,7 @@ AREAS = (
 def _entry(item: Item, areas: tuple[str, ...], why: dict[str, tuple[str, ...]], relevance: float, **kw) -> Entry:
     scores = {a.id: (relevance if a.id in areas else 0.05) for a in AREAS}
     kw.setdefault("kind", {"trial": "trial", "guidance": "guidance", "safety": "safety"}.get(item.type, "news"))
-    kw.setdefault("first_seen", datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc))
+    kw.setdefault("first_seen", datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
     return Entry(
         item=item,
         classification=Classification(item_id=item.id, scores=scores, areas=areas, why=why),
@@ -201,7 +201,7 @@ def make_digest(
     return Digest(
         title="Horizon scan: Example ICS",
         week="2026-W48",
-        generated=datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc),
+        generated=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
         since=date(2026, 11, 16),
         areas=AREAS,
         entries=golden_entries() if entries is None else entries,

@@ -103,7 +103,7 @@ def _self_signed(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -353,7 +353,7 @@ def test_a_claim_blocks_a_second_sender_until_it_goes_stale(tmp_path):
     from horizon.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
-    t0 = dt.datetime(2026, 11, 30, 7, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 11, 30, 7, tzinfo=dt.UTC)
     first = store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=t0)
     assert first is not None
     assert store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=t0) is None  # in flight

@@ -7,7 +7,7 @@ import html
 import io
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
@@ -196,7 +196,7 @@ def test_text_shows_hostile_text_verbatim_on_single_lines(digest):
 def test_atom_parses_without_bozo_and_ids_are_stable(digest):
     writer = outputs.get("atom")()
     first = feedparser.parse(writer.render(digest))
-    rerun = digest.model_copy(update={"generated": datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)})
+    rerun = digest.model_copy(update={"generated": datetime(2026, 11, 24, 9, 30, tzinfo=UTC)})
     second = feedparser.parse(writer.render(rerun))
     assert not first.bozo, first.get("bozo_exception")
     assert [e.id for e in first.entries] == [e.id for e in second.entries]
@@ -332,7 +332,7 @@ def test_running_feed_has_one_entry_per_digest_keeps_recent_weeks_and_replaces_r
     feed = tmp_path / "feed.atom"
     for week in ("2026-W46", "2026-W47", "2026-W48"):
         update_feed(feed, digest.model_copy(update={"week": week}), weeks=2)
-    later = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    later = datetime(2026, 11, 24, tzinfo=UTC)
     rerun = digest.model_copy(update={"entries": digest.entries[:2], "generated": later})
     update_feed(feed, rerun, weeks=2)
     parsed = feedparser.parse(feed.read_bytes())
