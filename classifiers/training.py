@@ -110,7 +110,7 @@ def store_rows(store, priorities: Priorities) -> tuple[dict[str, tuple[str, np.n
 
 def new_model(priorities: Priorities, n_jobs: int = 2) -> AreaModel:
     """The estimator with the project's settings."""
-    return AreaModel(areas=priorities.areas, keyword_weight=2.0, random_state=RANDOM_STATE, n_jobs=n_jobs)
+    return AreaModel(areas=priorities.areas, random_state=RANDOM_STATE, n_jobs=n_jobs)
 
 
 def cross_val_predict(priorities: Priorities, texts: list[str], Y: np.ndarray, k: int = 5) -> np.ndarray:
@@ -148,7 +148,7 @@ def ensure_current(priorities: Priorities, store, model_dir: str | Path | None =
     """
     from classifiers import AreaClassifier
 
-    model_dir = Path(model_dir) if model_dir else persist.default_model_dir(priorities)
+    model_dir = Path(model_dir) if model_dir else persist.default_model_dir(priorities, getattr(store, "url", None))
     data = training_set(priorities, store=store)
     saved = persist.read_info(model_dir)
     if saved and saved.get("data_hash") == data.hash and persist.matches(saved, priorities):

@@ -39,9 +39,10 @@ def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV w
     from classifiers import load_classifier, score_texts
     from classifiers.records import read_records
 
-    priorities = load_config(config).priorities
+    cfg = load_config(config)
+    priorities = cfg.priorities
     records = read_records(file)
-    model = load_classifier(priorities, model_dir).estimator
+    model = load_classifier(priorities, model_dir, cfg.settings.store_url).estimator
     scores = score_texts(model, [r.text for r in records])
     ids = priorities.ids
     lines = []
@@ -82,7 +83,7 @@ def train(labels: Optional[Path] = typer.Option(None, "--labels", help="Labelled
         data = training.training_set(cfg.priorities, labels, store)
     finally:
         store.close()
-    target = model_dir or persist.default_model_dir(cfg.priorities)
+    target = model_dir or persist.default_model_dir(cfg.priorities, cfg.settings.store_url)
     training.train(cfg.priorities, data, target, cv=cv or None)
     info = persist.read_info(target)
     f1 = f", cross-validated macro F1 {info['cv_macro_f1']:.3f}" if info.get("cv_macro_f1") is not None else ""

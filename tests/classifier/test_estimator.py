@@ -14,7 +14,8 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from classifiers.model import AreaModel, best_threshold
+from classifiers.blend import best_threshold
+from classifiers.model import AreaModel
 
 
 # Text-input estimators get only the API checks from parametrize_with_checks (scikit-learn
@@ -36,7 +37,7 @@ Y = np.array([[1, 0]] * 5 + [[0, 1]] * 5 + [[1, 0]] * 5 + [[0, 1]] * 5)
 
 
 def test_fit_returns_self_and_keeps_params():
-    model = AreaModel(threshold_cv=2, min_positives=2)
+    model = AreaModel(cv=2)
     before = model.get_params()
     assert model.fit(TEXTS, Y) is model
     assert model.get_params() == before
