@@ -3,7 +3,7 @@
 For each seed the bundled labelled set (classifiers/data/dev.jsonl) is cut into
 4 test parts; for each part the model trains on 40 other items (the "bundled"
 labels) plus k reviewed items from the remaining pool, and scores the part.
-Printed beside a plain TF-IDF + one-vs-rest logistic regression trained on the
+Reviewed items weigh what the product gives a reviewer's judgement. Printed beside a plain TF-IDF + one-vs-rest logistic regression trained on the
 same items, and the keyword rules alone (which need no training). Prints
 figures; asserts nothing.
 
@@ -22,7 +22,7 @@ from classifiers.curve import model_fit, plain_fit, simulate
 from classifiers.features import keyword_hits
 from classifiers.metrics import f1_scores
 from classifiers.records import read_records
-from classifiers.training import BUNDLED, label_matrix, new_model
+from classifiers.training import BUNDLED, REVIEWER_WEIGHT, label_matrix, new_model
 from horizon.config import load_config
 
 
@@ -39,7 +39,8 @@ def main() -> None:
           f"{len(texts)} labelled items, seeds {args.seeds}, 4 test parts each, base {args.base} items")
     start = time.perf_counter()
     curves = simulate(texts, Y, {"this model": model_fit(lambda: new_model(priorities, n_jobs=1)),
-                                 "plain TF-IDF + LR": plain_fit}, ks=args.ks, seeds=args.seeds, base=args.base)
+                                 "plain TF-IDF + LR": plain_fit}, ks=args.ks, seeds=args.seeds, base=args.base,
+                      reviewer_weight=REVIEWER_WEIGHT)
     keywords = f1_scores(Y, (keyword_hits(priorities.areas, texts) > 0).astype(int))["macro"]
     print(f"({time.perf_counter() - start:.0f} s)\n")
     print("macro F1 on held-back items, mean over seeds (min-max)")

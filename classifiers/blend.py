@@ -11,29 +11,36 @@ keywords is set by the label count, not by hand.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 # The keyword rule as a starting point: one keyword hit (log1p(1) = 0.69) gives a
 # score of about +1.2, none gives -3 (about 5%, the share of items in a typical area).
 PRIOR_SLOPE, PRIOR_OFFSET = 6.0, -3.0
 
 
-def fit_blend(prior: np.ndarray, learned: np.ndarray, y: np.ndarray, strength: float,
+def fit_blend(prior: np.ndarray, learned: np.ndarray, y: np.ndarray, weight: np.ndarray, strength: float,
               learned_start: float = 1.0) -> np.ndarray:
-    """(a, b, c) maximising the penalised log-likelihood of ``y`` (0/1) given the two scores.
+    """(a, b, c) maximising the penalised, weighted log-likelihood of ``y`` (0/1) given the two scores.
 
     ``learned`` must be out-of-fold, so its weight reflects how well it does on unseen text.
     """
     X = np.column_stack([prior, learned, np.ones(len(y))])
     start = np.array([PRIOR_SLOPE, learned_start, PRIOR_OFFSET])
     t = np.asarray(y, dtype=float)
+    def loss(theta):
+        z = X @ theta
+        return np.sum(weight * (np.logaddexp(0.0, z) - t * z)) + 0.5 * strength * np.sum((theta - start) ** 2)
+
     theta = start.copy()
-    for _ in range(50):  # Newton's method: three weights, a strictly convex loss
-        p = 1.0 / (1.0 + np.exp(-(X @ theta)))
-        gradient = X.T @ (p - t) + strength * (theta - start)
-        hessian = (X * (p * (1 - p))[:, None]).T @ X + strength * np.eye(3)
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.abs(step).max() < 1e-8:
+    for _ in range(100):  # damped Newton: three weights, a strictly convex loss
+        p = expit(X @ theta)
+        gradient = X.T @ (weight * (p - t)) + strength * (theta - start)
+        hessian = (X * (weight * p * (1 - p))[:, None]).T @ X + strength * np.eye(3)
+        step, size, current = np.linalg.solve(hessian, gradient), 1.0, loss(theta)
+        while loss(theta - size * step) > current - 1e-4 * size * gradient @ step and size > 1e-6:
+            size /= 2
+        theta = theta - size * step
+        if np.abs(size * step).max() < 1e-8:
             break
     return theta
 

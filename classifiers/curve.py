@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 
 from classifiers.metrics import f1_scores
 
-Fit = Callable[[list[str], np.ndarray], Callable[[list[str]], np.ndarray]]  # -> predict 0/1
+Fit = Callable[[list[str], np.ndarray, np.ndarray], Callable[[list[str]], np.ndarray]]  # -> predict 0/1
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,11 @@ class Curve:
         return self.f1.mean(axis=0)
 
 
-def plain_fit(texts: list[str], Y: np.ndarray):
-    """Plain TF-IDF + one-vs-rest logistic regression (class-weighted), scikit-learn defaults otherwise."""
+def plain_fit(texts: list[str], Y: np.ndarray, weights: np.ndarray | None = None):
+    """Plain TF-IDF + one-vs-rest logistic regression (class-weighted), scikit-learn defaults otherwise.
+
+    Every label counts once (``weights`` is ignored): the plain baseline as anyone would fit it.
+    """
     known = np.where(Y < 0, 0, Y)
     pipeline = make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LogisticRegression(class_weight="balanced")))
     constant = known.min(axis=0) == known.max(axis=0)  # OneVsRest cannot fit an area with one class
@@ -54,14 +57,18 @@ def plain_fit(texts: list[str], Y: np.ndarray):
 
 def model_fit(make_model) -> Fit:
     """A ``Fit`` for an ``AreaModel`` factory."""
-    def fit(texts: list[str], Y: np.ndarray):
-        return make_model().fit(texts, Y).predict
+    def fit(texts: list[str], Y: np.ndarray, weights: np.ndarray):
+        return make_model().fit(texts, Y, sample_weight=weights).predict
     return fit
 
 
 def simulate(texts: Sequence[str], Y: np.ndarray, fits: dict[str, Fit], ks: Sequence[int] = (0, 25, 50, 100, 150),
-             seeds: Sequence[int] = (0, 1, 2), folds: int = 4, base: int = 40) -> list[Curve]:
-    """One ``Curve`` per named fit; every fit sees exactly the same splits."""
+             seeds: Sequence[int] = (0, 1, 2), folds: int = 4, base: int = 40,
+             reviewer_weight: float = 1.0) -> list[Curve]:
+    """One ``Curve`` per named fit; every fit sees exactly the same splits.
+
+    Reviewed items carry ``reviewer_weight`` (as the product weighs reviewers' judgements).
+    """
     texts = list(texts)
     n = len(texts)
     pool_size = n - n // folds - base
@@ -76,8 +83,9 @@ def simulate(texts: Sequence[str], Y: np.ndarray, fits: dict[str, Fit], ks: Sequ
             rest = np.concatenate([p for g, p in enumerate(parts) if g != f])
             for i, k in enumerate(ks):
                 train = rest[:base + k]
+                weights = np.where(np.arange(len(train)) < base, 1.0, reviewer_weight)
                 for name, fit in fits.items():
-                    predict = fit([texts[t] for t in train], Y[train])
+                    predict = fit([texts[t] for t in train], Y[train], weights)
                     predicted[name][i][test] = predict([texts[t] for t in test])
         for name in fits:
             results[name][s] = [f1_scores(Y, predicted[name][i])["macro"] for i in range(len(ks))]

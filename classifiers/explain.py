@@ -39,7 +39,7 @@ def usable(term: str) -> bool:
 
 def surface(term: str, text: str) -> str | None:
     """The term as the text writes it, or None if the text has it only inside a longer word."""
-    words = r"[\s\-\u2010-\u2015/]+".join(re.escape(t) for t in term.split())
+    words = r"[ \t\-\u2010-\u2015/]+".join(re.escape(t) for t in term.split())
     found = re.search(rf"(?<![\w-]){words}(?![\w-])", text, flags=re.IGNORECASE)
     if found is None:
         return None

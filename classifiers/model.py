@@ -36,7 +36,7 @@ class AreaModel(ClassifierMixin, BaseEstimator):
     exactly at the area's tuned threshold; ``classifiers.explain`` says why.
     """
 
-    def __init__(self, areas: Sequence[Area] = (), C: float = 10.0, prior_strength: float = 1.0,
+    def __init__(self, areas: Sequence[Area] = (), C: float = 10.0, prior_strength: float = 0.3,
                  threshold_pseudo: float = 5.0, cv: int = 5, min_df: int = 1, random_state: int = 0,
                  n_jobs: int = 1):
         self.areas = areas
@@ -49,8 +49,11 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     # -- fitting -----------------------------------------------------------------------
-    def fit(self, X: Sequence[str], y) -> AreaModel:
-        """Fit the vocabulary on the texts, then one learned model, blend and threshold per area."""
+    def fit(self, X: Sequence[str], y, sample_weight=None) -> AreaModel:
+        """Fit the vocabulary on the texts, then one learned model, blend and threshold per area.
+
+        ``sample_weight`` lets a label count more than once (a reviewer's judgement).
+        """
         texts, Y = _check_texts(X), np.asarray(y)
         if Y.ndim != 2 or Y.shape[0] != len(texts):
             raise ValueError(f"y must have shape (n_texts, n_areas), got {Y.shape} for {len(texts)} texts")
@@ -59,6 +62,9 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         if not np.isin(Y, (UNKNOWN, 0, 1)).all():
             raise ValueError("y must hold only 1 (in the area), 0 (not in it) or -1 (unknown)")
         Y = Y.astype(np.int8)
+        weight = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if weight.shape != (len(texts),) or (weight <= 0).any():
+            raise ValueError(f"sample_weight must be {len(texts)} positive numbers, one per text")
         self.n_areas_ = Y.shape[1]
         try:
             learned = word_counter(min_df=self.min_df).fit(texts).vocabulary_
@@ -71,7 +77,7 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         # Processes, not threads: liblinear draws from one global random generator, so fits in
         # threads of one process would interleave draws and stop being reproducible.
         fits = Parallel(n_jobs=self.n_jobs, prefer="processes")(
-            delayed(self._fit_area)(F, P[:, j], Y[:, j]) for j in range(self.n_areas_))
+            delayed(self._fit_area)(F, P[:, j], Y[:, j], weight) for j in range(self.n_areas_))
         self.coef_ = np.vstack([f[0] for f in fits]).astype(np.float32)
         self.intercept_ = np.array([f[1] for f in fits], dtype=np.float32)
         self.blend_ = np.vstack([f[2] for f in fits]).astype(np.float64)
@@ -79,21 +85,22 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         return self
 
-    def _fit_area(self, F, prior, y):
+    def _fit_area(self, F, prior, y, weight):
         """(coef, intercept, blend weights, threshold) for one area."""
         known = np.flatnonzero(y != UNKNOWN)
-        F, prior, y = F[known], prior[known], y[known]
+        F, prior, y, weight = F[known], prior[known], y[known], weight[known]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
         folds = min(self.cv, n_pos, n_neg)
         if folds < 2:  # nothing to learn from: the keyword rule
-            blend = fit_blend(prior, np.zeros(len(y)), y, self.prior_strength, learned_start=0.0)
+            blend = fit_blend(prior, np.zeros(len(y)), y, weight, self.prior_strength, learned_start=0.0)
             return np.zeros(F.shape[1], np.float32), 0.0, blend * [1, 0, 1], 0.0
         out_of_fold = np.empty(len(y))
         splits = StratifiedKFold(folds, shuffle=True, random_state=self.random_state).split(known, y)
         for train, test in splits:
-            out_of_fold[test] = self._logistic().fit(F[train], y[train]).decision_function(F[test])
-        model = self._logistic().fit(F, y)
-        blend = fit_blend(prior, out_of_fold, y, self.prior_strength)
+            fitted = self._logistic().fit(F[train], y[train], sample_weight=weight[train])
+            out_of_fold[test] = fitted.decision_function(F[test])
+        model = self._logistic().fit(F, y, sample_weight=weight)
+        blend = fit_blend(prior, out_of_fold, y, weight, self.prior_strength)
         scores = np.column_stack([prior, out_of_fold, np.ones(len(y))]) @ blend
         return model.coef_.ravel(), float(model.intercept_[0]), blend, shrunk_threshold(
             scores, y, self.threshold_pseudo)

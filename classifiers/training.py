@@ -23,6 +23,9 @@ from horizon.config import DEFAULT_DIR, Priorities, load_config
 
 BUNDLED = Path(str(resources.files("classifiers") / "data" / "dev.jsonl"))
 RANDOM_STATE = 0
+# A reviewer's judgement counts as this many bundled labels: the team judges for its own ICS,
+# so its calls should outweigh the generic bundled set (and the keywords) soon.
+REVIEWER_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class TrainingSet:
     Y: np.ndarray
     store_labels: int = 0  # reviewer judgements from the store that were used
     latest_label: str | None = None  # created_at of the newest one
+    reviewed: int = 0  # the last ``reviewed`` rows are the store's reviewer judgements
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Per-row sample weight: 1 for bundled labels, ``REVIEWER_WEIGHT`` for reviewers' judgements."""
+        out = np.ones(len(self.texts))
+        if self.reviewed:
+            out[-self.reviewed:] = REVIEWER_WEIGHT
+        return out
 
     @property
     def hash(self) -> str:
@@ -82,7 +94,7 @@ def training_set(priorities: Priorities, labels_file: str | Path | None = None, 
         ids += list(rows)
         texts += [t for t, _ in rows.values()]
         Y = np.vstack([Y, np.array([y for _, y in rows.values()], dtype=np.int8)])
-    return TrainingSet(ids, texts, Y, used, latest)
+    return TrainingSet(ids, texts, Y, used, latest, len(rows))
 
 
 def store_rows(store, priorities: Priorities) -> tuple[dict[str, tuple[str, np.ndarray]], int, str | None]:
@@ -134,18 +146,31 @@ def cv_macro_f1(priorities: Priorities, data: TrainingSet, k: int = 5) -> float 
 
 def train(priorities: Priorities, data: TrainingSet, model_dir: str | Path, cv: int | None = 5) -> AreaModel:
     """Fit on ``data``, save it with its provenance, and return it."""
-    model = new_model(priorities).fit(data.texts, data.Y)
+    model = new_model(priorities).fit(data.texts, data.Y, sample_weight=data.weights)
     info = {"data_hash": data.hash, "items": len(data.texts), "store_labels": data.store_labels,
             "latest_label": data.latest_label, "cv_macro_f1": cv_macro_f1(priorities, data, cv) if cv else None}
     persist.save(model, model_dir, priorities, info)
     return model
 
 
-def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None, cv: int = 5):
+def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None, cv: int = 5,
+                   unseen: bool = False):
     """The classifier to use this week, retrained first if the store has labels it has not seen.
 
     Returns ``(AreaClassifier, TrainingReport)``; ``cv`` folds give the F1 before/after (0: skip).
+    ``unseen=True`` (the bundled sample) scores any item that is in the training data with a
+    model fitted without it (``classifiers.unseen``), so the sample shows the model on unseen text.
     """
+    classifier, report = _current(priorities, store, model_dir, cv)
+    if not unseen:
+        return classifier, report
+    from classifiers.unseen import unseen_classifier
+
+    data = training_set(priorities, store=store)
+    return unseen_classifier(priorities, data, classifier, report.model_dir), report
+
+
+def _current(priorities: Priorities, store, model_dir: str | Path | None, cv: int):
     from classifiers import AreaClassifier
 
     model_dir = Path(model_dir) if model_dir else persist.default_model_dir(priorities, getattr(store, "url", None))

@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from classifiers.records import MAX_FILE_BYTES, MAX_LINE_BYTES
 from horizon.cli import app
 from horizon.config import load_config
 from horizon.errors import HorizonError, InputError
@@ -34,14 +35,17 @@ def _one_line_errors(command):
 @_one_line_errors
 def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV with id, title, summary."),
              out: Optional[Path] = typer.Option(None, "--out", help="Write JSON lines here instead of stdout."),
-             config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL) -> None:
+             config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL,
+             max_bytes: int = typer.Option(MAX_FILE_BYTES, "--max-bytes", min=1, help="Refuse a larger input file."),
+             max_line_bytes: int = typer.Option(MAX_LINE_BYTES, "--max-line-bytes", min=1,
+                                                help="Refuse an input line longer than this.")) -> None:
     """Assign priority areas to items: one JSON line per item with its areas and scores."""
     from classifiers import load_classifier, score_texts
     from classifiers.records import read_records
 
     cfg = load_config(config)
     priorities = cfg.priorities
-    records = read_records(file)
+    records = read_records(file, max_bytes=max_bytes, max_line_bytes=max_line_bytes)
     model = load_classifier(priorities, model_dir, cfg.settings.store_url).estimator
     scores = score_texts(model, [r.text for r in records])
     ids = priorities.ids
