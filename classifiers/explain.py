@@ -86,8 +86,10 @@ class Explainer:
         start, end = counts.indptr[i], counts.indptr[i + 1]
         found = {self.names[c]: float(v) for c, v in zip(counts.indices[start:end], counts.data[start:end])
                  if c in self.keyword_columns[j]}
-        for term in self.acronyms[j]:
-            n = len(re.findall(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text))
+        tokens = _WORD.findall(text) if self.acronyms[j] else []
+        for term in self.acronyms[j]:  # counted as the prior counts them: the same tokens, in capitals
+            parts = re.findall(r"\w+", term)[:2]
+            n = sum(tokens[k:k + len(parts)] == parts for k in range(len(tokens)))
             if n:
                 found[term.lower()] = found.get(term.lower(), 0.0) + n
         total = sum(found.values())

@@ -3,8 +3,8 @@
 One word counter (unigrams and bigrams) serves both: the learned logistic
 regressions read its TF-IDF, and each area's word keywords are read off the
 same counts, so no text is tokenised twice. Keywords written in capitals in
-priorities.yaml ("AF", "FIT", "COPD") must match in capitals, so they get one
-compiled regular expression of their own ("fit" the word is not the test).
+priorities.yaml ("AF", "FIT", "COPD") must match in capitals ("fit" the word is
+not the test): they are read off the same tokens before lower-casing.
 An area's ``negatives`` ("ocular hypertension") cancel the keyword hits they
 overlap: the prior's sense cues.
 """
@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from classifiers.counting import BatchCounter
 from horizon.config import Area
 
 # Two or more capitals in one token, digits allowed: AF, COPD, FeNO, CGM, HbA1c, SGLT2, FFR-CT.
@@ -86,38 +87,21 @@ def incidence(vocabulary: dict[str, int], terms: dict[str, set[int]], n_areas: i
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(vocabulary), n_areas))
 
 
-class AcronymMatcher:
-    """Counts case-sensitive acronym keywords per area with one compiled pattern."""
-
-    def __init__(self, terms: dict[str, set[int]], n_areas: int):
-        self.terms, self.n_areas = terms, n_areas
-        names = sorted(terms, key=len, reverse=True)
-        self.pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])") if names else None
-
-    def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """(n_texts, n_areas) hit counts."""
-        rows, cols = [], []
-        if self.pattern is not None:
-            for i, text in enumerate(texts):
-                for found in self.pattern.findall(text):
-                    for j in self.terms[found]:
-                        rows.append(i)
-                        cols.append(j)
-        data = np.ones(len(rows), dtype=np.float32)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), self.n_areas))
-
-
 class KeywordPrior:
-    """Per-area keyword and negative-phrase hits read off the word counts (plus acronyms)."""
+    """Per-area keyword and negative-phrase hits, read off the batch's word counts and exact phrases."""
 
     def __init__(self, areas: Sequence[Area], vocabulary: dict[str, int]):
-        n = len(areas)
+        self.n = n = len(areas)
         keywords = phrase_terms([a.keywords for a in areas])
         negatives = phrase_terms([getattr(a, "negatives", ()) for a in areas])
         self.word_hits = incidence(vocabulary, keywords[0], n)
         self.word_misses = incidence(vocabulary, negatives[0], n)
-        self.acronyms = AcronymMatcher(keywords[1], n)
-        self.negative_acronyms = AcronymMatcher(negatives[1], n)
+        # Case-sensitive phrases: columns 0..n-1 are keywords, n..2n-1 negatives.
+        self.exact: dict[str, set[int]] = {}
+        for phrase, js in keywords[1].items():
+            self.exact.setdefault(phrase, set()).update(js)
+        for phrase, js in negatives[1].items():
+            self.exact.setdefault(phrase, set()).update(n + j for j in js)
 
     @staticmethod
     def terms(areas: Sequence[Area]) -> list[str]:
@@ -125,15 +109,19 @@ class KeywordPrior:
         return [*phrase_terms([a.keywords for a in areas])[0], *phrase_terms([getattr(a, "negatives", ())
                                                                               for a in areas])[0]]
 
-    def hits(self, counts: sparse.csr_matrix, texts: Sequence[str]) -> np.ndarray:
+    def counter(self, vocabulary: dict[str, int]) -> BatchCounter:
+        """The batch counter that gives both the word counts and these exact phrases."""
+        return BatchCounter(vocabulary, WORD_PATTERN, self.exact, 2 * self.n)
+
+    def hits(self, counts: sparse.csr_matrix, exact: sparse.csr_matrix) -> np.ndarray:
         """(n_texts, n_areas) keyword hits net of the negatives that overlap them, never below 0."""
-        positive = counts @ self.word_hits + self.acronyms.counts(texts)
-        negative = counts @ self.word_misses + self.negative_acronyms.counts(texts)
+        positive = counts @ self.word_hits + exact[:, :self.n]
+        negative = counts @ self.word_misses + exact[:, self.n:]
         return np.maximum(np.asarray((positive - negative).todense()), 0.0)
 
 
 def keyword_hits(areas: Sequence[Area], texts: Sequence[str]) -> np.ndarray:
     """Counts of each area's keywords in each text, (n_texts, n_areas): the keyword-rule baseline."""
     vocabulary = with_terms({}, KeywordPrior.terms(areas))
-    counts = word_counter(vocabulary).transform(texts) if vocabulary else sparse.csr_matrix((len(texts), 0))
-    return KeywordPrior(areas, vocabulary).hits(counts, texts)
+    prior = KeywordPrior(areas, vocabulary)
+    return prior.hits(*prior.counter(vocabulary).transform(texts))

@@ -71,9 +71,9 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         except ValueError:  # no word in any text
             learned = {}
         self.vocabulary_ = with_terms(learned, KeywordPrior.terms(self.areas))
-        counts = self._counter().transform(texts)
+        counts, exact = self._count(texts)
         self.idf_ = tfidf().fit(counts).idf_.astype(np.float32)
-        F, P = self._tfidf(counts), self._prior(counts, texts)
+        F, P = self._tfidf(counts), self._prior(counts, exact)
         # Processes, not threads: liblinear draws from one global random generator, so fits in
         # threads of one process would interleave draws and stop being reproducible.
         fits = Parallel(n_jobs=self.n_jobs, prefer="processes")(
@@ -111,30 +111,30 @@ class AreaModel(ClassifierMixin, BaseEstimator):
                                   max_iter=1000, random_state=self.random_state)
 
     # -- features ----------------------------------------------------------------------
-    def _counter(self):
-        if getattr(self, "_built_counter", (None,))[0] is not self.vocabulary_:
-            self._built_counter = (self.vocabulary_, word_counter(self.vocabulary_))
-        return self._built_counter[1]
+    def _built(self) -> tuple[KeywordPrior, object]:
+        """The keyword prior and the batch counter for this vocabulary (built once per model)."""
+        if getattr(self, "_cache", (None,))[0] is not self.vocabulary_:
+            prior = KeywordPrior(self.areas, self.vocabulary_)
+            self._cache = (self.vocabulary_, prior, prior.counter(self.vocabulary_))
+        return self._cache[1:]
 
-    def _keywords(self) -> KeywordPrior:
-        if getattr(self, "_built_prior", (None,))[0] is not self.vocabulary_:
-            self._built_prior = (self.vocabulary_, KeywordPrior(self.areas, self.vocabulary_))
-        return self._built_prior[1]
+    def _count(self, texts: Sequence[str]):
+        """(word counts, exact keyword-phrase hits) for texts, in one pass."""
+        return self._built()[1].transform(texts)
 
     def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         return tfidf(self.idf_).transform(counts).astype(np.float32)
 
-    def _prior(self, counts: sparse.csr_matrix, texts: Sequence[str]) -> np.ndarray:
+    def _prior(self, counts: sparse.csr_matrix, exact: sparse.csr_matrix) -> np.ndarray:
         if not self.areas:
-            return np.zeros((len(texts), self.n_areas_))
-        return np.log1p(self._keywords().hits(counts, texts))
+            return np.zeros((counts.shape[0], self.n_areas_))
+        return np.log1p(self._built()[0].hits(counts, exact))
 
     def transform_parts(self, X: Sequence[str]):
         """(word counts, TF-IDF, keyword prior) for texts: what scoring and explaining both read."""
         check_is_fitted(self, "coef_")
-        texts = _check_texts(X)
-        counts = self._counter().transform(texts)
-        return counts, self._tfidf(counts), self._prior(counts, texts)
+        counts, exact = self._count(_check_texts(X))
+        return counts, self._tfidf(counts), self._prior(counts, exact)
 
     # -- predicting --------------------------------------------------------------------
     def decision_from(self, F: sparse.csr_matrix, P: np.ndarray) -> np.ndarray:

@@ -64,12 +64,16 @@ def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV w
 @app.command()
 @_one_line_errors
 def evaluate(file: Path = typer.Argument(..., help="Labelled items: JSON lines or CSV with an 'areas' field."),
-             cv: Optional[int] = typer.Option(None, "--cv", help="K-fold cross-validation on FILE (nested)."),
+             cv: Optional[int] = typer.Option(None, "--cv", help="K-fold cross-validation on FILE (thresholds "
+                                              "tuned inside each fold)."),
+             repeats: int = typer.Option(1, "--repeats", min=1, help="With --cv: draw the K-fold split this "
+                                         "many times (seeds 0..R-1) and report the mean."),
              config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL) -> None:
-    """Per-area precision, recall and F1, micro/macro F1 and WSS@95, beside the keyword baseline."""
+    """Per-area precision, recall and F1, micro/macro F1 and WSS@95, beside plain TF-IDF + LR and keyword rules."""
     from classifiers.evaluation import evaluate_file, render
 
-    render(evaluate_file(load_config(config).priorities, file, cv, model_dir))
+    cfg = load_config(config)
+    render(evaluate_file(cfg.priorities, file, cv, model_dir, repeats, cfg.settings.store_url))
 
 
 @app.command()

@@ -144,3 +144,14 @@ def test_classify_accepts_input_within_the_caps(tmp_path, use_model):
     result = runner.invoke(app, ["classify", str(src), "--max-bytes", str(size), "--max-line-bytes", str(size - 1)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["id"] == "a1"
+
+
+def test_evaluate_cross_validates_against_both_baselines_over_repeated_splits(tmp_path, use_model):
+    from classifiers.training import BUNDLED
+
+    labels = write_lines(tmp_path / "labels.jsonl", *BUNDLED.read_text().splitlines()[:80])
+    result = runner.invoke(app, ["evaluate", str(labels), "--cv", "2", "--repeats", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2-fold CV, mean of 2 splits" in result.stdout
+    assert "plain F1" in result.stdout and "kw F1" in result.stdout and "cardiovascular" in result.stdout
+    assert "model macro F1 per split:" in result.stdout
