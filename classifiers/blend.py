@@ -25,17 +25,23 @@ def fit_blend(prior: np.ndarray, learned: np.ndarray, y: np.ndarray, weight: np.
     ``learned`` must be out-of-fold, so its weight reflects how well it does on unseen text.
     """
     X = np.column_stack([prior, learned, np.ones(len(y))])
-    start = np.array([PRIOR_SLOPE, learned_start, PRIOR_OFFSET])
-    t = np.asarray(y, dtype=float)
+    return shrunk_logistic(X, np.asarray(y, dtype=float), np.asarray(weight, dtype=float),
+                           np.array([PRIOR_SLOPE, learned_start, PRIOR_OFFSET]), strength)
+
+
+def shrunk_logistic(X: np.ndarray, t: np.ndarray, weight: np.ndarray, start: np.ndarray,
+                    strength: float) -> np.ndarray:
+    """Logistic-regression weights with a Gaussian penalty around ``start`` (damped Newton; convex)."""
     def loss(theta):
         z = X @ theta
         return np.sum(weight * (np.logaddexp(0.0, z) - t * z)) + 0.5 * strength * np.sum((theta - start) ** 2)
 
-    theta = start.copy()
-    for _ in range(100):  # damped Newton: three weights, a strictly convex loss
+    theta = start.astype(float).copy()
+    eye = np.eye(len(theta))
+    for _ in range(100):
         p = expit(X @ theta)
         gradient = X.T @ (weight * (p - t)) + strength * (theta - start)
-        hessian = (X * (weight * p * (1 - p))[:, None]).T @ X + strength * np.eye(3)
+        hessian = (X * (weight * p * (1 - p))[:, None]).T @ X + strength * eye
         step, size, current = np.linalg.solve(hessian, gradient), 1.0, loss(theta)
         while loss(theta - size * step) > current - 1e-4 * size * gradient @ step and size > 1e-6:
             size /= 2
