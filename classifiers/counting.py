@@ -5,8 +5,8 @@ loop with its own bookkeeping; at 100,000 items that loop is most of the
 classifier's time. Here each text is tokenised by the same regular expression,
 each token is looked up once (``map(dict.get)``, in C), and bigrams are found
 with numpy over the token ids, so a batch costs little more than tokenising
-it. The same token stream gives the case-sensitive keyword hits ("AF", "FFR-CT"
-as the tokens FFR, CT), so no text is scanned twice.
+it. Case-sensitive keywords ("AF", "FFR-CT" as the tokens FFR, CT) are checked
+in capitals only where their lower-cased tokens occur.
 """
 
 from __future__ import annotations
@@ -49,20 +49,30 @@ class BatchCounter:
 
     def transform(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """(word counts (n_texts, n_features), case-sensitive phrase hits (n_texts, n_exact))."""
-        found = [self.pattern.findall(text) for text in texts]
+        findall = self.pattern.findall
+        found = [findall(text.lower()) for text in texts]
         lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
         flat = list(chain.from_iterable(found))
-        lowered = " ".join(flat).lower().split(" ") if flat else []
-        if len(lowered) != len(flat):  # a token whose lower case holds a space (never in practice)
-            lowered = [t.lower() for t in flat]
-        ids = np.fromiter(map(self.tokens.get, lowered, repeat(-1)), dtype=np.int64, count=len(lowered))
+        ids = np.fromiter(map(self.tokens.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
         doc = np.repeat(np.arange(len(found)), lengths)
         rows, cols = _ngrams(ids, doc, self.unigram_column, self.bigram_keys, self.bigram_columns)
         counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
                                    shape=(len(found), self.n_features))
         counts.sum_duplicates()
         at = np.flatnonzero(np.isin(ids, self.exact_ids)) if len(self.exact_ids) else np.empty(0, np.int64)
-        return counts, self.exact.hits(flat, at, doc, len(found))
+        return counts, self.exact.hits(self._as_written(texts, found, lengths, at, doc), doc, len(found))
+
+    def _as_written(self, texts, found, lengths, at, doc) -> dict[int, str]:
+        """The candidate tokens at positions ``at`` as the text writes them (capitals kept)."""
+        out: dict[int, str] = {}
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        for d in np.unique(doc[at]) if len(at) else ():
+            written = self.pattern.findall(texts[d])
+            if len(written) != len(found[d]):  # lower-casing changed the tokens (rare letters): skip
+                continue
+            for i in at[(doc[at] == d)]:
+                out[int(i)] = written[i - starts[d]]
+        return out
 
 
 class _Exact:
@@ -77,9 +87,9 @@ class _Exact:
             key = ids[0] if len(ids) == 1 else ids[0] * (1 << 32) + ids[1]
             (self.single if len(ids) == 1 else self.pairs).setdefault(key, set()).update(columns)
 
-    def hits(self, flat: list[str], at: np.ndarray, doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:
-        """Hits per (text, column), looking only at the token positions ``at`` (candidates)."""
-        ids = {int(i): self.tokens.get(flat[i], -1) for i in at}
+    def hits(self, written: dict[int, str], doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """Hits per (text, column) from the candidate tokens {position: token as written}."""
+        ids = {i: self.tokens.get(token, -1) for i, token in written.items()}
         rows, cols = [], []
         for i, token in ids.items():
             if token < 0:
