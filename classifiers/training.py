@@ -125,13 +125,15 @@ def new_model(priorities: Priorities, n_jobs: int = 2) -> AreaModel:
     return AreaModel(areas=priorities.areas, random_state=RANDOM_STATE, n_jobs=n_jobs)
 
 
-def cross_val_predict(priorities: Priorities, texts: list[str], Y: np.ndarray, k: int = 5) -> np.ndarray:
+def cross_val_predict(priorities: Priorities, texts: list[str], Y: np.ndarray, k: int = 5,
+                      weights: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold scores in [0, 1] (> 0.5: assigned); each fold tunes its thresholds inside its training part."""
     if not 2 <= k <= len(texts):
         raise ValueError(f"--cv must be from 2 to the number of items ({len(texts)}), got {k}")
     out = np.zeros(Y.shape, dtype=float)
     for train, test in KFold(k, shuffle=True, random_state=RANDOM_STATE).split(texts):
-        model = new_model(priorities).fit([texts[i] for i in train], Y[train])
+        part_weights = None if weights is None else weights[train]
+        model = new_model(priorities).fit([texts[i] for i in train], Y[train], sample_weight=part_weights)
         out[test] = model.predict_proba([texts[i] for i in test])
     return out
 
@@ -140,7 +142,7 @@ def cv_macro_f1(priorities: Priorities, data: TrainingSet, k: int = 5) -> float 
     """Nested k-fold macro F1 over the areas with known labels (None if too few items)."""
     if len(data.texts) < 2 * k:
         return None
-    predicted = (cross_val_predict(priorities, data.texts, data.Y, k) > 0.5).astype(int)
+    predicted = (cross_val_predict(priorities, data.texts, data.Y, k, data.weights) > 0.5).astype(int)
     return round(f1_scores(data.Y, predicted)["macro"], 4)
 
 
