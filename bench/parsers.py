@@ -4,7 +4,7 @@ Generates a scan of thousands of records per source in the real response formats
 (built by repeating the recorded responses in tests/scanners/fixtures with fresh ids),
 splits it into pages as the source would serve them, replays every page through the
 scanner's ``parse`` and prints records/second and the peak memory traced while parsing.
-Also times ``horizon.dedup.group`` on the combined result.
+Also times ``steps.dedup.group`` on the combined result.
 
     uv run python bench/parsers.py [--records 5000] [--only isrctn,nice]
 """
@@ -20,8 +20,8 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from horizon.dedup import group
-from horizon.http import HttpClient
+from steps.dedup import group
+from scanners.http import HttpClient
 from horizon.items import Item
 from scanners import REGISTRY
 

@@ -35,14 +35,13 @@ def priorities_hash(priorities: Priorities) -> str:
 
 
 def default_model_dir(priorities: Priorities, store_url: str | None = None) -> Path:
-    """The model folder for these priorities and this store: one per (configuration, store) pair.
+    """``$HORIZON_MODEL_DIR`` when set (that folder, as given), else one cache folder per (priorities, store).
 
-    Under ``$HORIZON_MODEL_DIR`` when set, else the per-user cache; two ICS
-    configurations or two stores never share (or overwrite) one model.
+    Unset, two ICS configurations or two stores never share (or overwrite) one model.
     """
-    root = os.environ.get("HORIZON_MODEL_DIR")
-    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
-        "horizon-scanning" / "models"
+    if root := os.environ.get("HORIZON_MODEL_DIR"):
+        return Path(root)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "horizon-scanning" / "models"
     key = hashlib.sha256(f"{priorities_hash(priorities)}\x1f{store_url or ''}".encode()).hexdigest()[:16]
     return base / key
 

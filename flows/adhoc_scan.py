@@ -19,9 +19,9 @@ from pydantic import Field
 
 from flows.publish import publish, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, store_items
+from flows.tasks import classify, fetch_all, stop_if_every_source_failed, store_items
 from horizon.config import load_config
-from horizon.pipeline import (
+from steps.pipeline import (
     DEFAULT_SCAN_DAYS, assemble, check_scan, mentions, narrow, one_per_thing, scan_config, scan_novelty, slug, until_filter,
 )
 
@@ -61,6 +61,7 @@ def adhoc_scan(
         start = since or as_of - timedelta(days=DEFAULT_SCAN_DAYS)
         results = fetch_all(config, run.scanners, lambda _scanner: start)
         reports, counts = store_items(store, results, now, watermarks=False)
+        stop_if_every_source_failed(reports)
         listed_only = {s.source for s in run.scanners if not s.searches}  # these return everything: filter here
         fetched = [i for r in results for i in (mentions(r.items, query) if r.source in listed_only else r.items)]
         counts["dropped/no-mention"] = sum(len(r.items) for r in results) - len(fetched)

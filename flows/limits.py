@@ -74,6 +74,13 @@ class HostThrottle:
         self._usable: dict[str, bool] = {}
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:
+        # A task sent to another process (a Dask worker) takes its settings, never the lock.
+        return {"timeout": self.timeout}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["timeout"])
+
     def __call__(self, host: str) -> None:
         name = limit_name(host)
         with self._lock:

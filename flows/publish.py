@@ -1,11 +1,13 @@
 """Publishing a digest: write every format, record it in the store, leave Prefect artifacts, deliver.
 
 Files are written first (atomically) and the digest recorded, so a delivery
-failure never loses them: it is retried, then reported.
+failure never loses them: it is retried, then reported. Each channel is sent at
+most once per digest (``horizon/store_delivery.py``) unless a re-send is asked for.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from prefect import task
@@ -18,7 +20,9 @@ from horizon.progress import report
 from horizon.store import Store
 from outputs import artifacts
 from outputs.atom import update_feed
-from outputs.delivery import DeliveryConfig, deliver
+from horizon import store_delivery
+from horizon.errors import DeliveryError
+from outputs.delivery import DeliveryConfig, channels, deliver_one, recipients
 
 
 @task(name="publish-digest", cache_policy=NO_CACHE)
@@ -48,13 +52,46 @@ def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Pat
     return paths
 
 
-@task(name="deliver-digest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60)
-def send(digest: Digest, delivery: DeliveryConfig) -> list[str]:
-    """E-mail and post the digest; Prefect retries a failure, the files are already safe."""
-    done = deliver(digest, delivery)
-    if done:
-        report(f"delivered by {', '.join(done)}")
-    return done
+@task(name="deliver", cache_policy=NO_CACHE)
+def send_channel(store: Store, digest: Digest, delivery: DeliveryConfig, channel: str,
+                 resend_after: datetime | None = None) -> bool:
+    """Send the digest on one channel unless the store says it went already; True if sent now.
+
+    Each channel is its own task run, so Prefect's retry of a failed webhook never
+    re-sends the e-mail; the store's record makes a re-run of the week just as safe.
+    """
+    claim = store_delivery.claim(store, digest.key, digest.week, channel, recipients(delivery, channel),
+                                 resend_after=resend_after)
+    if claim is None:
+        report(f"{channel}: already sent for {digest.week}; use --resend to send it again")
+        return False
+    try:
+        deliver_one(digest, delivery, channel)
+    except DeliveryError as err:
+        store_delivery.finish(store, claim, ok=False, detail=str(err))
+        raise
+    store_delivery.finish(store, claim, ok=True)
+    report(f"delivered by {channel}")
+    return True
+
+
+def send(store: Store, digest: Digest, delivery: DeliveryConfig, resend: bool = False) -> tuple[list[str], str | None]:
+    """Every configured channel, each retried alone; returns the channels sent now and what failed."""
+    resend_after = datetime.now(timezone.utc) if resend else None
+    sent, problems = [], []
+    for channel in channels(delivery):
+        task = send_channel.with_options(name=f"deliver-{channel}", retries=delivery.retries,
+                                         retry_delay_seconds=delivery.retry_delay)
+        state = task(store, digest, delivery, channel, resend_after, return_state=True)
+        if state.is_completed():
+            if state.result():
+                sent.append(channel)
+        else:
+            problems.append(str(state.result(raise_on_failure=False)))
+    if problems:
+        done = f" (sent: {', '.join(sent)})" if sent else ""
+        return sent, "; ".join(problems) + done + "; the digest files are written and unaffected"
+    return sent, None
 
 
 def summary(digest: Digest, paths: list[Path], delivered: list[str], delivery_error: str | None) -> dict:

@@ -19,14 +19,11 @@ from flows.limits import HostThrottle
 from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
 from horizon.errors import HorizonError
-from horizon.http import HttpClient, Validators
-from horizon.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
-from horizon.replay import SAMPLE_DIR, replay_server, sample_manifest
+from scanners.http import HttpClient, Validators
+from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
+from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
 from outputs.delivery import DeliveryConfig, load_delivery
-
-DEFAULT_STORE = "sqlite:///horizon.db"
-SAMPLE_STORE = "sqlite:///horizon-sample.db"  # sample items never mix with the real store
 
 
 @dataclass
@@ -38,23 +35,6 @@ class Run:
     as_of: date
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     notes: list[str] = field(default_factory=list)
-
-
-def check(config_dir: str | None, sample: bool = False) -> None:
-    """Validate the configuration and open the store without fetching anything.
-
-    The CLI calls this before Prefect starts, so a bad setting, a missing store
-    directory or a store from a newer schema is one line, with nothing begun.
-    """
-    config = load_config(config_dir)
-    if not sample:
-        load_delivery(config.directory)
-        scanners.build(config, HttpClient(config.settings.http))
-    Store(store_url(config, sample)).close()
-
-
-def store_url(config: Config, sample: bool) -> str:
-    return config.settings.store_url or (SAMPLE_STORE if sample else DEFAULT_STORE)
 
 
 @contextmanager
@@ -84,7 +64,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
         http = HttpClient(config.settings.http, throttle=None if sample else HostThrottle())
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
-        store = Store(store_url(config, sample))
+        store = Store(config.store_for(sample))
         stack.callback(store.close)
         # ETag / Last-Modified from earlier runs make repeat requests conditional (see store_items).
         http.validators = Validators.loads(store.meta_value(VALIDATORS_KEY) or "")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from horizon.config import Config
+import scanners
+from horizon.config import Config, HttpSettings
 from horizon.digest import Classification, SourceReport
-from horizon.errors import SourceError
+from horizon.errors import AllSourcesFailed, SourceError
 from horizon.items import Item
-from horizon.pipeline import latest_update
-from horizon.http import Validators
+from steps.pipeline import latest_update
+from scanners.http import HttpClient, Validators
 from horizon.progress import report
 from horizon.store import Store
 from scanners import ScanResult, Scanner
@@ -29,14 +32,52 @@ def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's 
     return isinstance(err, SourceError) and err.transient
 
 
+@dataclass(frozen=True)
+class SourceRef:
+    """What a fetch task needs, as plain data: it builds its own scanner and HTTP client.
+
+    Nothing live (no client, session or lock) travels with a task, so a task runner
+    can send it to another process or machine (Dask) and Prefect has little to walk.
+    """
+
+    source: str
+    settings: dict[str, Any]  # the source's raw sources.yaml entry, validated again in the task
+    http: HttpSettings
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)  # ETag / Last-Modified for its URLs
+    throttled: bool = True  # take a slot of the host's Prefect rate limit before each request
+
+    def scanner(self) -> Scanner:
+        from flows.limits import HostThrottle
+
+        cls, settings = scanners.settings_for(self.source, self.settings)
+        http = HttpClient(self.http, throttle=HostThrottle() if self.throttled else None,
+                          validators=Validators(dict(self.validators)))
+        return cls(settings, http, source=self.source)
+
+
+@dataclass
+class Fetched(ScanResult):
+    """A source's result plus the ETag / Last-Modified its responses carried, for the next run."""
+
+    learned: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
 @task(name="fetch-source", cache_policy=NO_CACHE, retry_jitter_factor=0.5, retry_condition_fn=_transient_only)
-def fetch_source(scanner: Scanner, since: date) -> ScanResult:
-    """Fetch everything a source has since ``since``; raise transient failures so Prefect retries."""
-    result = scanner.scan(since)
+def fetch_source(ref: SourceRef | Scanner, since: date) -> ScanResult:
+    """Fetch everything a source has since ``since``; raise transient failures so Prefect retries.
+
+    Given a ``SourceRef`` (what flows pass) the task builds its own scanner and client.
+    """
+    scanner = ref.scanner() if isinstance(ref, SourceRef) else ref
+    try:
+        result = scanner.scan(since)
+    finally:
+        if isinstance(ref, SourceRef):
+            scanner.http.close()
     if result.error and result.transient:
         raise SourceError(scanner.source, result.error, transient=True)
     report(f"fetched {scanner.source}: {len(result.items)} items" + (f" ({result.error})" if result.error else ""))
-    return result
+    return Fetched(**vars(result), learned=dict(scanner.http.validators.learned))
 
 
 @task(name="store-items", cache_policy=NO_CACHE)
@@ -68,15 +109,19 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime, wate
 
 
 @task(name="classify", cache_policy=NO_CACHE)
-def classify(config: Config, store: Store, items: Sequence[Item]) -> tuple[list[Classification], str]:
+def classify(config: Config, store: Store, items: Sequence[Item],
+             model_dir: str | None = None) -> tuple[list[Classification], str]:
     """Retrain if reviewers added labels since the last model, then score every candidate item.
 
     Returns the verdicts and one line for the run summary on what the classifier learned.
+    ``store`` may be one ICS's view (``horizon.store_icss.IcsStore``) and ``model_dir``
+    its own model folder, so each ICS learns only from its own reviewers.
     """
     from classifiers import ensure_current
 
     # Cross-validated F1 before/after is worth its cost only when there are reviewer labels.
-    classifier, trained = ensure_current(config.priorities, store, cv=5 if store.labels() else 0)
+    classifier, trained = ensure_current(config.priorities, store, model_dir=model_dir,
+                                         cv=5 if store.labels() else 0)
     verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")
     return verdicts, learning_note(trained)
@@ -104,17 +149,37 @@ def fetcher(config: Config):
 
 
 def fetch_all(config: Config, scanners: Sequence[Scanner], start_for: Callable[[Scanner], date]) -> list[ScanResult]:
-    """Fetch every source concurrently, each from its own start date; a failed source becomes a failed result."""
+    """Fetch every source concurrently, each from its own start date; a failed source becomes a failed result.
+
+    Each task gets a ``SourceRef`` (plain data); what the sources' responses taught about
+    ETag / Last-Modified comes back to the run's client, which ``store_items`` saves.
+    """
     fetch = fetcher(config)
-    futures = {scanner.source: fetch.submit(scanner, start_for(scanner)) for scanner in scanners}
+    futures = {scanner.source: fetch.submit(source_ref(config, scanner), start_for(scanner)) for scanner in scanners}
     results = []
-    for source, future in futures.items():
-        value = future.result(raise_on_failure=False)
-        results.append(value if isinstance(value, ScanResult) else failed_result(source, value))
+    for scanner in scanners:
+        value = futures[scanner.source].result(raise_on_failure=False)
+        if isinstance(value, ScanResult):
+            scanner.http.validators.learned.update(getattr(value, "learned", {}))
+            results.append(value)
+        else:
+            results.append(failed_result(scanner.source, value))
     return results
+
+
+def source_ref(config: Config, scanner: Scanner) -> SourceRef:
+    """The plain-data description of a configured scanner, for a fetch task."""
+    return SourceRef(source=scanner.source, settings=dict(config.sources[scanner.source]), http=scanner.http.settings,
+                     validators=dict(scanner.http.validators.entries), throttled=scanner.http.throttle is not None)
 
 
 def failed_result(source: str, err: BaseException) -> ScanResult:
     """A source whose task failed for good: reported in the digest, never a crash of the run."""
     reason = err.reason if isinstance(err, SourceError) else f"{type(err).__name__}: {err}"
     return ScanResult(source=source, error=reason)
+
+
+def stop_if_every_source_failed(reports: Sequence[SourceReport]) -> None:
+    """An empty digest that looks like a quiet week is worse than none: fail the run instead."""
+    if reports and not any(r.ok for r in reports):
+        raise AllSourcesFailed({r.name: r.error or "failed" for r in reports})

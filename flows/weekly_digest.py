@@ -1,56 +1,61 @@
-"""The weekly digest: pull what is new from every source, classify, rank, publish."""
+"""The weekly digest: pull what is new from every source once, then classify, rank and publish per ICS."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from flows.publish import publish, send, summary
+from flows.ics_digest import DigestRef, ics_digest
+from flows.runners import task_runner
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, store_items
-from horizon.pipeline import assemble, candidates, digest_key, iso_week, one_per_thing, since_for
+from flows.tasks import fetch_all, stop_if_every_source_failed, store_items
+from flows.tech import link_technologies, seed_files
+from horizon.icss import load_icss
+from steps.pipeline import iso_week, since_for
 
 
-@flow(name="weekly-digest", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+@flow(name="weekly-digest", task_runner=task_runner(), log_prints=True)
 def weekly_digest(
     config_dir: str | None = None,
     out: str | None = None,
     since: date | None = None,
     sample: bool = False,
+    resend: bool = False,
 ) -> dict:
     """Pull what is new or changed from every source, classify and rank it, and publish the digest.
 
     Args:
-        config_dir: Directory with priorities.yaml, sources.yaml and settings.yaml; the bundled defaults if empty.
+        config_dir: Directory with priorities.yaml, sources.yaml and settings.yaml (and icss.yaml for several ICSs); the bundled defaults if empty.
         out: Directory for the digest files; `<output_dir>/<ISO week>/` from settings.yaml if empty.
         since: Fetch and show everything updated since this date instead of what is new since the last digest.
         sample: Run offline against the recorded responses bundled with the package.
+        resend: Send the digest again on every channel, even where it was delivered already.
     """
     with open_run(config_dir, sample) as run:
         config, store, as_of = run.config, run.store, run.as_of
         now = datetime.now(timezone.utc)
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
-        reports, counts = store_items(store, results, now, validators=run.http.validators)
-        key, week = digest_key(config), iso_week(as_of)
-        found, novelty, history = candidates(store, key, week, since)
-        items, also, counts["dropped/duplicate"] = one_per_thing(found, list(config.sources))
-        verdicts, learned = classify(config, store, items)
-        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, since,
-                          [*run.notes, *(n for r in results for n in r.notes), learned], also)
-        # The running feed of recent digests lives beside the weekly folders; --out is a one-off place.
-        root = Path(config.settings.output_dir)
-        directory, feed = (Path(out), None) if out else (root / week, root / "feed.atom")
-        paths = publish(store, digest, directory, config.settings.top_n, feed)
-        delivered, problem = [], None
-        if run.delivery.email or run.delivery.webhook:
-            state = send(digest, run.delivery, return_state=True)
-            if state.is_completed():
-                delivered = state.result()
-            else:
-                problem = str(state.result(raise_on_failure=False))
-        return summary(digest, paths, delivered, problem)
+        reports, counts = store_items(store, quote(results), now, validators=run.http.validators)
+        stop_if_every_source_failed(reports)  # the run ends Failed; last week's files stay
+        batch = [item for result in results for item in result.items]
+        counts.update(link_technologies(config, store, quote(batch), now, seed_files(config, sample)))
+        ref = DigestRef(
+            config_dir=config_dir, store_url=config.store_for(sample), as_of=as_of, now=now, week=iso_week(as_of),
+            since=since, out=out, sample=sample, resend=resend, source_order=tuple(config.sources),
+            reports=tuple(reports), counts=dict(counts), notes=(*run.notes, *(n for r in results for n in r.notes)))
+        del results, batch  # the items are in the store now; each ICS reads what it needs from there
+        icss = load_icss(config)
+        futures = [ics_digest.submit(ref, ics.id) for ics in icss]
+        done = [f.result() for f in futures]
+        return done[0] if len(done) == 1 else combined(done)
 
+
+def combined(done: list[dict]) -> dict:
+    """One summary for several ICSs: the shared sources' outcome, every file, and each ICS's own."""
+    return {**done[0], "entries": sum(d["entries"] for d in done), "files": [f for d in done for f in d["files"]],
+            "delivered": [f"{d['ics']}: {m}" for d in done for m in d["delivered"]],
+            "delivery_error": "; ".join(f"{d['ics']}: {d['delivery_error']}" for d in done if d["delivery_error"]) or None,
+            "icss": {d["ics"]: d for d in done}}

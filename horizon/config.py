@@ -94,12 +94,23 @@ class RankingSettings(Strict):
         return value
 
 
+class WorkspaceSettings(Strict):
+    """The review workspace: when judgements start a background retrain, and how it is checked."""
+
+    retrain_every: Annotated[int, Field(ge=1, le=1000)] = 10  # judgements between automatic retrains
+    cv_folds: Annotated[int, Field(ge=2, le=10)] = 5  # cross-validation folds for the F1 a retrain reports
+
+
 class Settings(Strict):
-    store_url: str | None = None  # None: horizon.db in the working directory (horizon-sample.db for --sample)
+    # The one place the default stores are decided. HORIZON_STORE_URL overrides store_url;
+    # nothing overrides the sample's store, so a --sample run never touches a real one.
+    store_url: Annotated[str, Field(min_length=1)] = "sqlite:///horizon.db"
+    sample_store_url: Annotated[str, Field(min_length=1)] = "sqlite:///horizon-sample.db"
     output_dir: str = "digests"
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     http: HttpSettings = HttpSettings()
     ranking: RankingSettings = RankingSettings()
+    workspace: WorkspaceSettings = WorkspaceSettings()
 
 
 class Config(BaseModel):
@@ -112,6 +123,17 @@ class Config(BaseModel):
     priorities: Priorities
     sources: dict[str, dict[str, Any]]
     settings: Settings
+
+    def store_for(self, sample: bool = False) -> str:
+        """The store a run uses: the sample's own for ``--sample``, else the configured one."""
+        return self.settings.sample_store_url if sample else self.settings.store_url
+
+
+def digest_key(config: Config) -> str:
+    """Digests of the same configuration share a key; 'new' is relative to the last one."""
+    from horizon.text import slug
+
+    return slug(config.priorities.name, length=100, fallback="digest")
 
 
 def load_config(directory: str | Path | None = None) -> Config:

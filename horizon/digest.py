@@ -51,6 +51,7 @@ class Entry(Record):
     changes: dict[str, tuple[str, str]] = {}  # field -> (before, after)
     factors: Factors
     also: tuple[Item, ...] = ()  # the same thing from other sources (registrations, press)
+    technologies: tuple[str, ...] = ()  # names of the tracked technologies this item is evidence for
 
     @property
     def score(self) -> float:
@@ -99,6 +100,38 @@ class DueReview(Record):
     next_review: date
 
 
+# -- tracked technologies (the live database of innovations) --------------------------------
+class TechEvidence(Record):
+    """One item that arrived this week as evidence for a tracked technology."""
+
+    item_id: str
+    title: str
+    url: str = ""
+    source: str
+    kind: str  # guidance, trials, safety, literature, news
+    novelty: Novelty = "new"
+
+
+class TechNews(Record):
+    """A tracked technology with new evidence this week: what arrived, from where, and its stage."""
+
+    tech_id: str
+    name: str
+    stage: str
+    readiness: str  # the one-line evidence summary
+    arrived: tuple[TechEvidence, ...]
+
+
+class TechDue(Record):
+    """A tracked technology whose stage review date has come."""
+
+    tech_id: str
+    name: str
+    stage: str
+    owner: str = ""
+    next_review: date
+
+
 class Digest(Record):
     """Everything a writer needs; writers render this and nothing else."""
 
@@ -113,6 +146,8 @@ class Digest(Record):
     # the flow fills it from the store, writers draw it; empty means no history yet.
     trend: dict[str, tuple[tuple[str, int], ...]] = {}
     key: str = "weekly"
+    tracked: tuple[TechNews, ...] = ()  # tracked technologies with new evidence, the digest opens with them
+    tech_due: tuple[TechDue, ...] = ()  # tracked technologies due for a stage review
     register_due: tuple[DueReview, ...] = ()  # register entries due for review, soonest first  # names this digest series: Atom ids and artifact keys derive from it
 
     def section(self, area_id: str) -> tuple[Entry, ...]:

@@ -23,6 +23,15 @@ class SourceError(HorizonError):
         self.transient = transient  # worth retrying later: timeouts, refused connections, 5xx, 429
 
 
+class AllSourcesFailed(HorizonError):
+    """Every source of a run failed: nothing is published over the last digest."""
+
+    def __init__(self, failures: dict[str, str]):
+        self.failures = dict(failures)
+        super().__init__(f"every source failed ({len(failures)} of {len(failures)}): nothing was published, "
+                         "the last digest is left in place")
+
+
 class ResponseTooLarge(SourceError):
     """A response body exceeded the configured size cap."""
 

@@ -34,7 +34,11 @@ class Extras(Record):
     categories: tuple[str, ...] = ()  # alert type, therapeutic area, feed category
     xrefs: tuple[str, ...] = ()  # other ids of the same thing: ctgov:NCT..., isrctn:ISRCTN...
     results_posted: bool | None = None
-    completion: date | None = None
+    completion: date | None = None  # trial completion; guidance in development: expected publication
+    completion_precision: str | None = None  # "day", "month" or "year": "2013-01" is a month, not 1 January
+    completion_estimated: bool | None = None  # an anticipated date, not one that has happened
+    why_stopped: str | None = None  # a withdrawn, suspended or terminated trial's stated reason
+    flags: tuple[str, ...] = ()  # warnings every output shows beside the title: "retracted"
     revised: date | None = None  # when the publisher last revised the substance (NICE "Last updated")
 
 

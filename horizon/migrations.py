@@ -22,7 +22,17 @@ from sqlalchemy.engine import Connection, Engine
 from horizon.errors import StoreError
 
 Step = Callable[[Connection], None]
-STEPS: Mapping[int, Sequence[Step]] = {}  # version -> steps that upgrade a store from version - 1
+
+
+def _register_to_technologies(conn: Connection) -> None:
+    from horizon.store_tech_migration import migrate_register  # beside the technology tables' module
+
+    migrate_register(conn)
+
+
+STEPS: Mapping[int, Sequence[Step]] = {  # version -> steps that upgrade a store from version - 1
+    3: (_register_to_technologies,),
+}
 
 
 def upgrade(engine: Engine, metadata: MetaData, meta: Table, target: int, where: str,

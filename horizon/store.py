@@ -34,7 +34,7 @@ TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
 STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
 CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # 3: innovation-register entries became technology records (horizon/store_tech.py)
 metadata = MetaData()
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
@@ -175,29 +175,39 @@ class Store:
     # -- items -------------------------------------------------------------------------
     def upsert(self, batch: Iterable[Item], now: datetime | None = None,
                watermark: tuple[str, date] | None = None) -> Upserted:
-        """Insert new items, update changed ones, record what changed; one transaction."""
+        """Insert new items, update changed ones, record what changed; one transaction.
+
+        Unchanged items (same fingerprint as stored) only get ``last_seen`` moved: their
+        records are neither read back nor rewritten, so a re-run costs one id/hash query.
+        """
         now = now or utcnow()
         unique = {item.id: item for item in batch}  # a response may repeat an id
+        prints = {item_id: item.fingerprint() for item_id, item in unique.items()}
         result = Upserted()
         with self.engine.begin() as conn:
             migrations.exclusive(conn, "items")  # concurrent runs: read, compare and write as one
-            existing = self._records(conn, list(unique))
-            rows = []
+            stored = self._fingerprints(conn, list(unique))
+            differ = [i for i in unique if i in stored and stored[i] != prints[i]]
+            existing = self._records(conn, differ)
+            rows, unchanged = [], []
             for item_id, item in unique.items():
-                old = existing.get(item_id)
-                if old is None:
+                if item_id not in stored:
                     result.new.append(item_id)
-                elif old.fingerprint() != item.fingerprint():
-                    diff = changes_between(old, item)
+                elif item_id in existing:
+                    diff = changes_between(existing[item_id], item)
                     if diff:
                         result.changed[item_id] = diff
                     else:
                         result.seen.append(item_id)
                 else:
                     result.seen.append(item_id)
-                rows.append(self._row(item, now))
+                    unchanged.append(item_id)
+                    continue
+                rows.append(self._row(item, now, prints[item_id]))
             if rows:
                 self._upsert_rows(conn, rows)
+            for start in range(0, len(unchanged), 500):
+                conn.execute(items.update().where(items.c.id.in_(unchanged[start:start + 500])).values(last_seen=now))
             change_rows = [
                 {"item_id": i, "seen_at": now, "field": f, "before": b, "after": a}
                 for i, diff in result.changed.items() for f, (b, a) in diff.items()
@@ -208,10 +218,10 @@ class Store:
                 self._set_watermark(conn, watermark[0], watermark[1], now)
         return result
 
-    def _row(self, item: Item, now: datetime) -> dict:
+    def _row(self, item: Item, now: datetime, fingerprint: str | None = None) -> dict:
         return {
             "id": item.id, "source": item.source, "type": item.type, "updated": item.updated,
-            "fingerprint": item.fingerprint(), "record": item.model_dump(mode="json"),
+            "fingerprint": fingerprint or item.fingerprint(), "record": item.model_dump(mode="json"),
             "first_seen": now, "last_seen": now,
         }
 
@@ -223,6 +233,13 @@ class Store:
         )
         for start in range(0, len(rows), 500):
             conn.execute(stmt, rows[start:start + 500])
+
+    def _fingerprints(self, conn, ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            query = select(items.c.id, items.c.fingerprint).where(items.c.id.in_(ids[start:start + 500]))
+            found.update((row.id, row.fingerprint) for row in conn.execute(query))
+        return found
 
     def _records(self, conn, ids: Sequence[str]) -> dict[str, Item]:
         found: dict[str, Item] = {}
@@ -517,13 +534,13 @@ class Store:
     # -- schema --------------------------------------------------------------------------
     def _migrate(self) -> None:
         try:
-            migrations.upgrade(self.engine, metadata, meta, SCHEMA_VERSION, where=_safe_url(self.url))
+            migrations.upgrade(self.engine, metadata, meta, SCHEMA_VERSION, where=store_label(self.url))
         except DatabaseError as err:
             disk = any(w in str(err.orig).lower() for w in ("disk", "full", "readonly", "read-only"))
             hint = ("check there is free disk space and the file is writable" if disk
                     else "check store_url, or move a corrupt file aside to start a new store")
             raise StoreError(
-                f"{_safe_url(self.url)}: cannot open the store ({type(err.orig).__name__}: {err.orig}); {hint}"
+                f"{store_label(self.url)}: cannot open the store ({type(err.orig).__name__}: {err.orig}); {hint}"
             ) from err
 
     def close(self) -> None:
@@ -538,7 +555,7 @@ def _engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except Exception as err:  # SQLAlchemy raises several types for a bad URL
-        raise StoreError(f"store_url {_safe_url(url)!r} is not a usable database URL: {err}") from err
+        raise StoreError(f"store_url {store_label(url)!r} is not a usable database URL: {err}") from err
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI hook
@@ -548,7 +565,7 @@ def _engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
     elif engine.dialect.name != "postgresql":
-        raise StoreError(f"store_url {_safe_url(url)!r}: only sqlite and postgresql are supported")
+        raise StoreError(f"store_url {store_label(url)!r}: only sqlite and postgresql are supported")
     return engine
 
 
@@ -575,7 +592,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _safe_url(url: str) -> str:
+def store_label(url: str) -> str:
     """The URL without its password."""
     from sqlalchemy.engine import make_url
 
@@ -583,3 +600,7 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<store_url>"
+
+
+# Tables kept in their own modules join ``metadata`` here, before any store is opened.
+from horizon import store_accounts, store_delivery, store_icss, store_tech  # noqa: E402,F401

@@ -70,3 +70,8 @@ def parse_date(value: str | None) -> date | None:
         return datetime.fromisoformat(value).date()
     except ValueError:
         return None
+
+
+def slug(text: str, length: int = 40, fallback: str = "scan") -> str:
+    """Lowercase letters, digits and dashes: safe in a folder name and an artifact key."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:length].strip("-") or fallback

@@ -17,7 +17,9 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -83,6 +85,8 @@ class DeliveryConfig(_Strict):
 
     email: EmailSettings | None = None
     webhook: WebhookSettings | None = None
+    retries: Annotated[int, Field(ge=0, le=10)] = 2  # per channel: a retry re-sends only the failed one
+    retry_delay: Annotated[float, Field(ge=0, le=3600)] = 60
 
 
 def load_delivery(directory: str | Path) -> DeliveryConfig:
@@ -216,19 +220,74 @@ def post_webhook(digest: Digest, settings: WebhookSettings, env: dict[str, str] 
     except requests.RequestException as err:
         raise DeliveryError(f"{where}: {type(err).__name__}: could not reach the webhook") from None
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"{where}: answered HTTP {response.status_code}: {view.one_line(response.text)[:200]}")
+        # Never the body: an endpoint may echo its secret path (or anything else) back.
+        raise DeliveryError(f"{where}: answered HTTP {response.status_code} {response.reason or ''}".rstrip())
+
+
+CHANNELS = ("email", "webhook")
+
+
+def channels(config: DeliveryConfig) -> list[str]:
+    """The configured channels, in the order they are sent."""
+    return [name for name in CHANNELS if getattr(config, name) is not None]
+
+
+def recipients(config: DeliveryConfig, channel: str) -> str:
+    """Who a channel reaches, as recorded with each delivery: addresses, or the webhook's variable name."""
+    if channel == "email" and config.email is not None:
+        return ", ".join(config.email.recipients)
+    if channel == "webhook" and config.webhook is not None:
+        return f"{config.webhook.kind} webhook ${config.webhook.url_env}"
+    raise DeliveryError(f"channel '{channel}' is not configured; configured: {', '.join(channels(config)) or 'none'}")
+
+
+def secrets_of(config: DeliveryConfig, env: Mapping[str, str]) -> list[str]:
+    """The secret values a delivery uses: the SMTP login and the webhook URL with its path and query."""
+    whole: list[str] = []
+    pieces: list[str] = []  # tokens inside the URL; short segments such as "hooks" say nothing
+    if config.email is not None:
+        whole += [env.get(config.email.user_env, ""), env.get(config.email.password_env, "")]
+    if config.webhook is not None and (url := env.get(config.webhook.url_env, "")):
+        parts = urlsplit(url)
+        whole += [url, parts.path if len(parts.path) > 1 else "", parts.query]
+        pieces += [*parts.path.split("/"), *(v for vs in parse_qs(parts.query).values() for v in vs)]
+    return [s for s in whole if s and len(s) >= 3] + [s for s in pieces if len(s) >= 8]
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced, longest first (a URL before its path)."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def deliver_one(digest: Digest, config: DeliveryConfig, channel: str, env: Mapping[str, str] | None = None) -> None:
+    """Send on one channel; any failure is a ``DeliveryError`` whose message holds no secret.
+
+    Redacting here, before the exception exists outside this function, keeps secrets out
+    of every log line, traceback and Prefect state that might show it.
+    """
+    env = os.environ if env is None else env
+    send = {"email": send_email, "webhook": post_webhook}[channel]
+    settings = getattr(config, channel)
+    try:
+        send(digest, settings, env)
+    except DeliveryError as err:
+        message = str(err)
+    except Exception as err:  # noqa: BLE001 - a library's message may hold the URL: keep only the type
+        message = f"{channel}: {type(err).__name__} while sending"
+    else:
+        return
+    raise DeliveryError(redact(message, secrets_of(config, env))) from None
 
 
 def deliver(digest: Digest, config: DeliveryConfig, env: dict[str, str] | None = None) -> list[str]:
     """Send through every configured channel; returns those that worked, raises if any failed."""
     done: list[str] = []
     failures: list[str] = []
-    channels = [("email", config.email, send_email), ("webhook", config.webhook, post_webhook)]
-    for name, settings, send in channels:
-        if settings is None:
-            continue
+    for name in channels(config):
         try:
-            send(digest, settings, env)  # type: ignore[operator]
+            deliver_one(digest, config, name, env)
             done.append(name)
         except DeliveryError as err:
             failures.append(str(err))
@@ -243,9 +302,13 @@ __all__ = [
     "EmailSettings",
     "WebhookSettings",
     "build_message",
+    "channels",
     "deliver",
+    "deliver_one",
     "load_delivery",
     "post_webhook",
+    "recipients",
+    "redact",
     "send_email",
     "subject",
     "webhook_payload",

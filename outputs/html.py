@@ -11,7 +11,8 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from horizon.digest import Digest
-from outputs import view
+from horizon.text import safe_url
+from outputs import tracked, view
 from outputs.base import LayoutOptions, Writer
 from outputs.chart import trend_chart
 
@@ -22,6 +23,7 @@ _ENV = Environment(
     trim_blocks=False,
     lstrip_blocks=False,
 )
+_ENV.filters["tech_safe_url"] = safe_url
 
 
 class HtmlWriter(Writer):
@@ -47,4 +49,5 @@ class HtmlWriter(Writer):
             also_max=self.options.also_max,
             chart=trend_chart(digest),
             counts=view.counts(digest),
+            tracked=tracked, tracked_heading=tracked.TRACKED_HEADING, due_heading=tracked.DUE_HEADING,
         )

@@ -14,7 +14,7 @@ import re
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
-from outputs import view
+from outputs import tracked, view
 from outputs.base import SummaryLayoutOptions, Writer
 
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
@@ -59,6 +59,7 @@ class MarkdownWriter(Writer):
         out = [f"# {escape(digest.title)} – {escape(digest.week)}", ""]
         since = f" · changes since {digest.since.isoformat()}" if digest.since else ""
         out += [f"_Week {escape(digest.week)}{since} · generated {digest.generated:%Y-%m-%d %H:%M}_", ""]
+        out += tracked.markdown(digest, escape, link)  # the digest opens with tracked technologies
         out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
         if digest.summary.failed:
@@ -102,6 +103,8 @@ class MarkdownWriter(Writer):
             lines.append(f"   {escape(view.shorten(e.item.summary, self.options.summary_chars))}")
         if e.also:
             lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(i.source)}\\)" for i in e.also))
+        if e.technologies:
+            lines.append(f"   **{escape(tracked.entry_names(e.technologies))}**")
         lines.append(
             f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · "
             f"score **{e.score:.3f}** = {escape(view.factors(e.factors))}"

@@ -11,7 +11,7 @@ import textwrap
 
 from horizon.digest import Digest, Entry
 from horizon.text import safe_url
-from outputs import view
+from outputs import tracked, view
 from outputs.base import SummaryLayoutOptions, Writer
 
 WIDTH = 76
@@ -50,6 +50,7 @@ class TextWriter(Writer):
             f"Week {view.one_line(digest.week)}{since}, generated {digest.generated:%Y-%m-%d %H:%M}",
             "",
         ]
+        out += tracked.text(digest, _wrap)  # the digest opens with tracked technologies
         out += [head.sentence(), ""]
         out += [f"  {view.one_line(name)}: {count}" for _, name, count in head.per_area]
         if digest.summary.failed:
@@ -102,6 +103,8 @@ class TextWriter(Writer):
             lines += _wrap(view.shorten(e.item.summary, self.options.summary_chars))
         for other in e.also:
             lines += _wrap(f"also at {other.source}: {other.title} {view.link(other)}".rstrip())
+        if e.technologies:
+            lines += _wrap(tracked.entry_names(e.technologies))
         lines += _wrap(
             f"areas: {', '.join(view.area_names(digest, e))}; score {e.score:.3f} = {view.factors(e.factors)}"
         )

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from horizon.config import Config, describe
 from horizon.errors import ConfigError, UnknownName
 from horizon.registry import collect
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from scanners.base import Parsed, Scanner, ScanResult, SourceSettings
 
 _MODULES = ("ctgov", "isrctn", "nice", "govuk", "pubmed", "medrxiv", "rss")

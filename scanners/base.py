@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, ClassVar
@@ -17,8 +17,12 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from horizon.errors import MalformedResponse, SourceError
-from horizon.http import HttpClient, Response
+from scanners.http import HttpClient, Response
 from horizon.items import Item
+
+
+# More than this share of a source's records malformed is a failure of the source, not a warning.
+MAX_MALFORMED_SHARE = 0.25
 
 
 class SourceSettings(BaseModel):
@@ -74,6 +78,10 @@ class Scanner:
         self.source = source or self.name  # the key in sources.yaml
         self.notes: list[str] = []  # said once per scan, shown in the run summary
 
+    # How the run summary names this source's records, and what a failure to read them suggests.
+    record_word: ClassVar[str] = "records"
+    layout_hint: ClassVar[str] = "the response format may have changed"
+
     # Whether the source searches server-side with ``queries``. A source that only lists
     # (feeds, guidance listings) sets this False: an ad-hoc scan then keeps only its
     # items that mention the query's words.
@@ -95,6 +103,10 @@ class Scanner:
     def parse(self, raw: bytes) -> Parsed:  # pragma: no cover - abstract
         """Turn one raw response body into items; malformed records are skipped and counted."""
         raise NotImplementedError
+
+    def parse_response(self, raw: bytes, headers: Mapping[str, str]) -> Parsed:
+        """``parse`` for a saved response with its HTTP headers; a scanner whose bodies depend on them overrides this."""
+        return self.parse(raw)
 
     def scan(self, since: date) -> ScanResult:
         """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
@@ -118,10 +130,26 @@ class Scanner:
         except SourceError as err:
             result.error = err.reason
             result.transient = err.transient
+        if result.error is None:
+            result.error = self._silent_zero(result.counts)
         result.notes = list(self.notes)
         if self.settings.country:
             result.items = [self._with_country(i) for i in result.items]
         return result
+
+    def _silent_zero(self, counts: Counter[str]) -> str | None:
+        """A source whose records were mostly not understood has failed, even if the HTTP went well.
+
+        "nice: 10 rows, 0 understood" means the page layout changed: reporting it as fine with
+        0 items would let the team believe nothing was published.
+        """
+        understood = counts["fetched"] + counts["duplicate"]
+        malformed = counts["malformed"]
+        records = understood + malformed
+        if not malformed or (understood and malformed <= records * MAX_MALFORMED_SHARE):
+            return None
+        return (f"{records} {self.record_word}, {understood} understood ({malformed} malformed): "
+                f"{self.layout_hint}")
 
     def _with_country(self, item: Item) -> Item:
         if item.extras.countries:

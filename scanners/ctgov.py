@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from horizon.http import Response
+from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
@@ -19,6 +19,9 @@ from scanners.base import Parsed, Scanner, SourceSettings, json_body
 _ISRCTN = re.compile(r"ISRCTN\s?(\d{8})", re.I)
 _CTIS = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$")
 _EUDRACT = re.compile(r"^\d{4}-\d{6}-\d{2}$")
+# API v1 (retired June 2024) wrapped everything in one of these.
+_V1_ENVELOPES = ("FullStudiesResponse", "StudyFieldsResponse", "FieldValuesResponse")
+_PRECISION = {4: "year", 7: "month", 10: "day"}
 
 
 class CtgovSettings(SourceSettings):
@@ -66,20 +69,37 @@ class Ctgov(Scanner):
                 return
 
     def parse(self, raw: bytes) -> Parsed:
+        """A page of studies (``{"studies": [...]}``) or one study (``/studies/{nctId}``: no envelope)."""
         try:
             doc = json_body(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.source, f"response is not JSON ({_snippet(raw)})") from err
-        if not isinstance(doc, dict) or not isinstance(doc.get("studies", []), list):
-            raise MalformedResponse(self.source, "response has no 'studies' list")
-        parsed = Parsed(next_page=doc.get("nextPageToken") or None, skipped=Counter())
-        for study in doc.get("studies") or []:  # a page can hold an empty list
+        studies, token = _studies(doc, self.source)
+        parsed = Parsed(next_page=token, skipped=Counter())
+        for study in studies:
             item = parse_study(study, self.source)
             if item is None:
                 parsed.skipped["malformed"] += 1
             else:
                 parsed.items.append(item)
         return parsed
+
+
+def _studies(doc: Any, source: str) -> tuple[list[Any], str | None]:
+    """The study records of a v2 body and its next-page token; any other shape is refused, saying what it is."""
+    if isinstance(doc, dict) and isinstance(doc.get("studies", None), list):
+        return doc["studies"], doc.get("nextPageToken") or None  # a page can hold an empty list
+    if isinstance(doc, dict) and isinstance(doc.get("protocolSection"), dict):
+        return [doc], None  # GET /api/v2/studies/{nctId} answers with the study itself
+    if isinstance(doc, dict) and any(k in doc for k in _V1_ENVELOPES):
+        kind = next(k for k in _V1_ENVELOPES if k in doc)
+        raise MalformedResponse(source, f"response is the retired API v1 shape ({kind}); "
+                                        "this scanner reads API v2 (base_url .../api/v2)")
+    if isinstance(doc, dict):
+        keys = ", ".join(sorted(map(str, doc))[:5]) or "none"
+        raise MalformedResponse(source, f"response is JSON without 'studies' or 'protocolSection' (keys: {keys}); "
+                                        "not a ClinicalTrials.gov API v2 response")
+    raise MalformedResponse(source, f"response is a JSON {type(doc).__name__}, not a ClinicalTrials.gov API v2 object")
 
 
 def parse_study(study: Any, source: str = "ctgov") -> Item | None:
@@ -109,7 +129,8 @@ def parse_study(study: Any, source: str = "ctgov") -> Item | None:
         countries=_strings([loc.get("country") for loc in locations if isinstance(loc, dict)]),
         xrefs=_xrefs(ident.get("secondaryIdInfos") or []),
         results_posted=bool(study.get("hasResults")),
-        completion=parse_date(_dict(status.get("completionDateStruct")).get("date")),
+        **_completion(_dict(status.get("completionDateStruct"))),
+        why_stopped=clean(status.get("whyStopped"), limit=500) or None,
     )
     return Item(
         id=f"ctgov:{nct}",
@@ -122,6 +143,18 @@ def parse_study(study: Any, source: str = "ctgov") -> Item | None:
         updated=parse_date(_dict(status.get("lastUpdatePostDateStruct")).get("date")),
         extras=extras,
     )
+
+
+def _completion(struct: dict[str, Any]) -> dict[str, Any]:
+    """The completion date with its precision ("2013-01" is a month) and whether it is an estimate."""
+    raw = struct.get("date") if isinstance(struct.get("date"), str) else None
+    when = parse_date(raw)
+    if when is None:
+        return {}
+    kind = str(struct.get("type") or "").upper()
+    estimated = True if kind in ("ESTIMATED", "ANTICIPATED") else False if kind == "ACTUAL" else None
+    return {"completion": when, "completion_precision": _PRECISION.get(len(raw.strip())),
+            "completion_estimated": estimated}
 
 
 def _xrefs(infos: list[Any]) -> tuple[str, ...]:

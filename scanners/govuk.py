@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from horizon.http import Response
+from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date, safe_url
 from scanners.base import Parsed, Scanner, SourceSettings, json_body

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from horizon.http import Response
+from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings
@@ -33,6 +33,17 @@ _OVERRIDES = {
     "not yet recruiting": "NOT_YET_RECRUITING", "anticipated": "NOT_YET_RECRUITING",
 }
 _NO_PHASE = {"", "not applicable", "not specified", "n/a"}
+# What older registrations put where they had nothing to say (seen in ISRCTN records and in
+# ECRIN's dl_isrctn test data): never a summary, never a cross-reference.
+_PLACEHOLDERS = re.compile(
+    r"^(?:(?:plain english summary(?: of protocol)? )?not provided(?: at (?:the )?time of registration)?"
+    r"|not (?:yet )?available|not applicable|n/?a|none|nil(?: known)?|not known|unknown|to be confirmed|tbc|-+)"
+    r"[\s.]*$", re.I)
+
+
+def placeholder(text: str) -> bool:
+    """Whether a field holds a registry placeholder ("Nil known", "N/A") instead of content."""
+    return not text.strip() or bool(_PLACEHOLDERS.match(clean(text)))
 
 
 class IsrctnSettings(SourceSettings):
@@ -118,9 +129,9 @@ def parse_trial(full: Element, source: str = "isrctn", today: date | None = None
         results_posted=_results(trial),
         completion=end,
     )
-    summary = _text(desc, "plainEnglishSummary")
-    if not summary or summary.lower().startswith("plain english summary of protocol not provided"):
-        summary = _text(desc, "studyHypothesis")
+    # The plain English summary, else the hypothesis, else the scientific title: never a placeholder.
+    candidates = (_text(desc, "plainEnglishSummary"), _text(desc, "studyHypothesis"), _text(desc, "scientificTitle"))
+    summary = next((c for c in candidates if not placeholder(c)), "")
     return Item(
         id=f"isrctn:ISRCTN{number}",
         source=source,
@@ -155,15 +166,21 @@ def xrefs(refs: Element | None) -> tuple[str, ...]:
     if refs is None:
         return ()
     out: list[str] = []
-    for nct in _NCT.findall(_text(refs, "clinicalTrialsGovNumber")):
+    def field(name: str) -> str:
+        value = _text(refs, name)
+        return "" if placeholder(value) else value
+
+    for nct in _NCT.findall(field("clinicalTrialsGovNumber")):
         out.append(f"ctgov:{nct.upper()}")
-    if eudract := _CTIS.search(_text(refs, "eudraCTNumber")):
+    if eudract := _CTIS.search(field("eudraCTNumber")):
         out.append(f"eudract:{eudract.group(1)}")
-    if (iras := _text(refs, "irasNumber")).isdigit():
+    if (iras := field("irasNumber")).isdigit() and int(iras):
         out.append(f"iras:{iras}")
-    for m in _CPMS.finditer(_text(refs, "protocolSerialNumber")):
+    for m in _CPMS.finditer(field("protocolSerialNumber")):
         out.append(f"cpms:{m.group(1)}")
     for number in refs.iterfind(f"{NS}secondaryNumbers/{NS}secondaryNumber"):
+        if placeholder(number.text or ""):
+            continue
         out.extend(_secondary(number.get("numberType", "").lower(), (number.text or "").strip(),
                               number.get("canonicalSecondaryNumber", "")))
     return tuple(dict.fromkeys(out))
@@ -191,12 +208,11 @@ def _results(trial: Element) -> bool:
 
 
 def _sponsor(full: Element, trial: Element) -> str | None:
-    """The first sponsor named in ``parties/sponsorId``: sponsors sit beside ``trial``, linked by id."""
+    """Every sponsor named in ``parties/sponsorId``, joined with "; ": sponsors sit beside ``trial``, linked by id."""
     wanted = _texts(trial, "parties/sponsorId")
-    for sponsor in full.iterfind(f"{NS}sponsor"):
-        if not wanted or sponsor.get("id") in wanted:
-            return clean(_text(sponsor, "organisation")) or None
-    return None
+    names = [clean(_text(sponsor, "organisation")) for sponsor in full.iterfind(f"{NS}sponsor")
+             if not wanted or sponsor.get("id") in wanted]
+    return "; ".join(_unique(n for n in names if not placeholder(n))) or None
 
 
 def _text(element: Element | None, path: str) -> str:

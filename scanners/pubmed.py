@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from horizon.http import Response
+from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body

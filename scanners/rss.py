@@ -10,10 +10,11 @@ is not a feed at all is an error of the source.
 
 from __future__ import annotations
 
+import codecs
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, Literal
 from urllib.parse import quote, urljoin
@@ -22,13 +23,13 @@ import feedparser
 from pydantic import BaseModel, ConfigDict
 
 from horizon.errors import MalformedResponse
-from horizon.http import Response
+from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, safe_url
 from scanners.base import Parsed, Scanner, SourceSettings
 from scanners.safexml import bad_utf8, snippet
 
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 
 
 class Feed(BaseModel):
@@ -64,7 +65,7 @@ class Rss(Scanner):
                 response = self.http.get(self.source, url, params=params, conditional=True)
                 if response.status == 304:
                     break
-                parsed = self._parse_feed(response.body, feed.type)
+                parsed = self._parse_feed(response.body, feed.type, response.headers)
                 reached_back = any(i.updated and i.updated < since for i in parsed.items) or not parsed.items
                 kept = [i for i in parsed.items if not (i.updated and i.updated < since)]
                 parsed.skipped["before-since"] += sum(1 for i in parsed.items if i.updated and i.updated < since)
@@ -75,15 +76,24 @@ class Rss(Scanner):
             else:
                 self._stopped_early(feed.path)
 
-    def parse(self, raw: bytes) -> Parsed:
-        return self._parse_feed(raw, self.settings.feeds[0].type if self.settings.feeds else "news")
+    def parse(self, raw: bytes, headers: Mapping[str, str] | None = None) -> Parsed:
+        """One feed body; ``headers`` (the response's) carry the charset a feed may not declare itself."""
+        return self._parse_feed(raw, self.settings.feeds[0].type if self.settings.feeds else "news", headers)
 
-    def _parse_feed(self, raw: bytes, item_type: str) -> Parsed:
-        if _ENTITY_DECL.search(raw[:4096]):
+    def parse_response(self, raw: bytes, headers: Mapping[str, str]) -> Parsed:
+        return self.parse(raw, headers)
+
+    def _parse_feed(self, raw: bytes, item_type: str, headers: Mapping[str, str] | None = None) -> Parsed:
+        charset_header = _header_charset(headers or {})
+        codec = _bom_codec(raw) or charset_header
+        if _ENTITY_DECL.search(_head_text(raw, codec)):
             raise MalformedResponse(self.source, "feed refused: it declares XML entities")
-        if bad_utf8(raw):  # feedparser would re-read the whole feed as windows-1252: mark only the bad bytes
+        if codec is None and bad_utf8(raw):  # feedparser would re-read the whole feed as windows-1252: mark only the bad bytes
             raw = raw.decode("utf-8", "replace").encode("utf-8")
-        doc = feedparser.parse(raw, resolve_relative_uris=False)  # sanitising drops <script> bodies
+        # feedparser decodes: byte-order marks, the XML declaration and the HTTP charset, which wins (RFC 3023).
+        # Only a charset is passed on: a bare text/xml would make feedparser assume US-ASCII.
+        given = {"content-type": _content_type(headers or {})} if charset_header else {}
+        doc = feedparser.parse(raw, resolve_relative_uris=False, response_headers=given)  # sanitising drops <script>
         if not doc.get("version") and not doc.entries:
             raise MalformedResponse(self.source, f"response is not an RSS or Atom feed ({snippet(raw)})")
         parsed = Parsed(skipped=Counter())
@@ -97,6 +107,39 @@ class Rss(Scanner):
             else:
                 parsed.items.append(item)
         return parsed
+
+
+# Longest first: a UTF-32 LE mark starts with the UTF-16 LE one.
+_BOMS = ((codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+
+
+def _bom_codec(raw: bytes) -> str | None:
+    return next((codec for bom, codec in _BOMS if raw.startswith(bom)), None)
+
+
+def _content_type(headers: Mapping[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
+def _header_charset(headers: Mapping[str, str]) -> str | None:
+    """The charset an HTTP Content-Type names, if Python knows it."""
+    m = _CHARSET.search(_content_type(headers))
+    if not m:
+        return None
+    try:
+        return codecs.lookup(m.group(1)).name
+    except LookupError:
+        return None
+
+
+def _head_text(raw: bytes, codec: str | None) -> str:
+    """The first few KB as text, so an entity declaration is seen in UTF-16 as in UTF-8."""
+    try:
+        return raw[:16384].decode(codec or "utf-8", "ignore")
+    except LookupError:
+        return raw[:16384].decode("utf-8", "ignore")
 
 
 def parse_entry(entry: Any, source: str, item_type: str = "news", base: str = "") -> Item | None:

@@ -36,7 +36,7 @@ def test_a_source_that_searches_gets_the_query_and_one_that_only_lists_gets_noth
 
 def test_items_of_a_listing_source_are_kept_when_they_mention_a_word_of_the_query():
     from horizon.items import Item
-    from horizon.pipeline import mentions
+    from steps.pipeline import mentions
 
     items = [Item(id=f"nice:{n}", source="nice", type="guidance", title=t, summary=s)
              for n, (t, s) in enumerate([("Asthma: diagnosis", ""), ("Heart failure", "chronic"),

@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 import scanners
-from horizon.config import load_config
+from horizon.config import Settings, load_config
 from horizon.errors import ConfigError
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 
 
 def test_bundled_defaults_load_with_the_ten_contract_area_ids():
@@ -40,7 +40,7 @@ def _mutate(directory, name, change):
         ("settings.yaml", lambda d: d["http"].update(read_timeout=-1),
          "settings.yaml: http.read_timeout: input should be greater than 0, got -1"),
         ("settings.yaml", lambda d: d.update(stor_url="x"),
-         "settings.yaml: stor_url: unknown key; valid keys: store_url, output_dir, top_n, http, ranking"),
+         "settings.yaml: stor_url: unknown key; valid keys: " + ", ".join(Settings.model_fields)),
     ],
 )
 def test_invalid_values_give_one_line_naming_file_field_and_value(write_config, file, change, expected):

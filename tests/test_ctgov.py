@@ -14,7 +14,7 @@ from pytest_httpserver.httpserver import QueryMatcher
 
 from tests.helpers import fixture_bytes, page, study
 from horizon.config import HttpSettings
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from scanners.ctgov import Ctgov
 
 SINCE = date(2026, 11, 1)
@@ -94,11 +94,20 @@ def test_the_since_window_is_sent_as_an_advanced_filter(httpserver):
 
 
 def test_a_malformed_record_is_skipped_and_counted(httpserver):
+    good = [study(f"NCT0000000{n}", "Good") for n in range(1, 10)]
+    body = page([*good, {"protocolSection": {}}, study("BAD", "No valid id"), "junk"])
+    httpserver.expect_request("/api/v2/studies").respond_with_json(body)
+    result = scanner(httpserver).scan(SINCE)
+    assert [i.id for i in result.items] == [f"ctgov:NCT0000000{n}" for n in range(1, 10)]
+    assert result.counts["malformed"] == 3 and result.ok  # 3 of 12: a counted warning
+
+
+def test_mostly_malformed_records_fail_the_source_keeping_the_good_ones(httpserver):
     body = page([study("NCT00000001", "Good"), {"protocolSection": {}}, study("BAD", "No valid id"), "junk"])
     httpserver.expect_request("/api/v2/studies").respond_with_json(body)
     result = scanner(httpserver).scan(SINCE)
     assert [i.id for i in result.items] == ["ctgov:NCT00000001"]
-    assert result.counts["malformed"] == 3 and result.ok
+    assert result.error == "4 records, 1 understood (3 malformed): the response format may have changed"
 
 
 def test_malformed_json_is_counted_and_reported_keeping_earlier_pages(httpserver):

@@ -6,9 +6,9 @@ from datetime import date
 
 from horizon.config import load_config
 from horizon.digest import Classification
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from horizon.items import Extras, Item
-from horizon.ranking import evidence, rank, recency
+from steps.ranking import evidence, rank, recency
 from scanners.ctgov import Ctgov
 from tests.helpers import page, study
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 from horizon.errors import InputError, UnknownName
 
 runner = CliRunner()
@@ -48,3 +48,15 @@ def test_setup_limits_creates_one_active_limit_per_source_host_and_is_idempotent
     assert "created host-ctgov-mirror-example-org" in first.output
     again = runner.invoke(app, ["setup-limits", "--config", str(config)])
     assert "unchanged host-clinicaltrials-gov" in again.output
+
+
+def test_scan_results_with_markup_in_source_text_print_as_text_on_stdout(capsys):
+    from apps.cli.scan import print_scan
+
+    print_scan({"query": "[bold]q", "entries": 1, "failed_sources": {"rss": "bad [/] feed"}, "files": ["x/[red]y"],
+                "top": [{"title": "Closing [/] tag and [link=http://evil]x[/link]", "source": "[/]",
+                         "areas": ["asthma"], "score": 0.5}]})
+    captured = capsys.readouterr()
+    assert "Closing [/] tag and [link=http://evil]x[/link]" in captured.out
+    assert "Scan '[bold]q'" in captured.out and "x/[red]y" in captured.out
+    assert "bad [/] feed" in captured.err and "bad [/] feed" not in captured.out

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 
 runner = CliRunner()
 GOOD = {"id": "a1", "title": "Asthma app for teenagers", "summary": "Mobile app for asthma self-management.",

@@ -20,8 +20,8 @@ import scanners
 from horizon.config import Priorities, load_config
 from horizon.digest import Digest, SourceReport
 from horizon.errors import SourceError
-from horizon.http import HttpClient
-from horizon.pipeline import assemble, candidates, digest_key, iso_week
+from scanners.http import HttpClient
+from steps.pipeline import assemble, candidates, digest_key, iso_week
 from horizon.store import Store
 from tests.faults.hostile import HostileServer, dynamic
 from tests.faults.faultspecs import SPECS, Rec

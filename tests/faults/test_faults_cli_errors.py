@@ -31,7 +31,7 @@ def horizon(args: list[str], cwd: Path, api_url: str | None = None, fsize: int |
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 
-    cmd = [sys.executable, "-c", "from horizon.cli import main; main()", *(["--debug"] if debug else []), *args]
+    cmd = [sys.executable, "-c", "from apps.cli import main; main()", *(["--debug"] if debug else []), *args]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
 
 
@@ -140,10 +140,10 @@ def test_disk_full_while_writing_the_digest(tmp_path, reliability):
     """The store cannot be kept under a file-size limit while the digest is not, so the
     writer is run alone in a subprocess under one: the error must say to free space."""
     script = ("from tests.outputs.golden import make_digest\nimport outputs, sys\n"
-              "from horizon.cli import unexpected\nfrom horizon.errors import HorizonError\n"
+              "from apps.cli import unexpected\nfrom horizon.errors import HorizonError\n"
               "try:\n    outputs.write(make_digest(), sys.argv[1], outputs.FORMATS)\n"
               "except HorizonError as err:\n    print(err, file=sys.stderr); sys.exit(1)\n"
-              "except Exception as err:  # what horizon.cli.main prints for an untranslated error\n"
+              "except Exception as err:  # what apps.cli.main prints for an untranslated error\n"
               "    print(unexpected(err), file=sys.stderr); sys.exit(1)\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 

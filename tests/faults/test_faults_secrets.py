@@ -51,10 +51,14 @@ def test_no_secret_in_any_output_of_a_run_where_the_keyed_sources_fail(prefect_h
     sources["pubmed"] = {"base_url": hostile.url("/pubmed"), "queries": ["atrial fibrillation"]}
     sources["nice"] = {"base_url": hostile.url("/nice"), "syndication_url": hostile.url("/nice/syndication")}
     (config / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
+    # A webhook that echoes its secret path in its error body, and is retried once.
+    hostile.routes["/hook"] = dynamic(lambda req: (404, {}, f"no hook at {req.path}".encode()))
+    (config / "delivery.yaml").write_text(yaml.safe_dump({"retries": 1, "retry_delay": 0,
+                                                          "webhook": {"kind": "teams", "timeout": 5}}))
     out = tmp_path / "out"
     env = {**os.environ, **SECRETS, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value(),
-           "PREFECT_LOGGING_LEVEL": "DEBUG", "HORIZON_WEBHOOK_URL": f"https://hooks.example/{SECRETS['HORIZON_WEBHOOK_URL_TOKEN']}"}
-    result = subprocess.run([sys.executable, "-c", "from horizon.cli import main; main()", "--debug", "digest",
+           "PREFECT_LOGGING_LEVEL": "DEBUG", "HORIZON_WEBHOOK_URL": hostile.url(f"/hook/{SECRETS['HORIZON_WEBHOOK_URL_TOKEN']}")}
+    result = subprocess.run([sys.executable, "-c", "from apps.cli import main; main()", "--debug", "digest",
                              "--config", str(config), "--out", str(out)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -63,14 +67,25 @@ def test_no_secret_in_any_output_of_a_run_where_the_keyed_sources_fail(prefect_h
     assert any(SECRETS["NCBI_API_KEY"] in r.query.get("api_key", [""]) for r in hostile.requests_to("/pubmed"))
     assert any(r.headers.get("api-key") == SECRETS["NICE_API_KEY"] for r in hostile.requests_to("/nice/syndication"))
     assert "pubmed" in result.stderr and "nice" in result.stderr  # both failures are reported...
+    assert len(hostile.requests_to("/hook")) == 2 and "delivery failed" in result.stderr  # the webhook too
 
     places = {"stdout": result.stdout, "stderr": result.stderr}  # ...and nothing reported carries a key
     for path in [*out.iterdir(), *tmp_path.glob("store.db*")]:
         places[path.name] = path.read_bytes().decode("utf-8", "replace")
     places.update(_prefect_records())
+    places.update(_prefect_database())
     leaks = {where: found for where, text in places.items() if (found := _leaks(text))}
     assert not leaks, leaks
     assert len(places) > 8  # stdout, stderr, every digest file, the store, artifacts and logs were read
+    assert "prefect-test.db" in places and len(places["prefect-test.db"]) > 100_000
+
+
+def _prefect_database() -> dict[str, str]:
+    """The raw bytes of the Prefect API's SQLite database (and its WAL): task states, events, logs."""
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    path = Path(PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split(":///", 1)[1])
+    return {p.name: p.read_bytes().decode("utf-8", "replace") for p in path.parent.glob(path.name + "*")}
 
 
 def _prefect_records() -> dict[str, str]:

@@ -132,7 +132,9 @@ def test_deployments_run_on_a_prefect_server_through_a_worker(tmp_path, database
     shutil.copy(DEFAULTS / "priorities.yaml", config / "priorities.yaml")
     shutil.copy(DEFAULTS / "sources.yaml", config / "sources.yaml")
     store_url = store_db.render_as_string(hide_password=False) if store_db else f"sqlite:///{tmp_path / 'store.db'}"
-    (config / "settings.yaml").write_text(yaml.safe_dump({"store_url": store_url, "output_dir": str(tmp_path / "digests")}))
+    sample_store = f"sqlite:///{tmp_path / 'sample.db'}"
+    (config / "settings.yaml").write_text(yaml.safe_dump({"store_url": store_url, "sample_store_url": sample_store,
+                                                          "output_dir": str(tmp_path / "digests")}))
 
     procs = Processes(tmp_path)
     try:
@@ -140,6 +142,9 @@ def test_deployments_run_on_a_prefect_server_through_a_worker(tmp_path, database
         wait_for("the Prefect server", lambda: _get(f"{api}/health") is not None, every=2)
         prefect(env, "work-pool", "create", POOL, "--type", "process")
         prefect(env, "deploy", "--all")
+        limits = subprocess.run([str(BIN / "horizon"), "setup-limits"], env=env, capture_output=True, text=True,
+                                timeout=300)  # as the README says, on the bundled defaults
+        assert limits.returncode == 0 and "host-clinicaltrials-gov" in limits.stdout, limits.stderr
         procs.start("worker", [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--limit", "2"], env)
 
         weekly_out, scan_out = tmp_path / "weekly", tmp_path / "scan"
@@ -157,7 +162,8 @@ def test_deployments_run_on_a_prefect_server_through_a_worker(tmp_path, database
         assert "suffolk-and-north-east-essex-ics-digest" in weekly_keys, weekly_keys
         scan_keys = _artifact_keys(api, scan)
         assert any(k.startswith("scan-") and k.endswith("-asthma-entries") for k in scan_keys), scan_keys
-        _check_the_store(store_url)
+        _check_the_store(sample_store)
+        _check_untouched(store_url)  # a sample run never writes into the configured store
         _check_next_monday_at_seven_in_london(api)
     finally:
         procs.stop()
@@ -197,6 +203,16 @@ def _check_the_store(store_url: str) -> None:
         assert keys.count("suffolk-and-north-east-essex-ics") == 2  # the sample's last week, and this week
         assert not any(k.startswith("scan-") for k in keys)  # a scan is not a digest of the series
         assert store.count() > 0
+    finally:
+        store.close()
+
+
+def _check_untouched(store_url: str) -> None:
+    from horizon.store import Store
+
+    store = Store(store_url)
+    try:
+        assert (store.count(), store.digests()) == (0, [])
     finally:
         store.close()
 

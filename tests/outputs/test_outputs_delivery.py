@@ -241,3 +241,83 @@ def test_implicit_tls_smtps(tmp_path, digest):
             deliver(digest, DeliveryConfig(email=_settings(controller.port, security="tls")), env={})
     finally:
         controller.stop()
+
+
+# -- once per digest and channel ------------------------------------------------------------
+def test_a_webhook_echoing_its_secret_path_never_puts_it_in_the_error(httpserver, digest):
+    token = "T0SECRET/B0SECRET/xoxb-echoed-token-4242"
+    httpserver.expect_request(f"/services/{token}").respond_with_response(
+        Response(f"no such hook: /services/{token}?key=abc", status=404))
+    env = {"HORIZON_WEBHOOK_URL": httpserver.url_for(f"/services/{token}")}
+    with pytest.raises(DeliveryError) as caught:
+        deliver(digest, DeliveryConfig(webhook=WebhookSettings(kind="slack")), env=env)
+    assert httpserver.log  # it was really called
+    assert "answered HTTP 404" in str(caught.value)
+    assert "xoxb-echoed-token-4242" not in str(caught.value) and "no such hook" not in str(caught.value)
+
+
+def test_redact_removes_the_url_and_its_tokens_longest_first():
+    from outputs.delivery import redact, secrets_of
+
+    config = DeliveryConfig(webhook=WebhookSettings(kind="teams"))
+    url = "https://hooks.example/webhookb2/abcdef123456?sig=s3cr3t-signature"
+    found = secrets_of(config, {"HORIZON_WEBHOOK_URL": url})
+    text = redact(f"failed at {url} (path /webhookb2/abcdef123456, sig s3cr3t-signature) teams webhook", found)
+    assert "abcdef123456" not in text and "s3cr3t-signature" not in text and "hooks.example/webhookb2" not in text
+    assert text.endswith("teams webhook")  # ordinary words are left alone
+
+
+@pytest.mark.prefect
+def test_one_email_across_a_run_its_retries_a_rerun_and_one_on_resend(prefect_harness, smtp, httpserver,
+                                                                      write_config, tmp_path, monkeypatch):
+    from flows.weekly_digest import weekly_digest
+    from horizon import store_delivery
+    from horizon.store import Store
+    from tests.helpers import page, study
+
+    controller, inbox = smtp
+    httpserver.expect_request("/v2/studies").respond_with_json(page([study(
+        "NCT00000001", "Smartwatch screening for atrial fibrillation", "Atrial fibrillation case-finding.")]))
+    httpserver.expect_request("/hook").respond_with_response(Response("down", status=503))
+    config = write_config({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
+    (config / "delivery.yaml").write_text(json.dumps({
+        "retries": 2, "retry_delay": 0, "webhook": {"kind": "slack", "timeout": 5},
+        "email": {"host": "127.0.0.1", "port": controller.port, "security": "none", "sender": "h@ics.example.org",
+                  "recipients": ["team@ics.example.org"], "timeout": 10}}))
+    monkeypatch.setenv("HORIZON_WEBHOOK_URL", httpserver.url_for("/hook"))
+
+    def hook_posts() -> int:
+        return sum(1 for request, _ in httpserver.log if request.path == "/hook")
+
+    first = weekly_digest(config_dir=str(config), out=str(tmp_path / "out"))
+    assert len(inbox.envelopes) == 1 and hook_posts() == 3  # the webhook was retried twice, the e-mail not
+    assert first["delivered"] == ["email"] and "slack webhook" in first["delivery_error"]
+    again = weekly_digest(config_dir=str(config), out=str(tmp_path / "out"))
+    assert len(inbox.envelopes) == 1 and hook_posts() == 6  # a re-run sends only what never went out
+    assert again["delivered"] == []
+    weekly_digest(config_dir=str(config), out=str(tmp_path / "out"), resend=True)
+    assert len(inbox.envelopes) == 2  # a deliberate re-send sends once more, still once
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    outcomes = [(d.channel, d.outcome) for d in store_delivery.history(store)]
+    assert outcomes.count(("email", "sent")) == 2 and outcomes.count(("webhook", "failed")) == 9
+    assert all("/hook" not in d.detail for d in store_delivery.history(store))
+
+
+def test_a_claim_blocks_a_second_sender_until_it_goes_stale(tmp_path):
+    from horizon import store_delivery
+    from horizon.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    t0 = dt.datetime(2026, 11, 30, 7, tzinfo=dt.timezone.utc)
+    first = store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=t0)
+    assert first is not None
+    assert store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=t0) is None  # in flight
+    assert store_delivery.claim(store, "ics", "2026-W49", "webhook", "x", now=t0) is not None  # other channel
+    late = t0 + store_delivery.STALE_CLAIM + dt.timedelta(seconds=1)
+    retry = store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=late)  # the first crashed
+    assert retry is not None
+    store_delivery.finish(store, retry, ok=True, now=late)
+    assert store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=late + dt.timedelta(days=9)) is None
+    assert store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", resend_after=late + dt.timedelta(days=8),
+                                now=late + dt.timedelta(days=9)) is not None

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from horizon.config import HttpSettings
-from horizon.http import HttpClient
+from scanners.http import HttpClient
 from scanners.base import Scanner
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from horizon.cli import app
+from apps.cli import app
 from horizon.items import Item
 from tests.scanners.scanfix import FIXTURES
 
@@ -46,7 +46,7 @@ def test_a_wrong_file_is_a_clear_error_of_the_source():
 def test_the_installed_command_prints_the_error_as_one_line(monkeypatch, capsys):
     import pytest
 
-    from horizon.cli import main
+    from apps.cli import main
 
     monkeypatch.setattr("sys.argv", ["horizon", "parse", "nosuch", "x.xml"])
     with pytest.raises(SystemExit) as exit_:
@@ -54,3 +54,18 @@ def test_the_installed_command_prints_the_error_as_one_line(monkeypatch, capsys)
     assert exit_.value.code == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: unknown source 'nosuch'; available: ") and "\n" not in err
+
+
+def test_a_saved_response_is_parsed_with_its_headers():
+    result = runner.invoke(app, ["parse", "rss", str(FIXTURES / "rss" / "feedparser_http_windows-1252.response.json")])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert json.loads(line)["summary"] == "This is a \u00a3\u201ctest.\u201d"
+
+
+def test_a_file_that_is_not_a_saved_response_is_one_line(tmp_path):
+    bad = tmp_path / "x.response.json"
+    bad.write_text('{"url": "http://x"}', encoding="utf-8")
+    result = runner.invoke(app, ["parse", "rss", str(bad)])
+    assert result.exit_code == 1
+    assert str(result.exception) == f"{bad}: not a saved response: no 'body' naming the body file"

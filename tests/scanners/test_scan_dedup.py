@@ -1,11 +1,11 @@
-"""horizon.dedup: one group per trial across registries (either side naming the other), near-duplicate stories."""
+"""steps.dedup: one group per trial across registries (either side naming the other), near-duplicate stories."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from horizon.dedup import NEAR_DUPLICATE, group, story_clusters
+from steps.dedup import NEAR_DUPLICATE, group, story_clusters
 from horizon.items import Extras, Item
 from tests.scanners.scanfix import FIXTURES, make, saved
 from scanners.ctgov import Ctgov

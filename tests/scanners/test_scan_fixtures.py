@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 import scanners
+from scanners import saved as saved_response
 from horizon.errors import MalformedResponse
 from tests.scanners.scanfix import FIXTURES, make
 from scanners.pubmed import parse_search
@@ -24,11 +26,22 @@ def expected(yields: str) -> dict[str, str]:
     return {k: v.strip('"') for k, v in TOKEN.findall(yields)}
 
 
+def headers_of() -> dict[str, dict[str, str]]:
+    """Response headers by body file, from each ``.response.json`` (the format ``horizon fetch --save`` writes)."""
+    out = {}
+    for meta in FIXTURES.rglob(f"*{saved_response.SUFFIX}"):
+        response = saved_response.load(meta)
+        body = meta.parent / json.loads(meta.read_text(encoding="utf-8"))["body"]
+        out[str(body.relative_to(FIXTURES))] = response.headers
+    return out
+
+
 def test_every_saved_response_has_a_row():
     listed = {r["file"] for r in rows()}
     on_disk = {str(p.relative_to(FIXTURES)) for p in FIXTURES.rglob("*")
-               if p.is_file() and p.name != "README.md" and p.suffix != ".jsonl"}
+               if p.is_file() and p.name != "README.md" and p.suffix != ".jsonl" and not saved_response.is_saved(p)}
     assert on_disk == listed
+    assert set(headers_of()) <= listed
 
 
 @pytest.mark.parametrize("row", rows(), ids=lambda r: r["file"])
@@ -51,7 +64,8 @@ def test_a_saved_response_yields_what_its_note_says(row):
             scanner.parse(raw)
         assert err.value.source == row["scanner"] and err.value.reason.startswith(want["error"])
         return
-    parsed = scanner.parse(raw)
+    headers = headers_of().get(row["file"])
+    parsed = scanner.parse(raw) if headers is None else scanner.parse_response(raw, headers)
     assert len(parsed.items) == int(want["items"])
     if "first" in want:
         assert parsed.items[0].id == want["first"]

@@ -9,7 +9,7 @@ import pytest
 from werkzeug import Response
 
 from horizon.errors import ResponseTooLarge, SourceError
-from horizon.http import Validators
+from scanners.http import Validators
 from tests.scanners.scanfix import fast_client
 
 

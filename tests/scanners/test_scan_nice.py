@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from horizon.http import Validators
+from scanners.http import Validators
 from horizon.items import changes_between
 from tests.scanners.scanfix import make, saved, sent
 from scanners.nice import Nice, programme
@@ -79,11 +79,15 @@ def test_guidance_in_development(httpserver):
                                                                          content_type="text/html")
     result = make(Nice, httpserver.url_for(""), listings=["indevelopment"]).scan(SINCE)
     assert [(i.id, i.extras.status, i.extras.programme) for i in result.items] == [
-        ("nice:GID-NG10445", "in development", "Guidance in development"),
-        ("nice:GID-TA11000", "in development", "Guidance in development"),
+        ("nice:GID-NG10445", "in development", "NICE guideline"),
+        ("nice:GID-TA11000", "in development", "Technology appraisal guidance"),
     ]
-    assert result.items[0].url == "https://www.nice.org.uk/guidance/indevelopment/gid-ng10445"
-    assert result.items[0].updated == date(2027, 3, 10) and result.items[0].published is None
+    first = result.items[0]
+    assert first.url == "https://www.nice.org.uk/guidance/indevelopment/gid-ng10445"
+    # The expected publication date is a future date, not an update: it is the estimated completion.
+    assert (first.published, first.updated) == (None, None)
+    assert (first.extras.completion, first.extras.completion_estimated) == (date(2027, 3, 10), True)
+    assert "from" not in sent(httpserver)[0]  # its date filter is on expected publication: no past window
 
 
 def test_an_empty_window(httpserver):

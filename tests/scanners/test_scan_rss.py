@@ -8,7 +8,7 @@ from datetime import date
 from werkzeug import Response
 
 from tests.scanners.scanfix import make, saved, sent
-from horizon.http import Validators
+from scanners.http import Validators
 from scanners.rss import Rss
 
 SINCE = date(2026, 11, 9)

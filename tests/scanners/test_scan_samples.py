@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 import scanners
-from horizon.dedup import group
-from horizon.replay import SAMPLE_DIR as SAMPLE
-from horizon.replay import replay_server
+from steps.dedup import group
+from scanners.replay import SAMPLE_DIR as SAMPLE
+from scanners.replay import replay_server
 from tests.scanners.scanfix import make
 
 AS_OF = date(2026, 11, 23)

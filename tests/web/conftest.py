@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,8 +12,32 @@ from starlette.testclient import TestClient
 
 from horizon.config import DEFAULT_DIR, load_config
 from horizon.store import Store
-from horizon.web import create_app
+from apps.workspace import create_app
 from tests.web.seed import PASSWORDS, seed
+
+
+@pytest.fixture(scope="session")
+def bundled_model(tmp_path_factory) -> Path:
+    """The zero-reviewer-label model, trained once per session (the seed classifies with it)."""
+    from classifiers import load_classifier
+
+    directory = tmp_path_factory.mktemp("bundled-model")
+    saved = os.environ.get("HORIZON_MODEL_DIR")
+    os.environ["HORIZON_MODEL_DIR"] = str(directory)  # load_classifier trains into the default folder when empty
+    try:
+        load_classifier(load_config(DEFAULT_DIR).priorities)
+    finally:
+        os.environ.pop("HORIZON_MODEL_DIR") if saved is None else os.environ.__setitem__("HORIZON_MODEL_DIR", saved)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def model_dir(tmp_path: Path, bundled_model: Path, monkeypatch) -> Path:
+    """Each test's own copy of the saved model: a retrain in one test never leaks into another."""
+    directory = tmp_path / "model"
+    shutil.copytree(bundled_model, directory)
+    monkeypatch.setenv("HORIZON_MODEL_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture
@@ -22,7 +47,9 @@ def config_dir(tmp_path: Path) -> Path:
     directory.mkdir()
     for name in ("priorities.yaml", "sources.yaml"):
         shutil.copy(DEFAULT_DIR / name, directory / name)
-    (directory / "settings.yaml").write_text(f"store_url: sqlite:///{tmp_path / 'horizon.db'}\n")
+    # Two folds: a retrain's cross-validation costs three fits, not six, on a shared test machine.
+    (directory / "settings.yaml").write_text(f"store_url: sqlite:///{tmp_path / 'horizon.db'}\n"
+                                             "workspace:\n  cv_folds: 2\n")
     return directory
 
 
@@ -43,7 +70,7 @@ def store(config):
 
 @pytest.fixture
 def app(config, store):
-    return create_app(config, store=store)
+    return create_app(config, store=store, run_jobs=False)  # tests run training jobs themselves
 
 
 @pytest.fixture
@@ -58,6 +85,17 @@ def sign_in(client: TestClient, name: str) -> TestClient:
     response = client.post("/login", data={"csrf": token, "name": name, "password": PASSWORDS[name], "next": "/"})
     assert response.status_code == 303, response.text
     return client
+
+
+def run_queued_jobs(store, config) -> list[dict]:
+    """Run every queued training job here, as the workspace's runner thread would; the finished jobs."""
+    from horizon import store_jobs
+    from apps.workspace.jobs import run_job
+
+    done = []
+    while (job := store_jobs.claim(store)) is not None:
+        done.append(run_job(store, config, job))
+    return done
 
 
 def csrf_of(html: str) -> str:

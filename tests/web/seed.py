@@ -13,7 +13,7 @@ from functools import cache
 from horizon.config import Config
 from horizon.items import Extras, Item
 from horizon.store import Store
-from horizon.web.auth import hash_password
+from apps.workspace.auth import hash_password
 
 PASSWORDS = {"ada": "ada-admin-password", "rob": "rob-reviewer-password", "rey": "rey-reviewer-password",
              "vic": "vic-viewer-password"}

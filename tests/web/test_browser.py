@@ -1,97 +1,43 @@
 """The workspace in headless Chromium: sign in, triage by mouse and keyboard, correct an area,
-promote to the register, retrain, and find it all again after a server restart.
+promote to the register, retrain in the background, and find it all again after a server restart;
+screen ten items from the queue and watch a retrain finish while the workspace stays responsive.
 
-Runs the real ``horizon serve`` in a subprocess over a temporary SQLite store. Needs Debian's
-``chromium`` (``apt-get install chromium``); Playwright drives it, never downloading a browser.
+Runs the real ``horizon serve`` in a subprocess over a temporary SQLite store; screenshots go
+to ``tmp_path`` only (``scripts/screenshots_workspace.py`` regenerates the docs' on purpose).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
+import re
 from pathlib import Path
 
-import httpx
 import pytest
 
 from horizon.store import Store
+from tests.web.browser import chromium, chromium_path, server, sign_in
 from tests.web.seed import HELD_BACK, ITEMS, PASSWORDS, TAUGHT, seed
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "triage-screenshot.png"
+JOB_TIMEOUT_MS = 240_000  # a retrain with cross-validation, on a shared and loaded test machine
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                       reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
+    pytest.mark.skipif(chromium_path() is None,
+                       reason="chromium not found: install Debian's chromium (apt-get install chromium) "
                               "to run the browser tests"),
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(config_dir: Path, log: Path):
-    """``horizon serve`` on a free port; yields its base URL and stops it afterwards."""
-    port = free_port()
-    command = [sys.executable, "-c", "from horizon.cli import main; main()", "serve", "--port", str(port),
-               "--config", str(config_dir)]
-    env = {k: v for k, v in os.environ.items() if k not in ("HORIZON_STORE_URL", "HORIZON_SECRET_KEY")}
-    with log.open("a") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"horizon serve did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (a dev dependency) is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or CHROMIUM, args=ARGS)
+    pytest.importorskip("playwright.sync_api", reason="playwright (a dev dependency) is not installed")
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def sign_in(browser, base: str, name: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    page.goto(base + "/")
-    assert "/login" in page.url
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORDS[name])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(base + "/")
-    return page
 
 
 def card(page, item_id: str):
@@ -156,7 +102,8 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
         expect_state(rob, TAUGHT[1].id, "relevant")
 
         rob.goto(base + "/")
-        rob.screenshot(path=str(SCREENSHOT))
+        screenshot = tmp_path / "triage.png"
+        rob.screenshot(path=str(screenshot))
 
         # Promote the relevant NICE item to the innovation register (judged relevant again by mouse in
         # case the keyboard pass, whose order follows the classifier's ranking, judged it otherwise).
@@ -176,7 +123,8 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
         ada = sign_in(browser, base, "ada")
         ada.goto(base + "/learning")
         ada.get_by_role("button", name="Retrain now").click()
-        ada.wait_for_url(base + "/learning")
+        ada.wait_for_url(base + "/learning")  # at once: the retrain is a queued job
+        expect(ada.locator("#job")).to_have_attribute("data-job-state", "done", timeout=JOB_TIMEOUT_MS)
         expect(ada.locator("table.runs tr")).to_have_count(2)
         after = prediction(ada, base)
         assert "cardiovascular" in after and after != before
@@ -186,13 +134,13 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
     expected.update({TAUGHT[0].id: "relevant", TAUGHT[1].id: "relevant", ITEMS[1].id: "relevant"})
 
     with server(config_dir, log) as base:
-        ada = sign_in(browser, base, "ada")
-        assert "cardiovascular" in prediction(ada, base)
-        ada.goto(f"{base}/digests/{digest_id}?state=relevant")
-        shown = set(ada.locator("article.item").evaluate_all("els => els.map(e => e.dataset.item)"))
+        rob = sign_in(browser, base, "rob")  # blind review: the states are rob's, hidden from others until they judge
+        assert "cardiovascular" in prediction(rob, base)
+        rob.goto(f"{base}/digests/{digest_id}?state=relevant")
+        shown = set(rob.locator("article.item").evaluate_all("els => els.map(e => e.dataset.item)"))
         assert {i for i, state in expected.items() if state == "relevant"} <= shown
-        ada.goto(base + "/register")
-        assert "Dermatology pathway lead" in ada.locator("table.register").inner_text()
+        rob.goto(base + "/register")
+        assert "Dermatology pathway lead" in rob.locator("table.register").inner_text()
 
     store = Store(config.settings.store_url)
     current = {i: j["rob"] for i, j in store.current_judgements().items()}
@@ -209,7 +157,7 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
     store.close()
     for password in PASSWORDS.values():
         assert password not in log.read_text()
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000
 
 
 def expect_state(page, item_id: str, state: str) -> None:
@@ -218,3 +166,58 @@ def expect_state(page, item_id: str, state: str) -> None:
         "([id, state]) => [...document.querySelectorAll('article.item')].some("
         "e => e.dataset.item === id && e.querySelector('[data-role=state]').textContent === state)",
         arg=[item_id, state], timeout=15_000)
+
+
+def test_screen_ten_items_from_the_queue_then_retrain_in_the_background(browser, config, config_dir, tmp_path):
+    settings = config_dir / "settings.yaml"
+    settings.write_text(settings.read_text() + "  retrain_every: 100\n")  # only "Retrain now" trains here
+    store = Store(config.settings.store_url)
+    seed(config, store, hostile=False)
+    store.close()
+    log = tmp_path / "server.log"
+
+    with server(config_dir, log) as base:
+        rob = sign_in(browser, base, "rob")
+        rob.goto(base + "/queue")
+        progress = rob.locator(".progress")
+        expect(progress).to_have_attribute("data-reviewed", "0")
+        total = int(progress.get_attribute("data-total"))
+        assert total >= 11
+        screened = []
+        for n in range(1, 11):
+            current = rob.locator("article.item").first
+            item_id = current.get_attribute("data-item")
+            assert item_id not in screened
+            screened.append(item_id)
+            ticked = current.locator("details.areas input[type=checkbox]:checked").count()
+            current.locator("button[value=relevant]" if ticked else "button[value=not-relevant]").click()
+            expect(progress).to_have_attribute("data-reviewed", str(n))
+            expect(progress).to_contain_text(f"{n} of {total} reviewed")
+
+        ada = sign_in(browser, base, "ada")
+        ada.goto(base + "/learning")
+        expect(ada.locator(".curve-summary")).to_contain_text("No training run with an F1 yet")
+        ada.get_by_role("button", name="Retrain now").click()
+        ada.wait_for_url(base + "/learning")
+        assert ada.locator("#job").get_attribute("data-job-state") in ("queued", "running")  # returned at once
+
+        # While it trains, the workspace answers: rob screens an eleventh item and sees the job still going.
+        rob.goto(base + "/queue")
+        rob.locator("article.item").first.locator("button[value=not-relevant]").click()
+        expect(progress).to_have_attribute("data-reviewed", "11")
+        status = rob.request.get(base + "/learning/job").json()
+        assert status["active"] and status["job"]["state"] in ("queued", "running")
+
+        # The learning page's script polls the job and reloads when it ends.
+        expect(ada.locator("#job")).to_have_attribute("data-job-state", "done", timeout=JOB_TIMEOUT_MS)
+        expect(ada.locator(".curve-summary")).to_have_text(re.compile(r"With your \d+ labels, estimated F1 0\.\d\d"))
+        expect(ada.locator("svg.curve circle")).to_have_count(1)
+        expect(ada.locator(".job-status")).to_contain_text("trained on")
+
+    store = Store(config.settings.store_url)
+    [run] = store.training_runs()
+    assert run["by"] == "ada" and run["labels"] >= 10 and run["f1"] is not None
+    assert len({j["item_id"] for j in store.judgements()}) == 11
+    store.close()
+    for password in PASSWORDS.values():
+        assert password not in log.read_text()

@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from horizon.store import Store
-from horizon.web import create_app
-from tests.web.conftest import csrf_of, sign_in
+from apps.workspace import create_app
+from tests.web.conftest import csrf_of, run_queued_jobs, sign_in
 from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, password_hash
 
 
@@ -103,7 +103,7 @@ def test_only_items_judged_relevant_join_the_register(client_for, store):
     assert ITEMS[2].title in csv_text
 
 
-def test_learning_page_shows_f1_runs_and_reviewer_agreement(client_for, store):
+def test_learning_page_shows_f1_runs_and_reviewer_agreement(client_for, store, config):
     rob, rey, ada = client_for("rob"), client_for("rey"), client_for("ada")
     for client, verdicts in ((rob, {ITEMS[0].id: "relevant", ITEMS[1].id: "relevant", ITEMS[6].id: "not-relevant"}),
                              (rey, {ITEMS[0].id: "relevant", ITEMS[1].id: "not-relevant", ITEMS[6].id: "not-relevant"})):
@@ -113,6 +113,8 @@ def test_learning_page_shows_f1_runs_and_reviewer_agreement(client_for, store):
             client.post("/judge", data={"csrf": token, "item_id": item_id, "state": state, "areas": areas})
     token = csrf_of(ada.get("/learning").text)
     assert ada.post("/learning/retrain", data={"csrf": token}).status_code == 303
+    [job] = run_queued_jobs(store, config)
+    assert (job["state"], job["requested_by"], job["trained"]) == ("done", "ada", True)
     soup = BeautifulSoup(ada.get("/learning").text, "html.parser")
     run = [td.get_text() for td in soup.select("table.runs tr")[1].select("td")]
     bundled = len((Path(classifiers.__file__).parent / "data" / "dev.jsonl").read_text().splitlines())
@@ -125,7 +127,7 @@ def test_learning_page_shows_f1_runs_and_reviewer_agreement(client_for, store):
     assert re.fullmatch(r"-?\d\.\d\d", rows["Cardiovascular disease"][3])
 
 
-def test_retrain_changes_the_prediction_for_a_similar_held_back_item(client_for):
+def test_retrain_changes_the_prediction_for_a_similar_held_back_item(client_for, store, config):
     rob, ada = client_for("rob"), client_for("ada")
 
     def predicted() -> set[str]:
@@ -138,6 +140,8 @@ def test_retrain_changes_the_prediction_for_a_similar_held_back_item(client_for)
         rob.post("/judge", data={"csrf": token, "item_id": item.id, "state": "relevant", "areas": "cardiovascular"})
     assert "cardiovascular" not in predicted()  # nothing changes until someone retrains
     ada.post("/learning/retrain", data={"csrf": csrf_of(ada.get("/learning").text)})
+    assert "cardiovascular" not in predicted()  # the retrain is queued, not run inside the request
+    run_queued_jobs(store, config)
     assert "cardiovascular" in predicted()
 
 

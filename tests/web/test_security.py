@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import logging
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from itsdangerous import TimestampSigner
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from horizon.cli import app as cli
-from horizon.web import create_app
-from horizon.web.app import PUBLIC_PATHS
+from apps.cli import app as cli
+from apps.workspace import create_app
+from apps.workspace.app import PUBLIC_PATHS
 from tests.web.conftest import csrf_of
 from tests.web.seed import HOSTILE, ITEMS
 
@@ -243,11 +247,111 @@ def test_cli_user_add_rejects_bad_input_in_one_line(config_dir, store):
     assert taken.exit_code == 1 and "user 'ada' already exists" in str(taken.exception)
 
 
-def test_repeated_failed_sign_ins_are_throttled(anonymous):
-    token = csrf_of(anonymous.get("/login").text)
-    for _ in range(5):
-        response = anonymous.post("/login", data={"csrf": token, "name": "ada", "password": "guess-guess-guess"})
-        assert response.status_code == 401
-    response = anonymous.post("/login", data={"csrf": token, "name": "ada", "password": "ada-admin-password"})
-    assert response.status_code == 429 and "Too many failed sign-ins" in response.text
-    assert anonymous.get("/").status_code == 303
+class Clock:
+    """A clock the test moves by hand, so lock-outs are checked without sleeping."""
+
+    def __init__(self):
+        self.now = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def _client(app, address: str) -> TestClient:
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
+
+
+def _try(client: TestClient, name: str, password: str) -> int:
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"csrf": token, "name": name, "password": password}).status_code
+
+
+def test_failed_sign_ins_lock_one_name_from_one_address_for_longer_each_time(app, store, caplog):
+    from apps.workspace.auth import Throttle
+
+    caplog.set_level(logging.INFO, logger="apps.workspace")
+    clock = Clock()
+    app.state.throttle = Throttle(store, clock=clock)
+    with _client(app, "203.0.113.9") as attacker, _client(app, "198.51.100.7") as colleague:
+        assert [_try(attacker, "ada", "guess-guess-guess") for _ in range(3)] == [401, 401, 401]
+        assert _try(attacker, "ada", "ada-admin-password") == 429  # locked: not even the right password, from here
+        assert "locked for 15 s after 3 failures" in caplog.text and "203.0.113.9" in caplog.text
+        assert _try(colleague, "ada", "ada-admin-password") == 303  # the admin is not locked out elsewhere
+        assert _try(attacker, "rob", "rob-reviewer-password") == 303  # nor is everyone behind that address
+        clock.advance(16)
+        assert _try(attacker, "ada", "guess-guess-guess") == 401
+        assert "locked for 30 s after 4 failures" in caplog.text  # each failure doubles the wait
+        clock.advance(16)
+        assert _try(attacker, "ada", "ada-admin-password") == 429
+        clock.advance(15)
+        assert _try(attacker, "ada", "ada-admin-password") == 303  # waited it out: the count starts again
+        assert _try(attacker, "ada", "guess-guess-guess") == 401 and _try(attacker, "ada", "x-guess-guess") == 401
+
+
+def test_a_copied_cookie_is_worthless_after_sign_out(app, client_for):
+    client = client_for("vic")
+    copy = TestClient(app, follow_redirects=False, cookies=dict(client.cookies))
+    assert copy.get("/").status_code == 200  # the copy works while the session lives
+    token = csrf_of(client.get("/").text)
+    assert client.post("/logout", data={"csrf": token}).status_code == 303
+    assert copy.get("/").status_code == 303 and client.get("/").status_code == 303
+
+
+@pytest.mark.parametrize("action, fields", [("password", {"password": "A-Brand-New-Passphrase-88"}),
+                                            ("role", {"role": "viewer"})])
+def test_an_admins_password_reset_or_role_change_ends_the_users_sessions(client_for, store, action, fields):
+    from horizon import store_accounts
+
+    rob, admin = client_for("rob"), client_for("ada")
+    assert rob.get("/").status_code == 200 and store_accounts.sessions_of(store, "rob") == 1
+    token = csrf_of(admin.get("/users").text)
+    assert admin.post("/users/rob", data={"csrf": token, "action": action, **fields}).status_code == 303
+    assert rob.get("/").status_code == 303 and store_accounts.sessions_of(store, "rob") == 0
+    assert admin.get("/").status_code == 200  # only rob's sessions ended
+
+
+@pytest.mark.parametrize("via", ["web", "store"])
+def test_a_deleted_users_cookie_stays_dead_when_the_name_is_created_again(app, client_for, store, via):
+    from tests.web.seed import password_hash
+
+    rob, admin = client_for("rob"), client_for("ada")
+    stolen = dict(rob.cookies)
+    if via == "web":
+        token = csrf_of(admin.get("/users").text)
+        assert admin.post("/users/rob", data={"csrf": token, "action": "delete"}).status_code == 303
+    else:  # straight in the store, as a script would: the account id still differs
+        store.delete_user("rob")
+    store.add_user("rob", password_hash("ada"), "admin")
+    with TestClient(app, follow_redirects=False, cookies=stolen) as replay:
+        assert replay.get("/users").status_code == 303  # not the new admin "rob"
+
+
+def test_the_store_keeps_no_usable_session_token(client_for, store, config):
+    client = client_for("vic")
+    cookie = client.cookies["horizon_session"]  # Starlette's signed cookie: base64 JSON, then a signature
+    payload = json.loads(base64.b64decode(TimestampSigner(store.secret("web_session_key")).unsign(cookie)))
+    db = Path(config.settings.store_url.removeprefix("sqlite:///"))
+    stored = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    assert payload["sid"] and payload["sid"].encode() not in stored
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaa", "password1234", "qwertyuiop12", "abcabcabcabc"])
+def test_weak_passwords_are_refused_on_the_web_and_in_the_cli(client_for, config_dir, store, password):
+    admin = client_for("ada")
+    token = csrf_of(admin.get("/users").text)
+    page = admin.post("/users", data={"csrf": token, "name": "weak", "role": "viewer", "password": password})
+    assert page.status_code == 400 and "too easy to guess" in page.text and store.user("weak") is None
+    result = CliRunner().invoke(cli, ["user", "add", "weak", "--role", "viewer", "--password-stdin",
+                                      "--config", str(config_dir)], input=password + "\n")
+    assert result.exit_code == 1 and "too easy to guess" in str(result.exception)
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_the_cli_refuses_an_empty_user_name(config_dir, store, name):
+    result = CliRunner().invoke(cli, ["user", "add", name, "--role", "viewer", "--password-stdin",
+                                      "--config", str(config_dir)], input="long-enough-password\n")
+    assert result.exit_code == 1 and "user name: needs 1 to 100 characters" in str(result.exception)
+    assert [u["name"] for u in store.users() if not u["name"].strip()] == []

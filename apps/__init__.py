@@ -1,0 +1,1 @@
+"""The applications over the stages: the command line and the review workspace."""

@@ -1,0 +1,105 @@
+"""``horizon digest``: run the weekly digest flow from the terminal."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from apps.cli import app
+from apps.cli.terminal import err, escape, say, warn
+from horizon.errors import AllSourcesFailed
+from horizon.progress import set_reporter
+
+
+def prepare_prefect() -> None:
+    """Quiet, patient defaults for a local run on the embedded Prefect server.
+
+    Our own progress and summary speak to the user; Prefect's logs (and the
+    tracebacks it logs for a failed run) appear only with ``--debug``.
+    """
+    import apps.cli
+
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if apps.cli.debugging() else "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date like 2026-11-02, got {value!r}", param_hint=option) from None
+
+
+@app.command()
+def digest(
+    sample: bool = typer.Option(False, "--sample", help="Run offline on the recorded responses bundled with the package."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, settings.yaml)."),
+    since: str | None = typer.Option(None, "--since", help="Show everything updated since DATE (YYYY-MM-DD)."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for the digest files \\[default: digests/<ISO week>/]."),
+    resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out already."),
+) -> None:
+    """Run the weekly digest: fetch, classify, rank and publish."""
+    since_day = parse_day(since, "--since")
+    prepare_prefect()  # before anything imports Prefect, which reads its settings once
+    from flows.preflight import check
+
+    check(str(config) if config else None, sample)  # a config mistake is one line before Prefect starts
+    from flows.weekly_digest import weekly_digest
+
+    with said_if_every_source_failed():
+        result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
+                                   out=str(out) if out else None, since=since_day, sample=sample, resend=resend)
+    print_summary(result)
+
+
+@contextmanager
+def said_if_every_source_failed() -> Iterator[None]:
+    """One line per failed source before the run's own one-line error (and exit status 1)."""
+    try:
+        yield
+    except AllSourcesFailed as err:
+        for name, reason in err.failures.items():
+            warn(f"[red]source failed[/] {escape(name)}: {escape(reason)}")
+        raise
+
+
+def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow
+    """Call a flow in this process with a spinner that shows each step the stages report."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        bar = progress.add_task("starting Prefect", total=None)
+        set_reporter(lambda step: progress.update(bar, description=step))
+        try:
+            return flow_fn(**params)
+        finally:
+            set_reporter(None)
+
+
+def print_summary(result: dict) -> None:
+    """The short summary a person reads after a run: what was done and what failed."""
+    counts = result["counts"]
+    say(
+        f"[bold]Digest {escape(result['week'])}[/]: {result['entries']} entries "
+        f"({counts.get('digest/new', 0)} new, {counts.get('digest/changed', 0)} changed), "
+        f"{counts.get('dropped/no-area', 0)} items matched no priority area."
+    )
+    for name, error in result["failed_sources"].items():
+        warn(f"[red]source failed[/] {escape(name)}: {escape(str(error))}")
+    if result.get("delivered"):
+        say(f"delivered by {escape(', '.join(result['delivered']))}")
+    if result.get("delivery_error"):
+        warn(f"[red]delivery failed[/] {escape(result['delivery_error'])}")
+    for path in result["files"]:
+        say(f"  wrote {escape(path)}")
+
+
+__all__ = ["digest"]

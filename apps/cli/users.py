@@ -1,0 +1,50 @@
+"""``horizon user add``: workspace accounts (passwords are stored only as argon2 hashes)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from apps.cli import app
+from apps.cli.terminal import SAMPLE, escape, say
+from horizon.config import load_config
+from horizon.errors import InputError
+from horizon.store import ROLES, Store
+
+user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="The user's sign-in name."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
+    sample: bool = SAMPLE,
+) -> None:
+    """Add a workspace user with a role; the password is prompted for (or read from stdin)."""
+    from apps.workspace.auth import hash_password
+
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InputError("user name: needs 1 to 100 characters other than spaces, got an empty name"
+                         if not name else f"user name: needs 1 to 100 characters, got {len(name)}")
+    if role not in ROLES:
+        raise InputError(f"--role: unknown role '{role}'; valid roles: {', '.join(ROLES)}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        hashed = hash_password(password, name)
+    except ValueError as err:
+        raise InputError(f"password: {err}") from err
+    store = Store(load_config(config).store_for(sample))
+    try:
+        store.add_user(name, hashed, role)
+    finally:
+        store.close()
+    say(f"Added user {escape(name)} ({role}).")

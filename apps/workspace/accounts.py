@@ -1,0 +1,120 @@
+"""Signing in and out, and the admin's user list."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from horizon import store_accounts
+from horizon.errors import StoreError
+from horizon.store import ROLES
+from apps.workspace.auth import (
+    authenticate, csrf_ok, csrf_token, guard, hash_password, login_session, logout_session, safe_next,
+)
+from apps.workspace.render import render
+
+log = logging.getLogger("apps.workspace")
+
+
+async def login_form(request: Request) -> Response:
+    csrf_token(request)
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next"))})
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    target = safe_next(str(form.get("next") or "/"))
+    if not await csrf_ok(request):
+        return render(request, "login.html", {"next": target, "error": "The form expired; please try again."},
+                      status_code=403)
+    name = str(form.get("name") or "").strip()[:100]
+    address = (request.client.host if request.client else "?")[:64]
+    throttle = request.app.state.throttle
+    if wait := throttle.wait(name, address):
+        log.warning("sign-in for user %r from %s refused: locked for %d more seconds", name, address, wait)
+        return render(request, "login.html", {"next": target, "error": "Too many failed sign-ins from here; "
+                      f"wait {_duration(wait)} or ask an admin to reset your password."}, status_code=429)
+    user = authenticate(request.app.state.store, name, str(form.get("password") or ""))
+    if user is None:
+        log.warning("failed sign-in for user %r from %s", name, address)
+        throttle.fail(name, address)
+        return render(request, "login.html", {"next": target, "error": "Wrong name or password."},
+                      status_code=401)
+    throttle.clear(name, address)
+    login_session(request, user["name"])
+    log.info("user %r signed in", user["name"])
+    return RedirectResponse(target, status_code=303)
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else f"{max(1, round(seconds))} seconds"
+
+
+@guard("viewer")
+async def logout(request: Request) -> Response:
+    logout_session(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@guard("admin")
+async def user_list(request: Request) -> Response:
+    return render(request, "users.html", {"users": request.app.state.store.users(), "roles": ROLES,
+                                          "message": request.query_params.get("message", "")})
+
+
+@guard("admin")
+async def user_add(request: Request) -> Response:
+    form = await request.form()
+    name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
+    try:
+        if not name or len(name) > 100:
+            raise ValueError("a user name needs 1 to 100 characters")
+        request.app.state.store.add_user(name, hash_password(str(form.get("password") or ""), name), role)
+    except (ValueError, StoreError) as err:
+        return render(request, "users.html", {"users": request.app.state.store.users(), "roles": ROLES,
+                                              "error": str(err)}, status_code=400)
+    log.info("user %r added with role %s by %r", name, role, request.state.user["name"])
+    return RedirectResponse("/users", status_code=303)
+
+
+@guard("admin")
+async def user_change(request: Request) -> Response:
+    """Change a user's role or password, or remove the user (never yourself)."""
+    form = await request.form()
+    store, name = request.app.state.store, request.path_params["name"]
+    action = str(form.get("action") or "")
+    try:
+        if name == request.state.user["name"] and action in ("role", "delete"):
+            raise ValueError("you cannot change your own role or remove yourself; ask another admin")
+        if store.user(name) is None:
+            raise ValueError(f"no user '{name}'")
+        if action == "role":
+            store.update_user(name, role=str(form.get("role") or ""))
+        elif action == "password":
+            store.update_user(name, password_hash=hash_password(str(form.get("password") or ""), name))
+            request.app.state.throttle.clear(name)
+        elif action == "delete":
+            store.delete_user(name)
+        else:
+            raise ValueError("unknown action; use role, password or delete")
+        # Whatever changed, the user's sessions end: they sign in again with what is true now.
+        ended = store_accounts.end_sessions(store, name)
+    except (ValueError, StoreError) as err:
+        return render(request, "users.html", {"users": store.users(), "roles": ROLES, "error": str(err)},
+                      status_code=400)
+    log.info("user %r: %s by %r (%d sessions ended)", name, action, request.state.user["name"], ended)
+    return RedirectResponse("/users", status_code=303)
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/users", user_list, methods=["GET"]),
+    Route("/users", user_add, methods=["POST"]),
+    Route("/users/{name}", user_change, methods=["POST"]),
+]

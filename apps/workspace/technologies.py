@@ -1,0 +1,233 @@
+"""The live database of innovations in the workspace: a list with filters, a page per technology,
+confirm/reject links, stage changes, notes, proposals, dossiers and the database as CSV/XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from horizon.errors import StoreError
+from horizon.store import STAGES
+from horizon.store_tech import KINDS, Technologies
+from horizon.tech.dossier_data import dossier, summary
+from horizon.tech.profile import EVIDENCE_KINDS
+from horizon.text import parse_date
+from apps.workspace.auth import guard
+from apps.workspace.register import csv_cell
+from apps.workspace.render import render, templates
+
+EXPORT_COLUMNS = ("id", "name", "kind", "developer", "areas", "aliases", "stage", "owner", "next_review",
+                  *EVIDENCE_KINDS, "readiness", "items")
+
+
+def _techs(request: Request) -> Technologies:
+    return Technologies(request.app.state.store)
+
+
+def _record(request: Request) -> dict:
+    found = _techs(request).get(request.path_params["tech_id"])
+    if found is None:
+        raise HTTPException(404, "No such technology.")
+    return found
+
+
+def rows(techs: Technologies, priorities) -> list[dict]:
+    """One row per technology with its evidence counts and readiness: the list page and the exports."""
+    out = []
+    for record in techs.all():
+        d = dossier(techs, record, priorities)
+        out.append({**record, **summary(techs, record), "readiness": d.profile.readiness(),
+                    "pending": len(d.suggested)})
+    return out
+
+
+def item_technologies(request: Request, item_id: str) -> dict:
+    """For an item's page: the technologies it is linked to (with status) and the others to link it to."""
+    techs = _techs(request)
+    records = {t["id"]: t for t in techs.all()}
+    status = {r["tech_id"]: r["status"] for r in techs.item_links(item_id)}
+    return {"linked": [(records[t], s) for t, s in status.items() if t in records],
+            "others": [t for t in records.values() if t["id"] not in status]}
+
+
+templates.env.globals["item_technologies"] = item_technologies
+
+
+@guard("reviewer")
+async def link_item(request: Request) -> Response:
+    """"Link to a technology" from an item's page: a confirmed link."""
+    form = await request.form()
+    tech_id, item_id = str(form.get("tech_id") or ""), str(form.get("item_id") or "")
+    try:
+        _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
+    except StoreError as err:
+        raise HTTPException(404, str(err)) from None
+    return RedirectResponse(f"/items/{quote(item_id, safe=':')}#technologies", status_code=303)
+
+
+@guard("viewer")
+async def list_page(request: Request) -> Response:
+    q = request.query_params
+    area, stage, kind, text = q.get("area", ""), q.get("stage", ""), q.get("kind", ""), q.get("q", "").strip()
+    techs = _techs(request)
+    found = [r for r in rows(techs, request.app.state.config.priorities)
+             if (not area or area in r["areas"]) and (not stage or r["stage"] == stage)
+             and (not kind or r["kind"] == kind)
+             and (not text or text.lower() in " ".join([r["name"], *r["aliases"], r["developer"]]).lower())]
+    return render(request, "technologies.html", {
+        "rows": found, "stages": STAGES, "kinds": KINDS, "area": area, "stage": stage, "kind": kind, "q": text,
+        "proposals": techs.proposals(), "all": techs.all()})
+
+
+@guard("viewer")
+async def tech_page(request: Request) -> Response:
+    record = _record(request)
+    d = dossier(_techs(request), record, request.app.state.config.priorities)
+    return render(request, "technology.html", {"d": d, "r": record, "p": d.profile, "stages": STAGES,
+                                               "kinds": EVIDENCE_KINDS})
+
+
+@guard("reviewer")
+async def decide_link(request: Request) -> Response:
+    record = _record(request)
+    form = await request.form()
+    item_id, decision = str(form.get("item_id") or "").strip(), str(form.get("decision") or "")
+    if decision not in ("confirmed", "rejected"):
+        raise HTTPException(400, "decision must be confirmed or rejected")
+    try:
+        _techs(request).decide(record["id"], item_id, decision, by=request.state.user["name"])
+    except StoreError as err:
+        raise HTTPException(404, str(err)) from None
+    return RedirectResponse(f"/technologies/{record['id']}#links", status_code=303)
+
+
+@guard("reviewer")
+async def change_stage(request: Request) -> Response:
+    record = _record(request)
+    form = await request.form()
+    stage, why = str(form.get("stage") or ""), str(form.get("why") or "").strip()[:2000]
+    if stage not in STAGES:
+        raise HTTPException(400, f"stage must be one of {', '.join(STAGES)}")
+    if stage != record["stage"]:
+        _techs(request).set_stage(record["id"], stage, by=request.state.user["name"], why=why)
+    return RedirectResponse(f"/technologies/{record['id']}#stage", status_code=303)
+
+
+@guard("reviewer")
+async def save_notes(request: Request) -> Response:
+    record = _record(request)
+    form = await request.form()
+    raw = str(form.get("next_review") or "").strip()
+    next_review = parse_date(raw) if raw else None
+    if raw and next_review is None:
+        raise HTTPException(400, "next review must be a date (YYYY-MM-DD)")
+    _techs(request).update(record["id"], owner=str(form.get("owner") or "").strip()[:100],
+                           notes=str(form.get("notes") or "")[:10_000], outcome=str(form.get("outcome") or "")[:5000],
+                           next_review=next_review)
+    return RedirectResponse(f"/technologies/{record['id']}#notes", status_code=303)
+
+
+@guard("reviewer")
+async def add_tech(request: Request) -> Response:
+    """Add (propose) a technology, optionally linking the item it was proposed from."""
+    form = await request.form()
+    name = str(form.get("name") or "").strip()[:200]
+    aliases = [a.strip() for a in str(form.get("aliases") or "").split(",") if a.strip()]
+    item_id = str(form.get("item_id") or "").strip()
+    techs = _techs(request)
+    try:
+        tech_id = techs.add(name, aliases, by=request.state.user["name"], why="added in the workspace")
+        if item_id:
+            techs.decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
+    except StoreError as err:
+        raise HTTPException(400, str(err)) from None
+    from horizon.tech.link import link_store
+
+    link_store(techs, only=[tech_id])
+    return RedirectResponse(f"/technologies/{tech_id}", status_code=303)
+
+
+@guard("reviewer")
+async def decide_proposal(request: Request) -> Response:
+    form = await request.form()
+    name, action, into = str(form.get("name") or ""), str(form.get("action") or ""), str(form.get("into") or "")
+    try:
+        tech_id = _techs(request).decide_proposal(name, action, by=request.state.user["name"], into=into or None)
+    except StoreError as err:
+        raise HTTPException(400, str(err)) from None
+    return RedirectResponse(f"/technologies/{tech_id}" if tech_id else "/technologies", status_code=303)
+
+
+@guard("viewer")
+async def dossier_file(request: Request) -> Response:
+    from outputs.dossier import html, markdown
+
+    if request.path_params["fmt"] not in ("md", "html"):
+        raise HTTPException(404, "A dossier is .md or .html.")
+    record = _record(request)
+    d = dossier(_techs(request), record, request.app.state.config.priorities)
+    if request.path_params["fmt"] == "md":
+        return PlainTextResponse(markdown(d), media_type="text/markdown; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{record["id"]}-dossier.md"'})
+    # The page is ours and escaped; it carries only inline styles, so it may be opened directly.
+    return HTMLResponse(html(d), headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+def _export_rows(request: Request) -> list[list[str]]:
+    out = []
+    for r in rows(_techs(request), request.app.state.config.priorities):
+        values = {**r, **r["evidence"], "areas": ", ".join(r["areas"]), "aliases": ", ".join(r["aliases"]),
+                  "items": " ".join(r["items"]),
+                  "next_review": r["next_review"].isoformat() if r["next_review"] else ""}
+        out.append([csv_cell(values[c]) for c in EXPORT_COLUMNS])
+    return out
+
+
+@guard("viewer")
+async def export_csv(request: Request) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(_export_rows(request))
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="technologies.csv"'})
+
+
+@guard("viewer")
+async def export_xlsx(request: Request) -> Response:
+    from openpyxl import Workbook
+
+    from outputs.xlsx import ILLEGAL_CHARACTERS
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Technologies"
+    sheet.append(list(EXPORT_COLUMNS))
+    for row in _export_rows(request):
+        sheet.append([int(v) if c in EVIDENCE_KINDS else ILLEGAL_CHARACTERS.sub("", v)
+                      for c, v in zip(EXPORT_COLUMNS, row, strict=True)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="technologies.xlsx"'})
+
+
+routes = [
+    Route("/technologies", list_page, methods=["GET"]),
+    Route("/technologies", add_tech, methods=["POST"]),
+    Route("/technologies.csv", export_csv, methods=["GET"]),
+    Route("/technologies.xlsx", export_xlsx, methods=["GET"]),
+    Route("/technologies/proposals", decide_proposal, methods=["POST"]),
+    Route("/technologies/link", link_item, methods=["POST"]),
+    Route("/technologies/{tech_id}", tech_page, methods=["GET"]),
+    Route("/technologies/{tech_id}/links", decide_link, methods=["POST"]),
+    Route("/technologies/{tech_id}/stage", change_stage, methods=["POST"]),
+    Route("/technologies/{tech_id}/notes", save_notes, methods=["POST"]),
+    Route("/technologies/{tech_id}/dossier.{fmt:str}", dossier_file, methods=["GET"]),
+]

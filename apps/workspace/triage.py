@@ -1,0 +1,217 @@
+"""Triage a digest: ranked items by priority area, filters, judgements, and full-text search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from horizon import store_jobs
+from horizon.items import ITEM_TYPES, Item
+from horizon.store import TRIAGE_STATES, Store
+from horizon.store_review import judge_blind
+from horizon.text import parse_date
+from apps.workspace.auth import guard, safe_next
+from apps.workspace.jobs import request_training
+from apps.workspace.render import anchor, render
+from apps.workspace.review import visible
+
+STATE_FILTERS = ("untriaged", *TRIAGE_STATES)
+
+
+@dataclass
+class Card:
+    """One item as the triage page shows it."""
+
+    item: Item
+    rank: int | None = None
+    score: float | None = None
+    areas: list[str] = field(default_factory=list)  # the digest's areas
+    why: dict[str, list[str]] = field(default_factory=dict)
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    judgements: dict[str, dict] = field(default_factory=dict)  # reviewer -> latest judgement, as the reader may see
+    registered: dict | None = None
+    hidden: int = 0  # colleagues' calls hidden until the reader judges the item (blind review)
+
+    @property
+    def terms(self) -> list[str]:
+        return sorted({t for terms in self.why.values() for t in terms})
+
+    @property
+    def state(self) -> str:
+        """The team's current view: the latest judgement by anyone."""
+        latest = max(self.judgements.values(), key=lambda j: j["id"], default=None)
+        return latest["state"] if latest else "untriaged"
+
+    def mine(self, reviewer: str) -> dict | None:
+        return self.judgements.get(reviewer)
+
+    def checked(self, reviewer: str) -> list[str]:
+        """Areas to pre-tick: the reviewer's own correction, else the digest's."""
+        own = self.mine(reviewer)
+        return own["areas"] if own and own["state"] == "relevant" else self.areas
+
+
+def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = None,
+              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None) -> list[Card]:
+    """Cards for these items, in this order, with history, register state and the judgements ``reader`` may see."""
+    found = store.get(item_ids)
+    ids = [i for i in item_ids if i in found]
+    history = store.history(ids, after)
+    judged = store.current_judgements(ids)
+    registered = {e["item_id"]: e for e in store.register_entries(ids)}
+    xrefs = store.get([x for i in ids for x in found[i].extras.xrefs])
+    cards = []
+    for item_id in ids:
+        row, item = (rows or {}).get(item_id, {}), found[item_id]
+        shown, hidden = visible(judged.get(item_id, {}), reader)
+        sources = list(dict.fromkeys([item.source, *(xrefs[x].source for x in item.extras.xrefs if x in xrefs)]))
+        cards.append(Card(
+            item=item, rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
+            why=(explanations or {}).get(item_id, {}).get("why", {}), changes=history.get(item_id, {}),
+            sources=sources, judgements=shown, hidden=hidden, registered=registered.get(item_id),
+        ))
+    return cards
+
+
+@dataclass
+class Filters:
+    area: str = ""
+    source: str = ""
+    type: str = ""
+    state: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def from_query(cls, request: Request, area_ids: tuple[str, ...]) -> Filters:
+        q = request.query_params
+
+        def pick(key: str, allowed) -> str:  # an unknown value filters nothing rather than everything
+            return q.get(key, "") if q.get(key, "") in allowed else ""
+
+        return cls(area=pick("area", area_ids), source=q.get("source", "")[:64], type=pick("type", ITEM_TYPES),
+                   state=pick("state", STATE_FILTERS), since=parse_date(q.get("since")), until=parse_date(q.get("until")))
+
+    def keep(self, card: Card) -> bool:
+        day = card.item.updated or card.item.published
+        return ((not self.source or card.item.source == self.source)
+                and (not self.type or card.item.type == self.type)
+                and (not self.state or card.state == self.state)
+                and (not self.since or (day is not None and day >= self.since))
+                and (not self.until or (day is not None and day <= self.until)))
+
+
+@guard("viewer")
+async def digest_page(request: Request) -> Response:
+    store, priorities = request.app.state.store, request.app.state.config.priorities
+    digest_id = request.path_params.get("digest_id")
+    digest = store.digest(digest_id)
+    if digest is None:
+        if digest_id is not None:
+            raise HTTPException(404, "No such digest.")
+        return render(request, "triage.html", {"digest": None, "sections": [], "digests": []})
+    rows = {r["item_id"]: r for r in store.digest_items(digest["id"])}
+    after = store.previous_digest_time(digest["key"], digest["week"])
+    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user)
+    filters = Filters.from_query(request, priorities.ids)
+    shown = [c for c in cards if filters.keep(c)]
+    sections, placed = [], set()
+    for area in priorities.areas:  # an item in two areas shows in both; only its first card has the anchor
+        here = [(c, "--" + area.id if c.item.id in placed else "") for c in shown if area.id in c.areas]
+        placed |= {c.item.id for c, _ in here}
+        if not filters.area or area.id == filters.area:
+            sections.append((area, here))
+    unassigned = [c for c in shown if not set(c.areas) & set(priorities.ids)]
+    return render(request, "triage.html", {
+        "digest": digest, "digests": store.digests(), "sections": sections, "unassigned": unassigned,
+        "filters": filters, "sources": sorted({c.item.source for c in cards}), "types": ITEM_TYPES,
+        "states": STATE_FILTERS, "total": len(cards), "shown": len(shown),
+        "counts": {s: sum(c.state == s for c in cards) for s in STATE_FILTERS},
+    })
+
+
+@guard("reviewer")
+async def judge(request: Request) -> Response:
+    """Record a judgement; JSON for the keyboard script, a redirect back for a plain form."""
+    store, priorities = request.app.state.store, request.app.state.config.priorities
+    form = await request.form()
+    item_id, state = str(form.get("item_id") or ""), str(form.get("state") or "")
+    areas = [str(a) for a in form.getlist("areas")]
+    if state not in TRIAGE_STATES or any(a not in priorities.ids for a in areas):
+        raise HTTPException(400, f"state must be one of {', '.join(TRIAGE_STATES)} and areas known area ids")
+    if not store.get([item_id]):
+        raise HTTPException(404, "No such item.")
+    digest_id = _int(form.get("digest_id"))
+    # The areas the reviewer was shown: the digest's, or (the queue) the model's; unticking one is a "not A" label.
+    proposed = next((r["areas"] for r in store.digest_items(digest_id) if r["item_id"] == item_id), []) \
+        if digest_id is not None else [str(a) for a in form.getlist("proposed") if a in priorities.ids]
+    judge_blind(store, item_id, request.state.user["name"], state, areas, str(form.get("note") or "")[:5000],
+                digest_id=digest_id, proposed=proposed)
+    retrain_if_due(request.app, request.state.user["name"])
+    if request.headers.get("x-requested-with") == "fetch":
+        return JSONResponse({"item_id": item_id, "state": state, "areas": areas if state == "relevant" else []})
+    return RedirectResponse(safe_next(str(form.get("next") or "/")) + "#" + anchor(item_id), status_code=303)
+
+
+@guard("viewer")
+async def item_page(request: Request) -> Response:
+    store = request.app.state.store
+    item_id = request.path_params["item_id"]
+    cards = cards_for(store, [item_id], reader=request.state.user)
+    if not cards:
+        raise HTTPException(404, "No such item.")
+    classifier = await run_in_threadpool(request.app.state.model.get)  # loads the saved model; never trains
+    verdict = (await run_in_threadpool(classifier.classify, [cards[0].item]))[0] if classifier else None
+    if verdict is not None:
+        cards[0].why = {a: list(t) for a, t in verdict.why.items()}
+    history = [j for j in store.judgements([item_id]) if j["reviewer"] in cards[0].judgements]
+    return render(request, "item.html", {
+        "card": cards[0], "verdict": verdict, "all_judgements": history, "job": store_jobs.active(store),
+        "log": store.register_log(item_id), "stages": request.app.state.stages, "today": date.today(),
+    })
+
+
+@guard("viewer")
+async def search_page(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()[:200]
+    store = request.app.state.store
+    cards = cards_for(store, [i.id for i in store.search(query)], reader=request.state.user) if query else []
+    return render(request, "search.html", {"q": query, "cards": cards})
+
+
+@guard("viewer")
+async def digest_list(request: Request) -> Response:
+    return render(request, "digests.html", {"digests": list(reversed(request.app.state.store.digests()))})
+
+
+def retrain_if_due(app, by: str) -> None:
+    """Queue a background retrain once ``retrain_every`` judgements have come in since the last one."""
+    store, every = app.state.store, app.state.config.settings.workspace.retrain_every
+    if store_jobs.judgement_count(store) - store_jobs.last_judgements_seen(store) >= every:
+        request_training(store, by, f"{every} new judgements")
+        if app.state.runner is not None:
+            app.state.runner.wake()
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+routes = [
+    Route("/", digest_page, methods=["GET"]),
+    Route("/digests", digest_list, methods=["GET"]),
+    Route("/digests/{digest_id:int}", digest_page, methods=["GET"]),
+    Route("/judge", judge, methods=["POST"]),
+    Route("/items/{item_id:path}", item_page, methods=["GET"]),
+    Route("/search", search_page, methods=["GET"]),
+]

@@ -1,0 +1,137 @@
+"""One ICS's part of the weekly run: select, dedup, classify, rank, publish, deliver.
+
+The weekly flow fetches and stores every source once, then runs this task once per
+ICS (in parallel, on whichever task runner the flow has). The task takes a
+``DigestRef`` (plain data: the config folder, the store URL, dates) and opens what it
+needs itself, so it can run in another process (Dask) and Prefect has nothing big
+to walk. A re-run of a week in which nothing new was stored reuses the published
+digest instead of classifying and writing everything again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
+from flows.publish import publish, send, summary
+from flows.tasks import classify
+from horizon.config import load_config
+from horizon.digest import SourceReport
+from horizon.icss import Ics, find
+from steps.pipeline import assemble, candidates, one_per_thing
+from horizon.progress import report
+from horizon.store import Store
+from horizon.store_icss import IcsStore, news_since, published_at
+from horizon.tech.digest_section import with_technologies
+from outputs.delivery import DeliveryConfig, load_delivery
+
+STATE_KEY = "digest-state:{key}:{week}"  # meta row: what a published digest was made from, and its summary
+
+
+@dataclass(frozen=True)
+class DigestRef:
+    """Everything one ICS's digest needs from the run, as plain data."""
+
+    config_dir: str | None
+    store_url: str
+    as_of: date
+    now: datetime
+    week: str
+    since: date | None = None
+    out: str | None = None
+    sample: bool = False
+    resend: bool = False
+    source_order: tuple[str, ...] = ()
+    reports: tuple[SourceReport, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@task(name="ics-digest", cache_policy=NO_CACHE)
+def ics_digest(ref: DigestRef, ics_id: str) -> dict:
+    """Classify, rank and publish one ICS's digest from the shared store; returns its summary."""
+    ics = find(load_config(ref.config_dir), ics_id)
+    store = Store(ref.store_url)
+    try:
+        return make_digest(ref, ics, store)
+    finally:
+        store.close()
+
+
+def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
+    config, key = ics.config, ics.key
+    labels = store if ics.single else IcsStore(store, ics.id, default=ics.first)
+    state = run_state(ref, ics, [row["id"] for row in labels.labels()], store.register_due(ref.as_of))
+    if (saved := reusable(store, key, ref.week, state, ref.since)) is not None:
+        report(f"{ics.id}: nothing new since this week's digest; kept it")
+        return kept(saved, ref)
+    found, novelty, history = candidates(store, key, ref.week, ref.since)
+    items, also, merged = one_per_thing(found, list(ref.source_order))
+    counts = Counter(ref.counts)
+    counts["dropped/duplicate"] = merged
+    verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics))
+    digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
+                      ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
+    digest = with_technologies(store, digest, found, novelty, ref.as_of)
+    directory, feed = folders(ref, ics)
+    paths = publish(store, quote(digest), directory, config.settings.top_n, feed)
+    delivery = DeliveryConfig() if ref.sample else load_delivery(ics.directory)  # a sample is never sent
+    delivered, problem = send(store, digest, delivery, ref.resend)
+    result = {**summary(digest, paths, delivered, problem), "ics": ics.id}
+    if problem is None and ref.since is None:
+        store.set_meta_value(STATE_KEY.format(key=key, week=ref.week), json.dumps({"state": state, "summary": result}))
+    return result
+
+
+def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
+    """Where the files go, and the running feed of recent digests (none for a one-off ``--out``)."""
+    root = Path(ics.config.settings.output_dir)
+    if ref.out:
+        return (Path(ref.out) if ics.single else Path(ref.out) / ics.id), None
+    return root / ref.week, root / "feed.atom"
+
+
+def model_dir(ics: Ics) -> str | None:
+    """A lone ICS keeps the usual model cache; each of several gets its own folder in it."""
+    if ics.single:
+        return None
+    from classifiers.persist import default_model_dir
+
+    return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
+
+
+def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[dict]) -> str:
+    """A hash of what the digest shows besides the items: priorities, settings, labels, register reminders."""
+    doc = {"priorities": ics.config.priorities.model_dump(mode="json"), "title": ics.title,
+           "settings": ics.config.settings.model_dump(mode="json"), "out": ref.out, "labels": label_ids,
+           "due": due,
+           "failed": sorted(r.name for r in ref.reports if not r.ok)}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def reusable(store: Store, key: str, week: str, state: str, since: date | None) -> dict | None:
+    """This week's published summary, if nothing it was made from has changed and its files are there."""
+    if since is not None:
+        return None
+    when = published_at(store, key, week)
+    saved = store.meta_value(STATE_KEY.format(key=key, week=week))
+    if when is None or saved is None or news_since(store, when):
+        return None
+    doc = json.loads(saved)
+    if doc.get("state") != state or not all(Path(p).exists() for p in doc["summary"]["files"]):
+        return None
+    return doc["summary"]
+
+
+def kept(saved: dict, ref: DigestRef) -> dict:
+    """The published digest's summary, with this run's fetch counts: what was fetched now, shown now."""
+    shown = {k: v for k, v in saved["counts"].items() if k.startswith(("digest/", "dropped/"))}
+    return {**saved, "counts": dict(sorted({**ref.counts, **shown}.items())), "delivered": [], "kept": True}

@@ -1,0 +1,74 @@
+"""The linking step: connect a batch of items (or every stored item) to the technologies they are about.
+
+One call per batch, as the weekly flow's one task: alias links, similarity
+suggestions and recurring-name proposals, counted for the run summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from horizon.items import Item
+from horizon.store import _json
+from horizon.store import items as items_table
+from horizon.store_tech import Technologies
+from horizon.tech import discover, similar
+from horizon.tech.aliases import AliasIndex
+
+
+def alias_index(techs: Sequence[dict]) -> AliasIndex:
+    return AliasIndex({t["id"]: [t["name"], *t["aliases"]] for t in techs})
+
+
+def alias_rows(index: AliasIndex, batch: Sequence[Item]) -> list[dict]:
+    """One ``alias`` link row per (technology, item) whose text names the technology."""
+    rows = []
+    for item in batch:
+        for tech_id, alias in index.match(item.text).items():
+            rows.append({"tech_id": tech_id, "item_id": item.id, "status": "alias", "how": f"alias '{alias}'"})
+    return rows
+
+
+def link_batch(techs: Technologies, batch: Sequence[Item], now: datetime | None = None,
+               suggest: bool = True, propose: bool = True) -> Counter[str]:
+    """Link ``batch``; returns counts such as ``tech/alias-links 12``, ``tech/suggested 3``."""
+    records = techs.all()
+    counts: Counter[str] = Counter()
+    if not batch:
+        return counts
+    index = alias_index(records)
+    rows = alias_rows(index, batch)
+    counts["tech/alias-links"] = techs.add_links(rows, now=now)
+    if suggest and records:
+        skip = techs.known_pairs()
+        suggested = similar.suggest(records, batch, skip)
+        counts["tech/suggested"] = techs.add_links(suggested, now=now)
+    if propose:
+        counts["tech/proposed"] = sum(techs.propose(name, ids, now=now)
+                                      for name, ids in discover.recurring(batch, index).items())
+    return counts
+
+
+def stored_items(techs: Technologies, chunk: int = 2000) -> Iterator[list[Item]]:
+    """Every stored item, a chunk at a time, so linking the whole store never holds it all."""
+    with techs.engine.connect() as conn:
+        query = select(items_table.c.record).order_by(items_table.c.id)
+        result = conn.execution_options(yield_per=chunk).execute(query)
+        for part in result.partitions(chunk):
+            yield [Item.model_validate(_json(r.record)) for r in part]
+
+
+def link_store(techs: Technologies, now: datetime | None = None, only: Sequence[str] | None = None) -> int:
+    """Alias-link every stored item (past and new) to every technology, or to ``only`` these; returns new links."""
+    records = [t for t in techs.all() if only is None or t["id"] in only]
+    if not records:
+        return 0
+    index = alias_index(records)
+    made = 0
+    for part in stored_items(techs):
+        made += techs.add_links(alias_rows(index, part), now=now)
+    return made

@@ -1,5 +1,0 @@
-"""The review workspace (``horizon serve``): triage digests, teach the classifier, keep the register."""
-
-from horizon.web.app import create_app
-
-__all__ = ["create_app"]

@@ -1,0 +1,61 @@
+"""The digest's opening sections on tracked technologies, worded once for Markdown and plain text.
+
+HTML renders the same facts from ``templates/_technologies.html.j2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from horizon.digest import Digest
+from horizon.text import safe_url
+from outputs import view
+
+TRACKED_HEADING = "Technologies you track: new evidence this week"
+DUE_HEADING = "Stage reviews due"
+NOTHING = "No new evidence on the technologies you track this week."
+
+
+def markdown(digest: Digest, escape: Callable[[object], str], link: Callable[[object, str], str]) -> list[str]:
+    if not (digest.tracked or digest.tech_due):
+        return []
+    out = [f"## {TRACKED_HEADING}", ""]
+    if not digest.tracked:
+        out += [NOTHING, ""]
+    for t in digest.tracked:
+        out += [f"### {escape(t.name)} · stage {escape(t.stage)}", "", f"_{escape(t.readiness)}_", ""]
+        out += [f"- {link(e.title, e.url)} \\({escape(e.kind)}, {escape(e.source)}, {e.novelty}\\)" for e in t.arrived]
+        out.append("")
+    if digest.tech_due:
+        out += [f"## {DUE_HEADING}", "", "| Technology | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
+        out += [f"| {escape(d.name)} | {escape(d.stage)} | {escape(d.owner or '—')} | {d.next_review.isoformat()} |"
+                for d in digest.tech_due]
+        out.append("")
+    return out
+
+
+def text(digest: Digest, wrap: Callable[..., list[str]]) -> list[str]:
+    if not (digest.tracked or digest.tech_due):
+        return []
+    out = [TRACKED_HEADING.upper(), ""]
+    if not digest.tracked:
+        out += [NOTHING, ""]
+    for t in digest.tracked:
+        out += wrap(f"{t.name} (stage {t.stage})", "")
+        out += wrap(t.readiness, "  ")
+        for e in t.arrived:
+            out += wrap(f"- {e.title} ({e.kind}, {e.source}, {e.novelty})", "  ", "    ")
+            if url := safe_url(e.url):
+                out.append(f"    {url}")
+        out.append("")
+    if digest.tech_due:
+        out += [DUE_HEADING.upper(), ""]
+        for d in digest.tech_due:
+            out += wrap(f"- {d.name} ({d.stage}, {d.owner or 'no owner'}, review by {d.next_review})", "  ", "    ")
+        out.append("")
+    return out
+
+
+def entry_names(names: tuple[str, ...]) -> str:
+    """'Technology: DERM' on an entry about a tracked technology."""
+    return ("Technology: " if len(names) == 1 else "Technologies: ") + view.one_line(", ".join(names))

@@ -1,0 +1,59 @@
+"""The digest opens with tracked technologies' new evidence and stage reviews due, in every reading format."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from horizon.digest import AreaInfo, Classification, Digest, Entry, Factors
+from horizon.tech.digest_section import with_technologies
+from horizon.tech.link import link_batch
+from outputs.html import HtmlWriter
+from outputs.markdown import MarkdownWriter
+from outputs.text import TextWriter
+from tests.tech.conftest import ITEMS, NOW
+
+HEADING = "Technologies you track: new evidence this week"
+
+
+def digest_for(store, techs) -> Digest:
+    link_batch(techs, ITEMS, now=NOW, suggest=False, propose=False)
+    techs.update("derm", next_review=date(2026, 11, 20), owner="Planned care")
+    entry = Entry(item=ITEMS[1], classification=Classification(item_id=ITEMS[1].id, scores={"cardiovascular": 0.9},
+                                                                 areas=("cardiovascular",)),
+                  factors=Factors(relevance=1, area_weight=1, evidence=1, uk=1, recency=1, novelty=1))
+    base = Digest(title="Horizon scan", week="2026-W48", generated=NOW, entries=(entry,),
+                  areas=(AreaInfo(id="cardiovascular", name="Cardiovascular disease", description="Hearts"),))
+    novelty = {i.id: "new" for i in ITEMS} | {"nice:MTG32": "changed"}
+    return with_technologies(store, base, ITEMS, novelty, as_of=date(2026, 11, 23))
+
+
+def test_sections_say_what_arrived_from_where_and_the_stage(store, techs):
+    digest = digest_for(store, techs)
+    arrived = [(t.name, t.stage, [(e.item_id, e.kind, e.source, e.novelty) for e in t.arrived]) for t in digest.tracked]
+    assert arrived == [
+        ("HeartFlow FFRCT", "signal", [("nice:MTG32", "guidance", "nice", "changed"),
+                                       ("nhse-news:3d-heart", "news", "nhse-news", "new")]),
+        ("DERM", "signal", [("ctgov:NCT06654999", "trials", "ctgov", "new")])]
+    assert digest.tracked[0].readiness == ("NICE medical technologies guidance 2026; no trials; no safety notices; "
+                                           "1 news item, 1 on adoption")
+    assert [(d.name, d.owner, d.next_review) for d in digest.tech_due] == [("DERM", "Planned care", date(2026, 11, 20))]
+    assert digest.entries[0].technologies == ("HeartFlow FFRCT",)
+
+
+def test_every_reading_format_opens_with_the_sections_and_names_the_technology(store, techs):
+    digest = digest_for(store, techs)
+    md = MarkdownWriter().render(digest).decode()
+    txt = TextWriter().render(digest).decode()
+    page = HtmlWriter().render(digest).decode()
+    for text, heading, due, headline in ((md, HEADING, "## Stage reviews due", "1 item"),
+                                         (txt, HEADING.upper(), "STAGE REVIEWS DUE", "1 item"),
+                                         (page, HEADING, ">Stage reviews due<", "1 item")):
+        assert heading in text and due in text
+        assert text.index(heading) < text.index(due) < text.index(headline)
+        assert "Technology: HeartFlow FFRCT" in text
+
+
+def test_no_tracked_technologies_leaves_the_digest_as_it_was(store):
+    base = Digest(title="Horizon scan", week="2026-W48", generated=NOW, areas=())
+    assert with_technologies(store, base, ITEMS, {}, as_of=date(2026, 11, 23)) == base
+    assert HEADING not in MarkdownWriter().render(base).decode()

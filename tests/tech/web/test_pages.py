@@ -1,0 +1,96 @@
+"""The workspace's technology pages: filters, confirm/reject, stage change, notes, dossiers, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from horizon.store_tech import Technologies
+from tests.tech.web.conftest import EVIL
+from tests.web.conftest import csrf_of
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_list_filters_by_area_stage_kind_and_search(client_for):
+    vic = client_for("vic")
+    everything = page(vic, "/technologies")
+    assert 'data-tech="feno-testing"' in everything and 'data-tech="derm"' in everything
+    only = page(vic, "/technologies?area=respiratory")
+    assert 'data-tech="feno-testing"' in only and 'data-tech="derm"' not in only
+    assert 'data-tech="derm"' in page(vic, "/technologies?kind=ai&q=skin")
+    assert 'data-tech="' not in page(vic, "/technologies?stage=scaled")
+    assert "Propose a technology" not in everything  # a viewer cannot change anything
+
+
+def test_a_reviewer_confirms_a_suggestion_moves_the_stage_and_keeps_notes(client_for, store):
+    rob = client_for("rob")
+    derm = page(rob, "/technologies/derm")
+    assert "Suggested links" in derm and 'data-item="nice:DG61"' in derm
+    assert EVIL not in derm and "&lt;script&gt;" in derm
+    token = csrf_of(derm)
+    done = rob.post("/technologies/derm/links", data={"csrf": token, "item_id": "nice:DG61", "decision": "confirmed"})
+    assert done.status_code == 303
+    assert Technologies(store).evidence_ids("derm") == ["nice:DG61"]
+    moved = rob.post("/technologies/derm/stage", data={"csrf": token, "stage": "piloting", "why": "two practices"})
+    assert moved.status_code == 303
+    history = Technologies(store).stage_history("derm")
+    assert [(h["stage"], h["by"], h["why"]) for h in history][-1] == ("piloting", "rob", "two practices")
+    rob.post("/technologies/derm/notes", data={"csrf": token, "owner": "Planned care", "next_review": "2027-01-11",
+                                               "notes": "pilot agreed", "outcome": ""})
+    after = page(rob, "/technologies/derm")
+    assert "pilot agreed" in after and 'id="current-stage">piloting' in after
+    assert rob.post("/technologies/derm/stage", data={"csrf": "wrong", "stage": "scaled"}).status_code == 403
+
+
+def test_viewers_cannot_decide_and_bad_input_is_refused(client_for):
+    vic = client_for("vic")
+    token = csrf_of(page(vic, "/technologies/derm"))
+    assert vic.post("/technologies/derm/links", data={"csrf": token, "item_id": "nice:DG61",
+                                                      "decision": "confirmed"}).status_code == 403
+    rob = client_for("rob")
+    token = csrf_of(page(rob, "/technologies/derm"))
+    assert rob.post("/technologies/derm/stage", data={"csrf": token, "stage": "won"}).status_code == 400
+    assert rob.post("/technologies/derm/links", data={"csrf": token, "item_id": "nope:1",
+                                                      "decision": "confirmed"}).status_code == 404
+    assert rob.get("/technologies/nope").status_code == 404
+
+
+def test_dossiers_and_exports(client_for):
+    vic = client_for("vic")
+    md = vic.get("/technologies/feno-testing/dossier.md")
+    assert md.status_code == 200 and md.text.startswith("# FeNO testing\n")
+    html = vic.get("/technologies/derm/dossier.html")
+    assert html.status_code == 200 and EVIL not in html.text and "default-src 'none'" in html.headers[
+        "content-security-policy"]
+    rows = list(csv.DictReader(io.StringIO(vic.get("/technologies.csv").text)))
+    feno = next(r for r in rows if r["id"] == "feno-testing")
+    assert (feno["trials"], feno["items"]) == ("1", "ctgov:NCT06100003")
+    xlsx = vic.get("/technologies.xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    values = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["feno-testing"]["trials"] == 1
+
+
+def test_an_item_page_links_to_a_technology_and_proposes_a_new_one(client_for, store):
+    rob = client_for("rob")
+    item_page = page(rob, "/items/nhse:virtual-wards-frailty")
+    assert "Link to a technology" in item_page and "Propose a technology" in item_page
+    token = csrf_of(item_page)
+    linked = rob.post("/technologies/link", data={"csrf": token, "tech_id": "feno-testing",
+                                                  "item_id": "nhse:virtual-wards-frailty"})
+    assert linked.status_code == 303 and linked.headers["location"] == "/items/nhse:virtual-wards-frailty#technologies"
+    assert "nhse:virtual-wards-frailty" in Technologies(store).evidence_ids("feno-testing")
+    proposed = rob.post("/technologies", data={"csrf": token, "name": "Virtual ward platform",
+                                               "aliases": "virtual wards", "item_id": "nhse:virtual-wards-frailty"})
+    assert proposed.status_code == 303 and proposed.headers["location"] == "/technologies/virtual-ward-platform"
+    assert Technologies(store).evidence_ids("virtual-ward-platform") == ["nhse:virtual-wards-frailty"]
+    again = page(rob, "/items/nhse:virtual-wards-frailty")
+    assert 'href="/technologies/virtual-ward-platform"' in again
