@@ -25,6 +25,7 @@ from scanners.base import Parsed, Scanner, SourceSettings, json_body
 from scanners.safexml import parse_xml, snippet, text_of
 
 ESEARCH_CAP = 9999  # "ESearch can only retrieve the first 9,999 records"
+_PMC = re.compile(r"^PMC\d+$")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
@@ -136,8 +137,9 @@ def parse_article(article: Element, source: str = "pubmed") -> Item | None:
         (f"{p.get('Label')}: " if p.get("Label") else "") + text_of(p) for p in art.iterfind("Abstract/AbstractText"))
     mesh = [text_of(d) for d in citation.iterfind("MeshHeadingList/MeshHeading/DescriptorName")]
     keywords = [text_of(k) for k in citation.iterfind("KeywordList/Keyword")]
-    doi = next((text_of(a).strip() for a in article.iterfind("PubmedData/ArticleIdList/ArticleId")
-                if a.get("IdType") == "doi"), "")
+    ids = {a.get("IdType"): text_of(a).strip() for a in article.iterfind("PubmedData/ArticleIdList/ArticleId")}
+    doi, pmc = ids.get("doi", ""), ids.get("pmc", "").upper()
+    kinds = [c for p in art.iterfind("PublicationTypeList/PublicationType") if (c := clean(text_of(p)))]
     return Item(
         id=f"pubmed:{pmid}",
         source=source,
@@ -150,11 +152,24 @@ def parse_article(article: Element, source: str = "pubmed") -> Item | None:
         extras=Extras(
             programme=clean(art.findtext("Journal/Title")) or None,
             keywords=tuple(dict.fromkeys(c for k in mesh + keywords if (c := clean(k)))),
-            categories=tuple(dict.fromkeys(c for p in art.iterfind("PublicationTypeList/PublicationType")
-                                           if (c := clean(text_of(p))))),
-            xrefs=(f"doi:{doi.lower()}",) if doi else (),
+            categories=tuple(dict.fromkeys(kinds)),
+            xrefs=tuple(x for x in (f"doi:{doi.lower()}" if doi else "", f"pmc:{pmc}" if _PMC.match(pmc) else "") if x),
+            flags=_flags(citation, kinds),
         ),
     )
+
+
+def _flags(citation: Element, kinds: list[str]) -> tuple[str, ...]:
+    """"retracted" for a retracted article (its type, or a RetractionIn link); "retraction-notice" for the notice."""
+    refs = {c.get("RefType") for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")}
+    flags = []
+    if "Retracted Publication" in kinds or "RetractionIn" in refs:
+        flags.append("retracted")
+    if "Retraction of Publication" in kinds or "RetractionOf" in refs:
+        flags.append("retraction-notice")
+    if "ExpressionOfConcernIn" in refs:
+        flags.append("expression-of-concern")
+    return tuple(flags)
 
 
 def _published(article: Element, art: Element) -> date | None:

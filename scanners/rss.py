@@ -22,7 +22,7 @@ from urllib.parse import quote, urljoin
 import feedparser
 from pydantic import BaseModel, ConfigDict
 
-from horizon.errors import MalformedResponse
+from horizon.errors import HttpStatusError, MalformedResponse
 from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, safe_url
@@ -62,7 +62,12 @@ class Rss(Scanner):
                 if not feed.path.startswith(("http://", "https://")) else feed.path
             for page in range(1, self.settings.max_pages + 1):
                 params = {feed.page_param: str(page)} if feed.page_param and page > 1 else None
-                response = self.http.get(self.source, url, params=params, conditional=True)
+                try:
+                    response = self.http.get(self.source, url, params=params, conditional=True)
+                except HttpStatusError as err:
+                    if page > 1 and err.status == 404:  # WordPress answers 404 past its last page: the end
+                        break
+                    raise
                 if response.status == 304:
                     break
                 parsed = self._parse_feed(response.body, feed.type, response.headers)

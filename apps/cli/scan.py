@@ -8,7 +8,9 @@ import typer
 import yaml
 
 from apps.cli import app
-from apps.cli.digest import parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed
+from apps.cli.digest import (
+    parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed, stop_if_offline,
+)
 from apps.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import UnknownName
@@ -46,6 +48,7 @@ def scan(
     from flows.preflight import check
 
     check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
+    stop_if_offline(config, sample, chosen_sources)
     from flows.adhoc_scan import adhoc_scan
 
     with said_if_every_source_failed():

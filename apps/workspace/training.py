@@ -17,7 +17,7 @@ from horizon.store import utcnow
 from horizon.store_review import blind_judgements
 from apps.workspace import learning
 from apps.workspace.auth import guard
-from apps.workspace.jobs import request_training
+from flows.training_job import request_training
 from apps.workspace.render import render
 
 

@@ -17,7 +17,7 @@ from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.text import parse_date
 from apps.workspace.auth import guard, safe_next
-from apps.workspace.jobs import request_training
+from flows.training_job import request_training
 from apps.workspace.render import anchor, render
 from apps.workspace.review import visible
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import classifiers
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
+import classifiers
 from horizon.store import Store
 from apps.workspace import create_app
 from tests.web.conftest import csrf_of, run_queued_jobs, sign_in
