@@ -47,8 +47,18 @@ class BatchCounter:
         self.unigram_column = np.concatenate([self.unigram_column, np.full(
             len(self.tokens) + 1 - len(self.unigram_column), -1, dtype=np.int64)])
 
-    def transform(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        """(word counts (n_texts, n_features), case-sensitive phrase hits (n_texts, n_exact))."""
+    def transform(self, texts: Sequence[str], chunk: int = 10_000) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """(word counts (n_texts, n_features), case-sensitive phrase hits (n_texts, n_exact)).
+
+        Long batches go ``chunk`` texts at a time, so the token lists in memory stay small.
+        """
+        if len(texts) > chunk:
+            parts = [self._transform(texts[i:i + chunk]) for i in range(0, len(texts), chunk)]
+            return (sparse.vstack([p[0] for p in parts], format="csr"),
+                    sparse.vstack([p[1] for p in parts], format="csr"))
+        return self._transform(texts)
+
+    def _transform(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         findall = self.pattern.findall
         found = [findall(text.lower()) for text in texts]
         lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
@@ -66,12 +76,15 @@ class BatchCounter:
         """The candidate tokens at positions ``at`` as the text writes them (capitals kept)."""
         out: dict[int, str] = {}
         starts = np.concatenate([[0], np.cumsum(lengths)])
-        for d in np.unique(doc[at]) if len(at) else ():
-            written = self.pattern.findall(texts[d])
-            if len(written) != len(found[d]):  # lower-casing changed the tokens (rare letters): skip
-                continue
-            for i in at[(doc[at] == d)]:
-                out[int(i)] = written[i - starts[d]]
+        current, written = -1, []
+        for i in at.tolist():  # positions are in document order: one pass, each document tokenised once
+            d = int(doc[i])
+            if d != current:
+                current, written = d, self.pattern.findall(texts[d])
+                if len(written) != len(found[d]):  # lower-casing changed the tokens (rare letters): skip
+                    written = []
+            if written:
+                out[i] = written[i - starts[d]]
         return out
 
 

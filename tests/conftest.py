@@ -48,7 +48,7 @@ def prefect_harness():
     """One temporary Prefect API for the whole session: starting one costs ~15 s."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=300)  # a busy CI machine is slow to start it:
+    with prefect_test_harness(server_startup_timeout=300):  # a busy CI machine is slow to start it
         yield
 
 
