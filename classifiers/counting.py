@@ -43,7 +43,7 @@ class BatchCounter:
         self.exact = _Exact(exact or {}, n_exact)
         # The lower-cased exact tokens, so only their few positions are checked in capitals.
         self.exact_ids = np.array(sorted({self.tokens.setdefault(t.lower(), len(self.tokens))
-                                          for t in self.exact.tokens}), dtype=np.int64)
+                                          for t in self.exact.leading}), dtype=np.int64)
         self.unigram_column = np.concatenate([self.unigram_column, np.full(
             len(self.tokens) + 1 - len(self.unigram_column), -1, dtype=np.int64)])
 
@@ -84,7 +84,10 @@ class BatchCounter:
                 if len(written) != len(found[d]):  # lower-casing changed the tokens (rare letters): skip
                     written = []
             if written:
-                out[i] = written[i - starts[d]]
+                k = i - starts[d]
+                out[i] = written[k]
+                if k + 1 < len(written):  # the second token of a two-token phrase ("FFR-CT")
+                    out[i + 1] = written[k + 1]
         return out
 
 
@@ -92,11 +95,13 @@ class _Exact:
     """Case-sensitive phrases of one or two tokens ("AF", "FFR-CT") mapped to area columns."""
 
     def __init__(self, phrases: dict[str, set[int]], n_columns: int):
-        self.n_columns, self.tokens = n_columns, {}
+        self.n_columns, self.tokens, self.leading = n_columns, {}, set()
         self.single: dict[int, set[int]] = {}
         self.pairs: dict[int, set[int]] = {}
         for phrase, columns in phrases.items():
-            ids = [self.tokens.setdefault(p, len(self.tokens)) for p in re.findall(r"\w+", phrase)[:2]]
+            parts = re.findall(r"\w+", phrase)[:2]
+            self.leading.add(parts[0])  # only a phrase's first token makes a text worth a second look
+            ids = [self.tokens.setdefault(p, len(self.tokens)) for p in parts]
             key = ids[0] if len(ids) == 1 else ids[0] * (1 << 32) + ids[1]
             (self.single if len(ids) == 1 else self.pairs).setdefault(key, set()).update(columns)
 
