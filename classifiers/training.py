@@ -120,8 +120,12 @@ def store_rows(store, priorities: Priorities) -> tuple[dict[str, tuple[str, np.n
     return {i: (items[i].text, y) for i, y in rows.items()}, used, latest
 
 
-def new_model(priorities: Priorities, n_jobs: int = 2) -> AreaModel:
-    """The estimator with the project's settings."""
+def new_model(priorities: Priorities, n_jobs: int = 1) -> AreaModel:
+    """The estimator with the project's settings.
+
+    One process by default: a team's few thousand labels fit in seconds, and starting worker
+    processes costs more than it saves on a busy machine (bench/classifier.py prints both).
+    """
     return AreaModel(areas=priorities.areas, random_state=RANDOM_STATE, n_jobs=n_jobs)
 
 
