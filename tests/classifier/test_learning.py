@@ -93,4 +93,4 @@ def test_labels_outweigh_the_keyword_prior_as_they_accumulate(priorities):
         prior = rng.integers(0, 2, n) * np.log(2)  # one keyword hit or none
         y = rng.integers(0, 2, n)  # ... and the labels say hits mean nothing
         a, _, _ = fit_blend(prior, np.zeros(n), y, np.ones(n), strength=1.0, learned_start=0.0)
-        assert (abs(a) < PRIOR_SLOPE / 4) is far, (n, a)
+        assert bool(abs(a) < PRIOR_SLOPE / 4) == far, (n, a)
