@@ -26,12 +26,12 @@ from flows.tasks import classify
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
-from steps.pipeline import assemble, candidates, one_per_thing
 from horizon.progress import report
 from horizon.store import Store
 from horizon.store_icss import IcsStore, news_since, published_at
 from horizon.tech.digest_section import with_technologies
 from outputs.delivery import DeliveryConfig, load_delivery
+from steps.pipeline import assemble, candidates, one_per_thing
 
 STATE_KEY = "digest-state:{key}:{week}"  # meta row: what a published digest was made from, and its summary
 

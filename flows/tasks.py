@@ -17,16 +17,16 @@ from horizon.config import Config, HttpSettings
 from horizon.digest import Classification, SourceReport
 from horizon.errors import AllSourcesFailed, SourceError
 from horizon.items import Item
-from steps.pipeline import latest_update
-from scanners.http import HttpClient, Validators
 from horizon.progress import report
 from horizon.store import Store
-from scanners import ScanResult, Scanner
+from scanners import Scanner, ScanResult
+from scanners.http import HttpClient, Validators
+from steps.pipeline import latest_update
 
 VALIDATORS_KEY = "http-validators"  # where the store keeps ETag / Last-Modified between runs
 
 
-def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
+def _transient_only(task, task_run, state) -> bool:
     """Retry a source only for failures that may pass: timeouts, refused connections, 5xx, 429."""
     err = state.result(raise_on_failure=False)
     return isinstance(err, SourceError) and err.transient
@@ -127,7 +127,7 @@ def classify(config: Config, store: Store, items: Sequence[Item],
     return verdicts, learning_note(trained)
 
 
-def learning_note(trained) -> str:  # noqa: ANN001 - classifiers.TrainingReport
+def learning_note(trained) -> str:
     """'Classifier retrained on 12 reviewer labels (3 new): cross-validated macro F1 0.88 -> 0.90.'"""
     def f1(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.2f}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from prefect import flow
 from prefect.utilities.annotations import quote
@@ -27,7 +27,7 @@ def weekly_digest(
     """Pull what is new or changed from every source, classify and rank it, and publish the digest.
 
     Args:
-        config_dir: Directory with priorities.yaml, sources.yaml and settings.yaml (and icss.yaml for several ICSs); the bundled defaults if empty.
+        config_dir: Folder with priorities.yaml, sources.yaml, settings.yaml (icss.yaml: many ICSs); defaults if empty.
         out: Directory for the digest files; `<output_dir>/<ISO week>/` from settings.yaml if empty.
         since: Fetch and show everything updated since this date instead of what is new since the last digest.
         sample: Run offline against the recorded responses bundled with the package.
@@ -35,7 +35,7 @@ def weekly_digest(
     """
     with open_run(config_dir, sample) as run:
         config, store, as_of = run.config, run.store, run.as_of
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         results = fetch_all(config, run.scanners, lambda scanner: since_for(
             store, scanner.source, scanner.settings.lookback_days, scanner.settings.overlap_days, as_of, since))
         reports, counts = store_items(store, quote(results), now, validators=run.http.validators)
@@ -57,5 +57,6 @@ def combined(done: list[dict]) -> dict:
     """One summary for several ICSs: the shared sources' outcome, every file, and each ICS's own."""
     return {**done[0], "entries": sum(d["entries"] for d in done), "files": [f for d in done for f in d["files"]],
             "delivered": [f"{d['ics']}: {m}" for d in done for m in d["delivered"]],
-            "delivery_error": "; ".join(f"{d['ics']}: {d['delivery_error']}" for d in done if d["delivery_error"]) or None,
+            "delivery_error": "; ".join(f"{d['ics']}: {d['delivery_error']}" for d in done
+                                        if d["delivery_error"]) or None,
             "icss": {d["ics"]: d for d in done}}

@@ -101,14 +101,14 @@ def story_clusters(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> 
     days = np.array([_ordinal(items[i]) for i in idx])
     rows, cols = similar_pairs(matrix, days, threshold)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(idx), len(idx)))
-    count, labels = connected_components(graph, directed=False)
+    _, labels = connected_components(graph, directed=False)
     clusters: dict[int, list[int]] = {}
     for position, label in enumerate(labels):
         clusters.setdefault(int(label), []).append(idx[position])
     return [members for members in clusters.values() if len(members) > 1]
 
 
-def similar_pairs(matrix, days, threshold: float, window: int = STORY_WINDOW_DAYS,  # noqa: ANN001 - csr, ndarray
+def similar_pairs(matrix, days, threshold: float, window: int = STORY_WINDOW_DAYS,
                   budget: int = BLOCK_BUDGET):
     """Row pairs (i < j as stories, each once) with cosine >= ``threshold`` and dates within ``window``.
 
