@@ -31,7 +31,7 @@ STAGES = (
     ("flows.ics_digest", "one_per_thing", "dedup", False),
     ("classifiers", "ensure_current", "model (load/train)", False),
     ("classifiers", "AreaClassifier.classify", "classify", False),
-    ("classifiers.model", "AreaModel.explain", "  explain (per item)", True),
+    ("classifiers.explain", "Explainer.explain", "  explain (batch)", True),
     ("flows.weekly_digest", "assemble", "assemble", False),
     ("flows.ics_digest", "assemble", "assemble", False),
     ("steps.pipeline", "rank", "  rank", True),

@@ -34,6 +34,7 @@ class Area(Strict):
     description: Annotated[str, Field(min_length=1)]
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # seed texts that belong here
+    negatives: tuple[str, ...] = ()  # phrases that cancel a keyword's sense here ("ocular hypertension")
     weight: Annotated[float, Field(ge=0, le=10)] = 1.0
 
 

@@ -47,6 +47,7 @@ class IcsStore:
 
     def __init__(self, store: Store, ics: str, default: bool):
         self._store, self.ics, self.default = store, ics, default
+        self.url = store.url  # the classifier keys its model folder by the store (classifiers.persist)
 
     def labels(self) -> list[dict]:
         return ics_labels(self._store, self.ics, self.default)

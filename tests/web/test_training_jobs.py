@@ -27,9 +27,9 @@ def fits(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = AreaModel.fit
 
-    def counted(self, X, y):
+    def counted(self, X, y, **kwargs):
         calls.append(len(X))
-        return real(self, X, y)
+        return real(self, X, y, **kwargs)
 
     monkeypatch.setattr(AreaModel, "fit", counted)
     return calls
@@ -152,7 +152,7 @@ def test_the_weekly_run_can_train_one_icss_model_in_its_own_folder(store, config
 
 
 def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
-    def broken(self, X, y):
+    def broken(self, X, y, **kwargs):
         raise MemoryError("out of memory in fit")
 
     store.add_label(TAUGHT[0].id, "cardiovascular", True, "rob")
