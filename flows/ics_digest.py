@@ -23,17 +23,17 @@ from prefect.utilities.annotations import quote
 
 from flows.publish import publish, send, summary
 from flows.tasks import classify, read_nice_overviews
-from scanners.http import HttpClient
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
 from horizon.progress import report
 from horizon.store import Store
-from steps.ranking import novelty_of
 from horizon.store_icss import IcsStore, news_since, published_at
 from horizon.tech.digest_section import with_technologies
 from outputs.delivery import DeliveryConfig, load_delivery
+from scanners.http import HttpClient
 from steps.pipeline import assemble, candidates, one_per_thing
+from steps.ranking import novelty_of
 
 STATE_KEY = "digest-state:{key}:{week}"  # meta row: what a published digest was made from, and its summary
 
@@ -82,7 +82,8 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     counts["dropped/duplicate"] = merged
     items, read = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config), items)
     counts.update(read)
-    verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics))
+    verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics), sample=ref.sample,
+                                 shared=quote(store))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
                       ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
     # The technologies section labels evidence as the digest does: backfill is not "new".
@@ -98,7 +99,7 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     return result
 
 
-def overview_client(ref: DigestRef, config) -> HttpClient:  # noqa: ANN001 - Config
+def overview_client(ref: DigestRef, config) -> HttpClient:
     """The polite client for NICE guidance pages: the run's settings, the hosts' shared limits (not the sample's)."""
     from flows.limits import HostThrottle
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import scanners
 from horizon.config import load_config
-from scanners.http import HttpClient
 from horizon.icss import load_icss
 from horizon.store import Store
 from outputs.delivery import load_delivery
+from scanners.http import HttpClient
 
 
 def check(config_dir: str | None, sample: bool = False) -> None:

@@ -19,12 +19,12 @@ from flows.limits import HostThrottle
 from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
 from horizon.errors import HorizonError
-from scanners.http import HttpClient, Validators
-from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
-from steps.ranking import rank
-from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
 from outputs.delivery import DeliveryConfig, load_delivery
+from scanners.http import HttpClient, Validators
+from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
+from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
+from steps.ranking import rank
 
 
 @dataclass

@@ -93,7 +93,7 @@ def rank(
     first_seen: dict[str, datetime] | None = None,
     query: str | None = None,
 ) -> list[Entry]:
-    """Entries for items assigned to at least one area, best first (ties by id, so stable).
+    """Entries for items assigned to at least one area, best first (ties newest first, then by id).
 
     With ``query`` (an ad-hoc scan) the query match is a factor and novelty is not:
     the label is still shown, but an item seen before is no less relevant to a question.
@@ -101,7 +101,7 @@ def rank(
     weights = {a.id: a.weight for a in priorities.areas}
     novelty, changes, also, first_seen = novelty or {}, changes or {}, also or {}, first_seen or {}
     words = query_words(query) if query is not None else []
-    entries = []
+    entries, dated = [], {}
     for item, verdict in zip(items, classifications, strict=True):
         if not verdict.areas:
             continue
@@ -113,12 +113,14 @@ def rank(
             area_weight=weights[best],
             impact=settings.impact[what],
             uk=settings.uk_boost if item.uk else 1.0,
-            recency=recency(own_date(item, state), today, settings.half_life_days, state == "backfill"),
+            recency=recency(when := own_date(item, state), today, settings.half_life_days, state == "backfill"),
             novelty=1.0 if query is not None else settings.novelty[state],
             query=query_match(item, words) if query is not None else 1.0,
         )
         entries.append(Entry(item=item, classification=verdict, novelty=state, changes=changes.get(item.id, {}),
                              factors=factors, also=also.get(item.id, ()), kind=what,
                              first_seen=first_seen.get(item.id)))
-    entries.sort(key=lambda e: (-e.score, e.item.id))
+        dated[item.id] = when.toordinal() if when else 0
+    # Equal scores (old items all sit at the recency floor) go newest first, by their own dates.
+    entries.sort(key=lambda e: (-e.score, -dated[e.item.id], e.item.id))
     return entries
