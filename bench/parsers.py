@@ -20,10 +20,10 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from steps.dedup import group
-from scanners.http import HttpClient
 from horizon.items import Item
 from scanners import REGISTRY
+from scanners.http import HttpClient
+from steps.dedup import group
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "scanners" / "fixtures"
 
@@ -136,7 +136,8 @@ def main() -> None:
         assert len(items) == args.records, f"{name}: parsed {len(items)} of {args.records}"
         everything.extend(items)
         size = sum(map(len, pages)) / 1e6
-        print(f"{name:<9} {len(items):>8} {len(pages):>6} {size:>7.1f} {seconds:>8.2f} {len(items) / seconds:>10,.0f} {peak / 1e6:>8.1f}")
+        print(f"{name:<9} {len(items):>8} {len(pages):>6} {size:>7.1f} {seconds:>8.2f} {len(items) / seconds:>10,.0f} "
+              f"{peak / 1e6:>8.1f}")
     started = time.perf_counter()
     groups, merged = group(everything)
     # A worst case for the story matcher: every generated feed entry reads the same, so all pairs match.

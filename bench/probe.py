@@ -23,12 +23,17 @@ TICK = os.sysconf("SC_CLK_TCK")
 STAGES = (
     ("flows.weekly_digest", "fetch_all", "fetch (all sources)", False),
     ("horizon.store", "Store.upsert", "store (upsert)", False),
-    ("flows.weekly_digest", "candidates", "select", False),
+    ("flows.ics_digest", "make_digest", "per-ICS digests (sum, incl. below)", True),
+    ("flows.ics_digest", "reusable", "  same-week check", True),
+    ("flows.weekly_digest", "candidates", "select", False),  # before per-ICS digests
+    ("flows.ics_digest", "candidates", "select", False),
     ("flows.weekly_digest", "one_per_thing", "dedup", False),
+    ("flows.ics_digest", "one_per_thing", "dedup", False),
     ("classifiers", "ensure_current", "model (load/train)", False),
     ("classifiers", "AreaClassifier.classify", "classify", False),
-    ("classifiers.model", "AreaModel.explain", "  explain (per item)", True),
+    ("classifiers.explain", "Explainer.explain", "  explain (batch)", True),
     ("flows.weekly_digest", "assemble", "assemble", False),
+    ("flows.ics_digest", "assemble", "assemble", False),
     ("steps.pipeline", "rank", "  rank", True),
     ("outputs", "write_atomic", "write files", False),
     ("flows.publish", "update_feed", "write feed.atom", False),
@@ -75,11 +80,11 @@ class Probe:
                 for _, peak in self._active.values():
                     peak[0] = max(peak[0], now)
 
-    def wrap(self, fn, stage: str, nested: bool):  # noqa: ANN001, ANN201 - any callable
+    def wrap(self, fn, stage: str, nested: bool):
         probe = self
 
         @functools.wraps(fn)
-        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def timed(*args, **kwargs):
             token, peak = object(), [rss()]
             with probe._lock:
                 probe._active[id(token)] = (stage, peak)
@@ -116,7 +121,7 @@ class Probe:
 
         opener = flows.weekly_digest.open_run
 
-        def open_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the flow body starts here
+        def open_run(*args, **kwargs):
             self.figures["start-up: imports, Prefect API, flow run"] = Figure(
                 wall=time.perf_counter() - self.started, cpu=time.process_time() - self.cpu_started,
                 peak=self._peak[0], calls=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import outputs
 from horizon.digest import AreaInfo, Classification, Digest, Entry, Factors, RunSummary, SourceReport
@@ -41,14 +41,14 @@ def synthetic(n: int) -> Digest:
             areas=(area,),
             why={area: ("term", "other")},
         )
-        factors = Factors(relevance=0.8, area_weight=1, evidence=0.8, uk=1, recency=1 - i / (2 * n), novelty=1)
+        factors = Factors(relevance=0.8, area_weight=1, impact=0.8, uk=1, recency=1 - i / (2 * n), novelty=1)
         entries.append(Entry(item=item, classification=verdict, factors=factors))
     entries.sort(key=lambda e: -e.score)
     trend = {a.id: tuple((f"2026-W{w:02d}", (w * 7 + k) % 11) for w in range(37, 49)) for k, a in enumerate(AREAS)}
     return Digest(
         title="Benchmark digest",
         week="2026-W48",
-        generated=datetime(2026, 11, 23, 7, tzinfo=timezone.utc),
+        generated=datetime(2026, 11, 23, 7, tzinfo=UTC),
         areas=AREAS,
         entries=tuple(entries),
         summary=RunSummary(counts={"ctgov/fetched": n}, sources=(SourceReport(name="ctgov", ok=True, fetched=n),)),
@@ -68,6 +68,12 @@ def main() -> None:
             size = len(writer.render(digest))
             times.append(time.perf_counter() - start)
         print(f"  {fmt:6} {statistics.median(times) * 1000:8.1f} ms  {size / 1024:8.1f} KiB")
+    from outputs.delivery import EmailSettings, build_message
+
+    message = build_message(digest, EmailSettings(host="localhost", sender="horizon@example.nhs.uk",
+                                                  recipients=("team@example.nhs.uk",)))
+    html = message.get_body(("html",)).get_content().encode()
+    print(f"  e-mail {len(message.as_bytes()) / 1024:8.1f} KiB whole message, {len(html) / 1024:.1f} KiB HTML part")
 
 
 if __name__ == "__main__":

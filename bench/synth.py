@@ -99,8 +99,9 @@ def synthesise(n: int, as_of: date, seed: int = 16) -> Week:
 def ctgov_page(records: list[Record], token: str | None) -> bytes:
     studies = [{
         "protocolSection": {
-            "identificationModule": {"nctId": f"NCT{90000000 + r.n:08d}", "briefTitle": r.title,
-                                     "secondaryIdInfos": [{"id": f"ISRCTN{70000000 + r.n:08d}"}] if r.n % 50 == 0 else []},
+            "identificationModule": {
+                "nctId": f"NCT{90000000 + r.n:08d}", "briefTitle": r.title,
+                "secondaryIdInfos": [{"id": f"ISRCTN{70000000 + r.n:08d}"}] if r.n % 50 == 0 else []},
             "statusModule": {"overallStatus": "RECRUITING", "studyFirstPostDateStruct": {"date": r.day.isoformat()},
                              "lastUpdatePostDateStruct": {"date": r.day.isoformat()},
                              "completionDateStruct": {"date": "2028-06"}},
@@ -118,7 +119,8 @@ def ctgov_page(records: list[Record], token: str | None) -> bytes:
 def isrctn_xml(records: list[Record], total: int) -> bytes:
     ns = "http://www.67bricks.com/isrctn"
     trials = "".join(
-        f'<fullTrial><trial lastUpdated="{r.day.isoformat()}T10:00:00Z" publicIdentifierDateAssigned="{r.day.isoformat()}T00:00:00Z">'
+        f'<fullTrial><trial lastUpdated="{r.day.isoformat()}T10:00:00Z" '
+        f'publicIdentifierDateAssigned="{r.day.isoformat()}T00:00:00Z">'
         f"<isrctn>{70000000 + r.n:08d}</isrctn><trialDescription><title>{escape(r.title)}</title>"
         f"<plainEnglishSummary>{escape(r.summary)}</plainEnglishSummary></trialDescription>"
         f"<externalRefs><clinicalTrialsGovNumber>{f'NCT{90000000 + r.n:08d}' if r.n % 50 == 0 else ''}"
@@ -143,7 +145,8 @@ def rss_xml(source: str, records: list[Record]) -> bytes:
     items = "".join(
         f"<item><title>{escape(r.title)}</title><link>https://{source}.example.org/{r.day.year}/story-{r.n}/</link>"
         f"<pubDate>{r.day.strftime('%a, %d %b %Y')} 09:00:00 +0000</pubDate>"
-        f'<guid isPermaLink="false">{source}-{r.n}</guid><description><![CDATA[<p>{escape(r.summary)}</p>]]></description></item>'
+        f'<guid isPermaLink="false">{source}-{r.n}</guid>'
+        f"<description><![CDATA[<p>{escape(r.summary)}</p>]]></description></item>"
         for r in records)
     return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{source}</title>'
             f"<link>https://{source}.example.org</link>{items}</channel></rss>").encode()
@@ -219,7 +222,7 @@ def serve(week: Week) -> Iterator[tuple[str, Counter[str]]]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the live services
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             if self.path not in cache:
                 url = urlsplit(self.path)
                 found = respond(week, url.path, parse_qs(url.query, keep_blank_values=True))

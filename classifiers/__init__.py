@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from classifiers import persist
+from classifiers.explain import Explainer
 from classifiers.model import AreaModel
 from classifiers.training import TrainingReport, ensure_current, train, training_set
 from horizon.config import Priorities
@@ -32,26 +33,34 @@ class AreaClassifier:
         self.top_terms = top_terms
 
     def classify(self, items: Sequence[Item]) -> list[Classification]:
-        """One verdict per item: scores in [0, 1] (0.5 = the area's threshold), areas, and why."""
+        """One verdict per item: scores in [0, 1] (0.5 = the area's threshold), areas, and why.
+
+        The whole batch is vectorised once; scores and explanations read the same matrices.
+        """
         if not items:
             return []
         texts = [item.text for item in items]
-        scores = self.estimator.predict_proba(texts)
+        counts, F, P = self.estimator.transform_parts(texts)
+        scores = 1.0 / (1.0 + np.exp(-self.estimator.decision_from(F, P)))
+        assigned = scores > 0.5
+        why = Explainer(self.estimator, self.top_terms).explain(texts, counts, F, P, assigned)
         ids = self.priorities.ids
-        out = []
-        for item, text, row in zip(items, texts, scores):
-            assigned = tuple(a for a, s in zip(ids, row) if s > 0.5)
-            why = {a: tuple(self.estimator.explain(text, ids.index(a), self.top_terms)) for a in assigned}
-            out.append(Classification(item_id=item.id, scores={a: round(float(s), 4) for a, s in zip(ids, row)},
-                                      areas=assigned, why=why))
-        return out
+        return [Classification(item_id=item.id, scores={a: round(float(s), 4) for a, s in zip(ids, row)},
+                               areas=tuple(a for a, on in zip(ids, hit) if on),
+                               why={ids[j]: tuple(terms) for j, terms in sorted(reasons.items())})
+                for item, row, hit, reasons in zip(items, scores, assigned, why)]
 
 
-def load_classifier(priorities: Priorities, model_dir: str | Path | None = None) -> AreaClassifier:
-    """The saved classifier for these priorities; with no ``model_dir``, train and cache one if needed."""
+def load_classifier(priorities: Priorities, model_dir: str | Path | None = None,
+                    store_url: str | None = None) -> AreaClassifier:
+    """The saved classifier for these priorities (and store); with no ``model_dir``, train and cache one if needed.
+
+    A model missing from the cache is trained on the bundled labels; ``horizon train``
+    (or the weekly run) replaces it with one that has the store's reviewer labels too.
+    """
     if model_dir is not None:
         return AreaClassifier(priorities, persist.load(model_dir, priorities)[0])
-    cache = persist.default_model_dir(priorities)
+    cache = persist.default_model_dir(priorities, store_url)
     saved = persist.read_info(cache)
     if saved is None or not persist.matches(saved, priorities):
         train(priorities, training_set(priorities), cache, cv=None)

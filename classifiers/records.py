@@ -14,6 +14,10 @@ from pathlib import Path
 from horizon.errors import InputError
 
 REQUIRED = ("id", "title", "summary")
+# Input caps, like the HTTP client's body cap: a file or one line larger than this is refused
+# before it is read whole (100,000 typical items are about 60 MB; one item is a few kB).
+MAX_FILE_BYTES = 256_000_000
+MAX_LINE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -30,19 +34,34 @@ class Record:
         return f"{self.title}\n{self.summary}" if self.summary else self.title
 
 
-def read_records(path: str | Path, valid_areas: tuple[str, ...] | None = None,
-                 need_areas: bool = False) -> list[Record]:
+def read_records(path: str | Path, valid_areas: tuple[str, ...] | None = None, need_areas: bool = False,
+                 max_bytes: int = MAX_FILE_BYTES, max_line_bytes: int = MAX_LINE_BYTES) -> list[Record]:
     """All rows of a .jsonl/.json or .csv file; ``InputError`` naming the line on the first bad one."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read: {err}") from err
+    raw = read_capped(path, max_bytes, max_line_bytes)
     rows = _csv_rows(path, raw) if path.suffix.lower() == ".csv" else _json_rows(path, raw)
     records = [_record(path, line, row, valid_areas, need_areas) for line, row in rows]
     if not records:
         raise InputError(f"{path}: no items in the file; expected one item per line with {', '.join(REQUIRED)}")
     return records
+
+
+def read_capped(path: Path, max_bytes: int, max_line_bytes: int) -> str:
+    """The file's text, refusing a file over ``max_bytes`` or a line over ``max_line_bytes`` early."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{path}: file of {size:,} bytes exceeds the {max_bytes:,}-byte input cap")
+        lines = []
+        with path.open("rb") as handle:
+            while line := handle.readline(max_line_bytes + 2):
+                if len(line.rstrip(b"\r\n")) > max_line_bytes:
+                    raise InputError(f"{path} line {len(lines) + 1}: longer than the {max_line_bytes:,}-byte "
+                                     "line cap")
+                lines.append(line)
+        return b"".join(lines).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read: {err}") from err
 
 
 def _json_rows(path: Path, raw: str):

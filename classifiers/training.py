@@ -23,6 +23,9 @@ from horizon.config import DEFAULT_DIR, Priorities, load_config
 
 BUNDLED = Path(str(resources.files("classifiers") / "data" / "dev.jsonl"))
 RANDOM_STATE = 0
+# A reviewer's judgement counts as this many bundled labels: the team judges for its own ICS,
+# so its calls should outweigh the generic bundled set (and the keywords) soon.
+REVIEWER_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class TrainingSet:
     Y: np.ndarray
     store_labels: int = 0  # reviewer judgements from the store that were used
     latest_label: str | None = None  # created_at of the newest one
+    reviewed: int = 0  # the last ``reviewed`` rows are the store's reviewer judgements
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Per-row sample weight: 1 for bundled labels, ``REVIEWER_WEIGHT`` for reviewers' judgements."""
+        out = np.ones(len(self.texts))
+        if self.reviewed:
+            out[-self.reviewed:] = REVIEWER_WEIGHT
+        return out
 
     @property
     def hash(self) -> str:
@@ -82,7 +94,7 @@ def training_set(priorities: Priorities, labels_file: str | Path | None = None, 
         ids += list(rows)
         texts += [t for t, _ in rows.values()]
         Y = np.vstack([Y, np.array([y for _, y in rows.values()], dtype=np.int8)])
-    return TrainingSet(ids, texts, Y, used, latest)
+    return TrainingSet(ids, texts, Y, used, latest, len(rows))
 
 
 def store_rows(store, priorities: Priorities) -> tuple[dict[str, tuple[str, np.ndarray]], int, str | None]:
@@ -108,18 +120,24 @@ def store_rows(store, priorities: Priorities) -> tuple[dict[str, tuple[str, np.n
     return {i: (items[i].text, y) for i, y in rows.items()}, used, latest
 
 
-def new_model(priorities: Priorities, n_jobs: int = 2) -> AreaModel:
-    """The estimator with the project's settings."""
-    return AreaModel(areas=priorities.areas, keyword_weight=2.0, random_state=RANDOM_STATE, n_jobs=n_jobs)
+def new_model(priorities: Priorities, n_jobs: int = 1) -> AreaModel:
+    """The estimator with the project's settings.
+
+    One process by default: a team's few thousand labels fit in seconds, and starting worker
+    processes costs more than it saves on a busy machine (bench/classifier.py prints both).
+    """
+    return AreaModel(areas=priorities.areas, random_state=RANDOM_STATE, n_jobs=n_jobs)
 
 
-def cross_val_predict(priorities: Priorities, texts: list[str], Y: np.ndarray, k: int = 5) -> np.ndarray:
+def cross_val_predict(priorities: Priorities, texts: list[str], Y: np.ndarray, k: int = 5,
+                      weights: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold scores in [0, 1] (> 0.5: assigned); each fold tunes its thresholds inside its training part."""
     if not 2 <= k <= len(texts):
         raise ValueError(f"--cv must be from 2 to the number of items ({len(texts)}), got {k}")
     out = np.zeros(Y.shape, dtype=float)
     for train, test in KFold(k, shuffle=True, random_state=RANDOM_STATE).split(texts):
-        model = new_model(priorities).fit([texts[i] for i in train], Y[train])
+        part_weights = None if weights is None else weights[train]
+        model = new_model(priorities).fit([texts[i] for i in train], Y[train], sample_weight=part_weights)
         out[test] = model.predict_proba([texts[i] for i in test])
     return out
 
@@ -128,27 +146,40 @@ def cv_macro_f1(priorities: Priorities, data: TrainingSet, k: int = 5) -> float 
     """Nested k-fold macro F1 over the areas with known labels (None if too few items)."""
     if len(data.texts) < 2 * k:
         return None
-    predicted = (cross_val_predict(priorities, data.texts, data.Y, k) > 0.5).astype(int)
+    predicted = (cross_val_predict(priorities, data.texts, data.Y, k, data.weights) > 0.5).astype(int)
     return round(f1_scores(data.Y, predicted)["macro"], 4)
 
 
 def train(priorities: Priorities, data: TrainingSet, model_dir: str | Path, cv: int | None = 5) -> AreaModel:
     """Fit on ``data``, save it with its provenance, and return it."""
-    model = new_model(priorities).fit(data.texts, data.Y)
+    model = new_model(priorities).fit(data.texts, data.Y, sample_weight=data.weights)
     info = {"data_hash": data.hash, "items": len(data.texts), "store_labels": data.store_labels,
             "latest_label": data.latest_label, "cv_macro_f1": cv_macro_f1(priorities, data, cv) if cv else None}
     persist.save(model, model_dir, priorities, info)
     return model
 
 
-def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None, cv: int = 5):
+def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None, cv: int = 5,
+                   unseen: bool = False):
     """The classifier to use this week, retrained first if the store has labels it has not seen.
 
     Returns ``(AreaClassifier, TrainingReport)``; ``cv`` folds give the F1 before/after (0: skip).
+    ``unseen=True`` (the bundled sample) scores any item that is in the training data with a
+    model fitted without it (``classifiers.unseen``), so the sample shows the model on unseen text.
     """
+    classifier, report = _current(priorities, store, model_dir, cv)
+    if not unseen:
+        return classifier, report
+    from classifiers.unseen import unseen_classifier
+
+    data = training_set(priorities, store=store)
+    return unseen_classifier(priorities, data, classifier, report.model_dir), report
+
+
+def _current(priorities: Priorities, store, model_dir: str | Path | None, cv: int):
     from classifiers import AreaClassifier
 
-    model_dir = Path(model_dir) if model_dir else persist.default_model_dir(priorities)
+    model_dir = Path(model_dir) if model_dir else persist.default_model_dir(priorities, getattr(store, "url", None))
     data = training_set(priorities, store=store)
     saved = persist.read_info(model_dir)
     if saved and saved.get("data_hash") == data.hash and persist.matches(saved, priorities):

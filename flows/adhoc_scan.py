@@ -9,7 +9,7 @@ recorded as a digest of the weekly series.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +19,19 @@ from pydantic import Field
 
 from flows.publish import publish, summary
 from flows.setup import open_run
-from flows.tasks import classify, fetch_all, stop_if_every_source_failed, store_items
+from flows.tasks import classify, fetch_all, nice_overviews, stop_if_every_source_failed, store_items
 from horizon.config import load_config
+from horizon.digest import ScanInfo
 from steps.pipeline import (
-    DEFAULT_SCAN_DAYS, assemble, check_scan, mentions, narrow, one_per_thing, scan_config, scan_novelty, slug, until_filter,
+    DEFAULT_SCAN_DAYS,
+    assemble,
+    check_scan,
+    mentions,
+    narrow,
+    one_per_thing,
+    scan_novelty,
+    slug,
+    until_filter,
 )
 
 Query = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
@@ -44,7 +53,8 @@ def adhoc_scan(
     """Search the chosen sources for a query, classify and rank what they return, and publish it.
 
     Args:
-        query: What to look for, in plain words (e.g. "atrial fibrillation screening"); each source gets it in its own query syntax.
+        query: What to look for, in plain words (e.g. "atrial fibrillation "
+                                                      "screening"); each source gets it in its own query syntax.
         sources: Source names from sources.yaml to search; every enabled source if empty.
         since: Only items updated on or after this date; a year before today if empty.
         until: Only items updated on or before this date; no upper bound if empty.
@@ -56,8 +66,8 @@ def adhoc_scan(
     """
     check_scan(load_config(config_dir), areas, since, until)  # a wrong area or range: one line, no work done
     with open_run(config_dir, sample, only=sources or None, query=query) as run:
-        config, store, as_of = scan_config(run.config), run.store, run.as_of
-        now = datetime.now(timezone.utc)
+        config, store, as_of = run.config, run.store, run.as_of
+        now = datetime.now(UTC)
         start = since or as_of - timedelta(days=DEFAULT_SCAN_DAYS)
         results = fetch_all(config, run.scanners, lambda _scanner: start)
         reports, counts = store_items(store, results, now, watermarks=False)
@@ -67,16 +77,19 @@ def adhoc_scan(
         counts["dropped/no-mention"] = sum(len(r.items) for r in results) - len(fetched)
         fetched, counts["dropped/after-until"] = until_filter(fetched, until)
         items, also, counts["dropped/duplicate"] = one_per_thing(fetched, list(config.sources))
+        items, read = nice_overviews(config, store, run.http, items)
+        counts.update(read)
         novelty, history = scan_novelty(store, [i.id for i in items], now)
         verdicts, learned = classify(config, store, items)
         notes = [*run.notes, f"Ad-hoc scan for “{query}” in {', '.join(r.name for r in reports) or 'no sources'}, "
                  f"items updated {start.isoformat()} to {until.isoformat() if until else 'now'}.",
                  *(n for r in results for n in r.notes), learned]
         digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts, start,
-                          notes, also)
+                          notes, also, query=query)
         stamp = now.strftime("%Y%m%d-%H%M%S")
         key = f"scan-{stamp}-{slug(query)}"
-        digest = narrow(digest, f"Ad-hoc scan: {query}", key, areas, limit)
+        digest = narrow(digest, "Ad-hoc scan: "
+                                f"{query}", key, areas, limit, ScanInfo(query=query, since=start, until=until))
         directory = Path(out) if out else Path(config.settings.output_dir) / "scans" / key.removeprefix("scan-")
         paths = publish(store, digest, directory, config.settings.top_n, record=False)
         top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "score": e.score,

@@ -22,16 +22,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from flows.publish import publish, send, shown_url, summary
-from flows.tasks import classify
+from flows.tasks import classify, read_nice_overviews
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
-from steps.pipeline import assemble, candidates, one_per_thing
 from horizon.progress import report
 from horizon.store import Store
 from horizon.store_icss import IcsStore, news_since, published_at
 from horizon.tech.digest_section import with_technologies
 from outputs.delivery import DeliveryConfig, load_delivery
+from scanners.http import HttpClient
+from steps.pipeline import assemble, candidates, one_per_thing
+from steps.ranking import novelty_of
 
 STATE_KEY = "digest-state:{key}:{week}"  # meta row: what a published digest was made from, and its summary
 
@@ -53,6 +55,7 @@ class DigestRef:
     reports: tuple[SourceReport, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    nice_pages: tuple[tuple[str, str], ...] = ()  # (source, base URL) whose guidance pages give summaries
 
 
 @task(name="ics-digest", cache_policy=NO_CACHE)
@@ -77,10 +80,15 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     items, also, merged = one_per_thing(found, list(ref.source_order))
     counts = Counter(ref.counts)
     counts["dropped/duplicate"] = merged
-    verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics))
+    items, read = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config), items)
+    counts.update(read)
+    verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics), sample=ref.sample,
+                                 shared=quote(store))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
                       ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
-    digest = with_technologies(store, digest, found, novelty, ref.as_of)
+    # The technologies section labels evidence as the digest does: backfill is not "new".
+    worded = {i.id: novelty_of(i, novelty.get(i.id, "new"), ref.as_of, config.settings.ranking) for i in found}
+    digest = with_technologies(store, digest, found, worded, ref.as_of)
     directory, feed = folders(ref, ics)
     paths = publish(store, quote(digest), directory, config.settings.top_n, feed,
                     base_url=config.settings.public_base_url, sample=ref.sample)
@@ -90,6 +98,13 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     if problem is None and ref.since is None:
         store.set_meta_value(STATE_KEY.format(key=key, week=ref.week), json.dumps({"state": state, "summary": result}))
     return result
+
+
+def overview_client(ref: DigestRef, config) -> HttpClient:
+    """The polite client for NICE guidance pages: the run's settings, the hosts' shared limits (not the sample's)."""
+    from flows.limits import HostThrottle
+
+    return HttpClient(config.settings.http, throttle=None if ref.sample else HostThrottle())
 
 
 def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import scanners
 from horizon.config import Config, load_config
-from scanners.http import HttpClient
 from horizon.icss import load_icss
 from horizon.errors import OutputError
 from horizon.store import Store
 from outputs.delivery import load_delivery
+from scanners.http import HttpClient
 
 
 def check(config_dir: str | None, sample: bool = False, out: str | None = None) -> None:

@@ -7,7 +7,7 @@ most once per digest (``horizon/store_delivery.py``) unless a re-send is asked f
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +16,13 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 import outputs
+from horizon import store_delivery
 from horizon.digest import Digest
+from horizon.errors import DeliveryError
 from horizon.progress import report
 from horizon.store import Store
 from outputs import artifacts
 from outputs.atom import update_feed
-from horizon import store_delivery
-from horizon.errors import DeliveryError
 from outputs.delivery import DeliveryConfig, channels, deliver_one, recipients
 
 
@@ -82,7 +82,7 @@ def send_channel(store: Store, digest: Digest, delivery: DeliveryConfig, channel
 
 def send(store: Store, digest: Digest, delivery: DeliveryConfig, resend: bool = False) -> tuple[list[str], str | None]:
     """Every configured channel, each retried alone; returns the channels sent now and what failed."""
-    resend_after = datetime.now(timezone.utc) if resend else None
+    resend_after = datetime.now(UTC) if resend else None
     sent, problems = [], []
     for channel in channels(delivery):
         task = send_channel.with_options(name=f"deliver-{channel}", retries=delivery.retries,

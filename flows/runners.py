@@ -14,7 +14,7 @@ import os
 THREADS = 4  # sources fetch concurrently; more threads only queue on the per-host limits
 
 
-def task_runner():  # noqa: ANN201 - a Prefect TaskRunner
+def task_runner():
     address = os.environ.get("HORIZON_DASK_ADDRESS", "").strip()
     if not address:
         from prefect.task_runners import ThreadPoolTaskRunner

@@ -22,11 +22,12 @@ from flows.publish import shown_url
 from flows.tasks import VALIDATORS_KEY
 from horizon.config import Config, load_config
 from horizon.errors import HorizonError
-from scanners.http import HttpClient, Validators
-from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
-from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
 from horizon.store import Store
 from outputs.delivery import DeliveryConfig, load_delivery
+from scanners.http import HttpClient, Validators
+from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
+from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
+from steps.ranking import rank
 
 
 @dataclass
@@ -90,7 +91,8 @@ def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None
     """Give a fresh sample store last week's digest, so 'new' and 'changed' mean something.
 
     The previous snapshot is replayed through the same scanners and stored as it
-    would have been a week earlier; its digest is recorded without writing files.
+    would have been a week earlier; its digest, classified and ranked like any other
+    (so the trend chart starts from a real week), is recorded without writing files.
     """
     previous = sample_manifest().get("previous")
     key = digest_key(config)
@@ -102,13 +104,22 @@ def _seed_sample_history(config: Config, store: Store, http: HttpClient) -> None
     with replay_server(folder) as url:
         history = _sample_config(config, url)
         recorded = [p.name for p in folder.iterdir() if (p / "routes.json").exists()]
+        stored = []
         for scanner in scanners.build(history, http, only=recorded):
             result = scanner.scan(as_of - timedelta(days=scanner.settings.lookback_days))
             if result.error:
                 raise HorizonError(f"bundled sample is broken: {scanner.source}: {result.error}")
             mark = latest_update(result.items)
             store.upsert(result.items, now=then, watermark=(scanner.source, mark) if mark else None)
-    store.record_digest(key, iso_week(as_of), "(sample history: no files)", [], now=then)
+            stored += result.items
+    from classifiers import ensure_current
+
+    classifier, _ = ensure_current(config.priorities, store, cv=0)
+    verdicts = classifier.classify(stored)
+    entries = rank(stored, verdicts, config.priorities, config.settings.ranking, as_of)
+    store.record_digest(key, iso_week(as_of), "(sample history: no files)",
+                        [(e.item.id, e.score, e.classification.areas) for e in entries], now=then,
+                        classifications=[e.classification for e in entries])
 
 
 def _query_overrides(config: Config, query: str) -> dict[str, dict]:

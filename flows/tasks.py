@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,17 +22,17 @@ from horizon.digest import Classification, SourceReport
 from horizon.errors import AllSourcesFailed, RunBroken, SourceError
 from horizon.failures import describe, in_words
 from horizon.items import Item
-from steps.pipeline import latest_update
-from scanners.http import HttpClient, Validators
 from horizon.progress import report
 from horizon.store import Store
-from scanners import ScanResult, Scanner
+from scanners import Scanner, ScanResult
+from scanners.http import HttpClient, Validators
+from steps.pipeline import latest_update
 
 VALIDATORS_KEY = "http-validators"
   # where the store keeps ETag / Last-Modified between runs
 
 
-def _transient_only(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
+def _transient_only(task, task_run, state) -> bool:
     """Retry a source only for failures that may pass: timeouts, refused connections, 5xx, 429."""
     err = state.result(raise_on_failure=False)
     return isinstance(err, SourceError) and err.transient
@@ -123,36 +124,61 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime, wate
 
 
 @task(name="classify", cache_policy=NO_CACHE)
-def classify(config: Config, store: Store, items: Sequence[Item],
-             model_dir: str | None = None) -> tuple[list[Classification], str]:
-    """Retrain if reviewers added labels since the last model, then score every candidate item.
+def classify(config: Config, store: Store, items: Sequence[Item], model_dir: str | None = None,
+             sample: bool = False, shared: Store | None = None) -> tuple[list[Classification], str]:
+    """Retrain through the training job if reviewers added labels, then score every candidate item.
 
     Returns the verdicts and one line for the run summary on what the classifier learned.
     ``store`` may be one ICS's view (``horizon.store_icss.IcsStore``) and ``model_dir``
-    its own model folder, so each ICS learns only from its own reviewers.
+    its own model folder, so each ICS learns only from its own reviewers; ``shared`` is then
+    the whole store, which holds the job queue. The workspace's "Retrain now" runs the same
+    job, so a weekly run and a reviewer never train at once. A sample run scores the bundled
+    training items with models that did not see them, so it shows the model on unseen text.
     """
     from classifiers import ensure_current
+    from flows.training_job import describe, run_training_job
 
-    # Cross-validated F1 before/after is worth its cost only when there are reviewer labels.
-    classifier, trained = ensure_current(config.priorities, store, model_dir=model_dir,
-                                         cv=5 if store.labels() else 0)
+    job = run_training_job(shared or store, config, by="weekly run", model_dir=model_dir, labels=store)
+    classifier, _ = ensure_current(config.priorities, store, model_dir=model_dir, cv=0, unseen=sample)
     verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")
-    return verdicts, learning_note(trained)
+    return verdicts, describe(job)
 
 
-def learning_note(trained) -> str:  # noqa: ANN001 - classifiers.TrainingReport
-    """'Classifier retrained on 12 reviewer labels (3 new): cross-validated macro F1 0.88 -> 0.90.'"""
-    def f1(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.2f}"
+OVERVIEWS_KEY = "nice-overviews"  # where the store keeps the NICE overviews read so far
 
-    if not trained.retrained:
-        return f"Classifier up to date: {trained.items} labelled items, {trained.store_labels} from reviewers."
-    if not trained.store_labels:
-        return f"Classifier trained on the {trained.items} bundled labelled items; no reviewer labels yet."
-    return (f"Classifier retrained on {trained.items} labelled items, {trained.store_labels} from reviewers "
-            f"({trained.new_labels} new): cross-validated macro F1 {f1(trained.cv_macro_f1_before)} -> "
-            f"{f1(trained.cv_macro_f1_after)}.")
+
+def nice_sources(config: Config) -> tuple[tuple[str, str], ...]:
+    """(source name, base URL) of every enabled NICE source: where its guidance pages are read."""
+    from scanners.nice_pages import SITE
+
+    return tuple((name, body.get("base_url") or SITE) for name, body in config.sources.items()
+                 if (body.get("scanner") or name) == "nice" and body.get("enabled") is not False)
+
+
+def read_nice_overviews(sources: Sequence[tuple[str, str]], store: Store, http,
+                        items: Sequence[Item]) -> tuple[list[Item], Counter[str]]:
+    """Summaries for NICE guidance that has none: one cached request per item to its guidance page."""
+    from scanners.nice_pages import add_overviews, load_cache
+
+    counts: Counter[str] = Counter()
+    if not sources:
+        return list(items), counts
+    cache = load_cache(store.meta_value(OVERVIEWS_KEY))
+    for name, base_url in sources:
+        done = add_overviews(items, http, base_url, cache, source=name)
+        items, cache = done.items, done.cache
+        counts.update({f"{name}/{k}": n for k, n in done.counts.items()})
+    store.set_meta_value(OVERVIEWS_KEY, json.dumps(cache, sort_keys=True))
+    if counts:
+        report("read NICE overviews: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    return list(items), counts
+
+
+@task(name="nice-overviews", cache_policy=NO_CACHE)
+def nice_overviews(config: Config, store: Store, http, items: Sequence[Item]) -> tuple[list[Item], Counter[str]]:
+    """The ad-hoc scan's stage: ``read_nice_overviews`` for the configured NICE sources."""
+    return read_nice_overviews(nice_sources(config), store, http, items)
 
 
 def fetcher(config: Config):

@@ -14,11 +14,11 @@ from horizon.config import Config
 from horizon.errors import HorizonError
 from horizon.items import Item
 from horizon.progress import report
-from scanners.replay import SAMPLE_DIR
 from horizon.store import Store
 from horizon.store_tech import Technologies
 from horizon.tech import seed
 from horizon.tech.link import link_batch, link_store
+from scanners.replay import SAMPLE_DIR
 
 
 def seed_files(config: Config, sample: bool) -> list[Path]:

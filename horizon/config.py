@@ -34,6 +34,7 @@ class Area(Strict):
     description: Annotated[str, Field(min_length=1)]
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # seed texts that belong here
+    negatives: tuple[str, ...] = ()  # phrases that cancel a keyword's sense here ("ocular hypertension")
     weight: Annotated[float, Field(ge=0, le=10)] = 1.0
 
 
@@ -79,17 +80,39 @@ class HttpSettings(Strict):
     source_retry_delay: Annotated[float, Field(ge=0, le=3600)] = 30
 
 
+IMPACT_KINDS = ("safety", "guidance", "programme", "trial-results", "trial-late-phase", "trial",
+                "innovation", "literature", "news")
+
+
 class RankingSettings(Strict):
+    """The ranking's factors (docs/ranking.md says what each one does and why)."""
+
     half_life_days: Annotated[float, Field(gt=0)] = 90
     uk_boost: Annotated[float, Field(ge=1, le=3)] = 1.2
-    novelty: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"new": 1.0, "changed": 0.8, "seen": 0.5}
+    # First seen now but published (registered) longer ago than this: "backfill", not "new".
+    new_within_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    novelty: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"new": 1.0, "changed": 0.9, "backfill": 0.4, "seen": 0.3}
+    # What each kind of item means for local services, 0 to 1.
+    impact: dict[str, Annotated[float, Field(ge=0, le=1)]] = {
+        "safety": 1.0, "guidance": 1.0, "programme": 0.8, "trial-results": 0.7, "trial-late-phase": 0.55,
+        "trial": 0.4, "innovation": 0.5, "literature": 0.45, "news": 0.35,
+    }
+    # Sources whose news is a national programme (NHS England, NIHR, Health Innovation Networks).
+    programme_sources: tuple[str, ...] = ("nhse-news", "nihr-news", "hin-news")
 
     @field_validator("novelty")
     @classmethod
     def _novelty_keys(cls, value: dict[str, float]) -> dict[str, float]:
-        allowed = {"new", "changed", "seen"}
+        allowed = {"new", "changed", "backfill", "seen"}
         if set(value) != allowed:
-            raise ValueError(f"needs exactly the keys new, changed, seen, got {', '.join(sorted(value))}")
+            raise ValueError(f"needs exactly the keys new, changed, backfill, seen, got {', '.join(sorted(value))}")
+        return value
+
+    @field_validator("impact")
+    @classmethod
+    def _impact_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != set(IMPACT_KINDS):
+            raise ValueError(f"needs exactly the keys {', '.join(IMPACT_KINDS)}, got {', '.join(sorted(value))}")
         return value
 
 

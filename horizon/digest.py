@@ -12,7 +12,10 @@ from pydantic import Field
 
 from horizon.items import Item, Record
 
-Novelty = Literal["new", "changed", "seen"]
+# new: new to the world (published or registered recently) and to us; changed: seen before and a
+# field a reader cares about moved; backfill: first seen now but published long ago; seen: neither.
+Novelty = Literal["new", "changed", "backfill", "seen"]
+NOVELTIES: tuple[str, ...] = Novelty.__args__  # type: ignore[attr-defined]
 
 
 class Classification(Record):
@@ -29,15 +32,16 @@ class Factors(Record):
 
     relevance: float
     area_weight: float
-    evidence: float
+    impact: float  # what the kind of item means for local services (settings.yaml ranking.impact)
     uk: float
     recency: float
     novelty: float
+    query: float = 1.0  # how well an ad-hoc scan's query matches; 1 in the weekly digest
 
     @property
     def score(self) -> float:
         return round(
-            self.relevance * self.area_weight * self.evidence * self.uk * self.recency * self.novelty,
+            self.relevance * self.area_weight * self.impact * self.uk * self.recency * self.novelty * self.query,
             4,
         )
 
@@ -51,6 +55,8 @@ class Entry(Record):
     changes: dict[str, tuple[str, str]] = {}  # field -> (before, after)
     factors: Factors
     also: tuple[Item, ...] = ()  # the same thing from other sources (registrations, press)
+    kind: str = ""  # the ranking's impact kind: safety, guidance, programme, trial-results, ...
+    first_seen: datetime | None = None  # when this system first stored it (not when it was published)
     technologies: tuple[str, ...] = ()  # names of the tracked technologies this item is evidence for
 
     @property
@@ -100,6 +106,12 @@ class DueReview(Record):
     next_review: date
 
 
+class ScanInfo(Record):
+    """What an ad-hoc scan looked for: its digest is headed with this, not "this week"."""
+
+    query: str
+    since: date | None = None
+    until: date | None = None
 # -- tracked technologies (the live database of innovations) --------------------------------
 class TechEvidence(Record):
     """One item that arrived this week as evidence for a tracked technology."""
@@ -145,14 +157,32 @@ class Digest(Record):
     # Items per area in recent digests, oldest first: {area id: ((week, count), ...)};
     # the flow fills it from the store, writers draw it; empty means no history yet.
     trend: dict[str, tuple[tuple[str, int], ...]] = {}
-    key: str = "weekly"
+    key: str = "weekly"  # names this digest series: Atom ids and artifact keys derive from it
+    register_due: tuple[DueReview, ...] = ()  # register entries due for review, soonest first
+    scan: ScanInfo | None = None  # set for an ad-hoc scan
     tracked: tuple[TechNews, ...] = ()  # tracked technologies with new evidence, the digest opens with them
     tech_due: tuple[TechDue, ...] = ()  # tracked technologies due for a stage review
-    register_due: tuple[DueReview, ...] = ()  # register entries due for review, soonest first  # names this digest series: Atom ids and artifact keys derive from it
 
     def section(self, area_id: str) -> tuple[Entry, ...]:
         """Entries assigned to one area, in rank order."""
         return tuple(e for e in self.entries if area_id in e.classification.areas)
+
+    @property
+    def safety(self) -> tuple[Entry, ...]:
+        """Safety notices (MHRA alerts, Drug Safety Update): shown first, whatever their score."""
+        return tuple(e for e in self.entries if e.item.type == "safety")
+
+    def per_area(self, n: int) -> tuple[tuple[Entry, tuple[str, ...]], ...]:
+        """The top ``n`` of each area, each entry once with every area it made the top of, in rank order.
+
+        What the e-mail carries: an item in two areas appears once, naming both.
+        Safety notices are left out (they have their own section).
+        """
+        chosen: dict[str, list[str]] = {}
+        for area in self.areas:
+            for entry in [e for e in self.section(area.id) if e.item.type != "safety"][:n]:
+                chosen.setdefault(entry.item.id, []).append(area.id)
+        return tuple((e, tuple(chosen[e.item.id])) for e in self.entries if e.item.id in chosen)
 
     def top(self, n: int = 5) -> tuple[Entry, ...]:
         return self.entries[:n]

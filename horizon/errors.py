@@ -23,6 +23,14 @@ class SourceError(HorizonError):
         self.transient = transient  # worth retrying later: timeouts, refused connections, 5xx, 429
 
 
+class HttpStatusError(SourceError):
+    """A server answered with an error status (4xx or 5xx)."""
+
+    def __init__(self, source: str, reason: str, status: int, transient: bool = False):
+        super().__init__(source, reason, transient)
+        self.status = status
+
+
 class AllSourcesFailed(HorizonError):
     """Every source of a run failed: nothing is published over the last digest."""
 

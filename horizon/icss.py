@@ -63,7 +63,7 @@ def load_icss(config: Config) -> list[Ics]:
     path = config.directory / FILE
     if not path.exists():
         return [Ics(id="default", config=config, title=None, directory=config.directory, single=True)]
-    found = []
+    found: list[Ics] = []
     for ics_id, entry in _entries(_read_yaml(path)).items():
         directory = (config.directory / entry.dir).resolve()
         if not (directory / "priorities.yaml").is_file():
@@ -84,11 +84,13 @@ def _entries(doc: dict) -> dict[str, IcsEntry]:
         raise ConfigError(f"{FILE}: unknown key '{sorted(set(doc) - {'icss'})[0]}'; valid keys: icss")
     body = doc.get("icss")
     if not isinstance(body, dict) or not body:
-        raise ConfigError(f"{FILE}: 'icss' must map ICS ids to their settings (dir, title, output_dir, top_n), got nothing")
+        raise ConfigError(f"{FILE}: 'icss' must map ICS ids to their settings (dir, title, output_dir, top_n), "
+                          "got nothing")
     entries = {}
     for ics_id, raw in body.items():
         if not isinstance(ics_id, str) or not re.fullmatch(AREA_ID, ics_id) or len(ics_id) > 60:
-            raise ConfigError(f"{FILE}: icss.{ics_id}: an ICS id is lowercase letters, digits and dashes, got {ics_id!r}")
+            raise ConfigError(f"{FILE}: icss.{ics_id}: an ICS id is lowercase letters, digits and dashes, "
+                              f"got {ics_id!r}")
         try:
             entries[ics_id] = IcsEntry.model_validate(raw)
         except ValidationError as err:

@@ -69,5 +69,5 @@ def exclusive(conn: Connection, name: str) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(f"horizon:{name}".encode())})
-    elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+    elif conn.dialect.name == "sqlite" and not getattr(conn.connection.dbapi_connection, "in_transaction", True):
         conn.exec_driver_sql("BEGIN IMMEDIATE")

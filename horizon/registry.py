@@ -22,6 +22,7 @@ def collect(package: str, modules: Iterable[str], base: T, key: str) -> dict[str
             if isinstance(obj, type) and issubclass(obj, base) and obj is not base and key in vars(obj):
                 name = getattr(obj, key)
                 if name in found:
-                    raise ImportError(f"two {package} have {key} {name!r}: {found[name].__module__} and {obj.__module__}")
-                found[name] = obj
+                    raise ImportError(f"two {package} have {key} {name!r}: {found[name].__module__} and "
+                                      f"{obj.__module__}")
+                found[name] = obj  # type: ignore[assignment]  # a subclass of base
     return found

@@ -14,12 +14,27 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-    UniqueConstraint, create_engine, event, func, select,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -161,7 +176,7 @@ class Upserted:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Store:
@@ -261,7 +276,8 @@ class Store:
         """Items first seen or changed after ``cutoff`` (all seen since ``seen_from`` when no cutoff)."""
         with self.engine.connect() as conn:
             if cutoff is None:
-                query = select(items.c.record).where(items.c.last_seen >= (seen_from or datetime.min.replace(tzinfo=timezone.utc)))
+                earliest = seen_from or datetime.min.replace(tzinfo=UTC)
+                query = select(items.c.record).where(items.c.last_seen >= earliest)
             else:
                 changed = select(changes.c.item_id).where(changes.c.seen_at > cutoff)
                 query = select(items.c.record).where((items.c.first_seen > cutoff) | items.c.id.in_(changed))
@@ -329,7 +345,8 @@ class Store:
             conn.execute(insert.on_conflict_do_update(
                 index_elements=[digests.c.key, digests.c.week], set_={"created_at": now, "path": path},
             ), {"key": key, "week": week, "created_at": now, "path": path})
-            digest_id = conn.execute(select(digests.c.id).where(digests.c.key == key, digests.c.week == week)).scalar_one()
+            digest_id = conn.execute(
+                select(digests.c.id).where(digests.c.key == key, digests.c.week == week)).scalar_one()
             conn.execute(digest_items.delete().where(digest_items.c.digest_id == digest_id))
             rows = [{"digest_id": digest_id, "item_id": i, "rank": n, "score": s, "areas": list(a)}
                     for n, (i, s, a) in enumerate(ranked, 1)]
@@ -428,7 +445,8 @@ class Store:
     def set_meta_value(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
             insert = _insert_for(self.engine)(meta)
-            conn.execute(insert.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": insert.excluded.value}),
+            conn.execute(insert.on_conflict_do_update(index_elements=[meta.c.key],
+                                                      set_={"value": insert.excluded.value}),
                          {"key": key, "value": value})
 
     def secret(self, key: str) -> str:
@@ -461,7 +479,7 @@ class Store:
         with self.engine.begin() as conn:
             judgement_id = conn.execute(judgements.insert(), {
                 "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": state,
-                "areas": areas, "note": note, "created_at": now}).inserted_primary_key[0]
+                "areas": areas, "note": note, "created_at": now}).inserted_primary_key[0]  # type: ignore[index]
             conn.execute(labels.delete().where(labels.c.item_id == item_id, labels.c.reviewer == reviewer))
             if rows:
                 conn.execute(labels.insert(), [{**r, "item_id": item_id, "reviewer": reviewer, "created_at": now}
@@ -558,7 +576,7 @@ def _engine(url: str) -> Engine:
         raise StoreError(f"store_url {store_label(url)!r} is not a usable database URL: {err}") from err
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI hook
+        def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -589,7 +607,7 @@ def _json(value):
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def store_label(url: str) -> str:
@@ -598,9 +616,9 @@ def store_label(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - never let a malformed URL (or its password) into an error message
         return "<store_url>"
 
 
 # Tables kept in their own modules join ``metadata`` here, before any store is opened.
-from horizon import store_accounts, store_delivery, store_icss, store_tech  # noqa: E402,F401
+from horizon import store_accounts, store_delivery, store_icss, store_jobs, store_review, store_tech  # noqa: E402,F401

@@ -9,7 +9,7 @@ the same week cannot both send it; a claim left by a crashed run expires after
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, select, update
 
@@ -88,6 +88,5 @@ def history(store: Store, key: str | None = None, week: str | None = None) -> li
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import timezone
 
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

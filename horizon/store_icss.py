@@ -10,7 +10,7 @@ the first ICS; see docs/performance.md.)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Column, Integer, String, Table, func, select
 
@@ -47,11 +47,12 @@ class IcsStore:
 
     def __init__(self, store: Store, ics: str, default: bool):
         self._store, self.ics, self.default = store, ics, default
+        self.url = store.url  # the classifier keys its model folder by the store (classifiers.persist)
 
     def labels(self) -> list[dict]:
         return ics_labels(self._store, self.ics, self.default)
 
-    def get(self, ids: Sequence[str]):  # noqa: ANN201 - dict[str, Item], as Store.get
+    def get(self, ids: Sequence[str]):
         return self._store.get(ids)
 
 
@@ -67,4 +68,4 @@ def published_at(store: Store, key: str, week: str) -> datetime | None:
     """When the digest of ``key`` and ``week`` was (last) published, if it was."""
     found = [d for d in store.digests(key) if d["week"] == week]
     when = found[0]["created_at"] if found else None
-    return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import weakref
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, Table, Text, func, select
 
@@ -45,37 +44,26 @@ training_jobs = Table(
 )
 
 
-def ensure_table(store: Store) -> None:
-    """Create the table in a store opened before this module was imported (once per engine)."""
-    if store.engine not in _ready:
-        metadata.create_all(store.engine, tables=[training_jobs])
-        _ready.add(store.engine)
-
-
-_ready: weakref.WeakSet = weakref.WeakSet()
-
-
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def request(store: Store, by: str, reason: str, judgements_seen: int, now: datetime | None = None) -> int:
     """Queue a retrain, or return the job already queued (one queued job covers every new label)."""
-    ensure_table(store)
     with store.engine.begin() as conn:
         migrations.exclusive(conn, "training")
         queued = conn.execute(select(training_jobs.c.id).where(training_jobs.c.state == "queued")
                               .order_by(training_jobs.c.id).limit(1)).scalar()
         if queued is not None:
             return queued
-        return conn.execute(training_jobs.insert(), {
+        inserted = conn.execute(training_jobs.insert(), {
             "state": "queued", "requested_by": by, "reason": reason[:200], "requested_at": now or utcnow(),
-            "judgements_seen": judgements_seen}).inserted_primary_key[0]
+            "judgements_seen": judgements_seen})
+        return int(inserted.inserted_primary_key[0])  # type: ignore[index]  # always set for one insert
 
 
 def claim(store: Store, worker: str | None = None, now: datetime | None = None) -> dict | None:
     """Mark the oldest queued job running and return it; None if none is queued or one is running."""
-    ensure_table(store)
     now = now or utcnow()
     if not _any_queued(store):  # a cheap read first: most polls find nothing to do
         return None
@@ -111,7 +99,6 @@ def fail(store: Store, job_id: int, error: str, now: datetime | None = None) -> 
 
 
 def job(store: Store, job_id: int) -> dict | None:
-    ensure_table(store)
     with store.engine.connect() as conn:
         row = conn.execute(select(training_jobs).where(training_jobs.c.id == job_id)).first()
     return _row(row) if row else None
@@ -119,7 +106,6 @@ def job(store: Store, job_id: int) -> dict | None:
 
 def jobs(store: Store, limit: int = 20) -> list[dict]:
     """The latest jobs, newest first."""
-    ensure_table(store)
     with store.engine.connect() as conn:
         rows = conn.execute(select(training_jobs).order_by(training_jobs.c.id.desc()).limit(limit)).all()
     return [_row(r) for r in rows]
@@ -127,7 +113,6 @@ def jobs(store: Store, limit: int = 20) -> list[dict]:
 
 def active(store: Store) -> dict | None:
     """The running job, else the oldest queued one, else None."""
-    ensure_table(store)
     with store.engine.connect() as conn:
         rows = conn.execute(select(training_jobs).where(training_jobs.c.state.in_(ACTIVE))
                             .order_by(training_jobs.c.id)).all()
@@ -137,7 +122,6 @@ def active(store: Store) -> dict | None:
 
 def last_judgements_seen(store: Store) -> int:
     """Judgements in the store when the latest job was asked for (0 before any job)."""
-    ensure_table(store)
     with store.engine.connect() as conn:
         return conn.execute(select(func.max(training_jobs.c.judgements_seen))).scalar() or 0
 
@@ -162,4 +146,4 @@ def _row(row) -> dict:
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

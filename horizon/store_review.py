@@ -8,7 +8,6 @@ on a call changed after seeing a colleague's.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -23,14 +22,6 @@ blind_calls = Table(
     Column("reviewer", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
-_ready: weakref.WeakSet = weakref.WeakSet()
-
-
-def ensure_table(store: Store) -> None:
-    """Create the table in a store opened before this module was imported (once per engine)."""
-    if store.engine not in _ready:
-        metadata.create_all(store.engine, tables=[blind_calls])
-        _ready.add(store.engine)
 
 
 def judge_blind(store: Store, item_id: str, reviewer: str, state: str, areas: Sequence[str] = (),
@@ -41,7 +32,6 @@ def judge_blind(store: Store, item_id: str, reviewer: str, state: str, areas: Se
     A call is blind when it is the reviewer's first judgement of the item: until then the
     workspace showed them nobody else's.
     """
-    ensure_table(store)
     with store.engine.connect() as conn:
         before = conn.execute(select(judgements.c.id).where(
             judgements.c.item_id == item_id, judgements.c.reviewer == reviewer).limit(1)).first()
@@ -55,7 +45,6 @@ def judge_blind(store: Store, item_id: str, reviewer: str, state: str, areas: Se
 
 def blind_judgements(store: Store) -> dict[str, dict[str, dict]]:
     """Each reviewer's blind call per item: {item_id: {reviewer: judgement}}."""
-    ensure_table(store)
     with store.engine.connect() as conn:
         ids = {r.judgement_id for r in conn.execute(select(blind_calls.c.judgement_id))}
     out: dict[str, dict[str, dict]] = {}

@@ -67,38 +67,46 @@ def summary_markdown(digest: Digest, top: int = 5) -> str:
     if digest.summary.failed:
         out += ["", "**Failed sources**", ""]
         out += [f"- {escape(s.name)}: {escape(s.error or 'no reason given')}" for s in digest.summary.failed]
-    out += ["", f"## Top {min(top, len(digest.entries))}", ""]
-    for rank, e in enumerate(digest.top(top), 1):
+    if digest.safety:
+        out += ["", "## Safety notices", ""]
+        out += [f"- {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}\\)" for e in digest.safety]
+    best = view.top(digest, top)
+    out += ["", f"## {escape(view.heading(digest, len(best)))}", ""]
+    for rank, e in enumerate(best, 1):
         changed = "; ".join(view.changes(e))
         extra = f" — changed: {escape(changed)}" if changed else ""
         out.append(
             f"{rank}. {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}; "
             f"score {e.score:.3f}\\){extra}"
         )
+    out += ["", "## Run summary", "", *(escape(s) + "  " for s in view.run_sentences(digest))]
     if counts := view.counts(digest):
-        out += ["", "## Run counts", "", "| Count | Value |", "| --- | ---: |"]
+        out += ["", "| Count | Value |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {value} |" for name, value in counts]
     if digest.summary.notes:  # which store the run used, what the classifier learned, sample or not
         out += ["", "## Notes", ""] + [f"- {escape(note)}" for note in digest.summary.notes]
     return "\n".join(out) + "\n"
 
 
-def entry_rows(digest: Digest) -> list[dict[str, Any]]:
-    """One compact row per entry for a Prefect table artifact."""
+MAX_ROWS = 50  # a table artifact is for reading; every entry is in the CSV/JSON/XLSX files
+
+
+def entry_rows(digest: Digest, limit: int = MAX_ROWS) -> list[dict[str, Any]]:
+    """One compact row per top entry for a Prefect table artifact (the first ``limit``)."""
     return [
         {
             "rank": rank,
             "title": view.one_line(e.item.title),
             "url": view.link(e.item),
-            "areas": ", ".join(e.classification.areas),
-            "type": e.item.type,
-            "sources": ", ".join(e.sources),
+            "areas": ", ".join(view.area_names(digest, e)),
+            "what": view.words.KIND_WORDS.get(e.kind, e.item.type),
+            "publisher": view.publisher(e),
             "novelty": e.novelty,
             "changes": "; ".join(view.changes(e)),
             "score": e.score,
             "factors": view.factors(e.factors),
         }
-        for rank, e in enumerate(digest.entries, 1)
+        for rank, e in enumerate(digest.entries[:limit], 1)
     ]
 
 
@@ -140,7 +148,9 @@ def build(digest: Digest, files: Iterable[Path] = (), base_url: str | None = Non
             Markdown(artifact_key(series, "digest"), summary_markdown(digest, top), f"{digest.title} {digest.week}")
         ],
         tables=[
-            Table(artifact_key(series, "entries"), entry_rows(digest), f"Ranked entries, {digest.week}"),
+            Table(artifact_key(series, "entries"), entry_rows(digest),
+                  f"Top {min(MAX_ROWS, len(digest.entries))} of {len(digest.entries)} ranked entries, {digest.week} "
+                  "(all of them in the CSV, XLSX and JSON files)"),
             Table(artifact_key(series, "sources"), source_rows(digest), f"Sources, {digest.week}"),
         ],
         links=[

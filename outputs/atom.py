@@ -1,16 +1,19 @@
-"""The Atom feed (RFC 4287): one entry per ranked item, for feed readers and Teams/Outlook.
+"""Atom feeds (RFC 4287): the digest's top entries, and a running feed with one entry per digest.
 
 Built with ElementTree, which escapes every text node; characters XML 1.0 forbids
 are dropped first. Entry ids are tag URIs (RFC 4151) from the digest key, the week
 and the item id, so a re-run of the same week yields the same ids and a reader
-shows nothing twice; only http(s) links are written. ``update_feed`` keeps one
-running feed of the last 12 digests for readers to subscribe to.
+shows nothing twice; only http(s) links (or relative ones beside the files) are
+written. ``digest.atom`` carries what a person reads, the top ``max_entries``
+(the full list is in CSV/JSON/XLSX). ``update_feed`` keeps the running feed of
+the last 12 digests: one entry a week (title, counts, link to its HTML), so a
+feed reader shows one entry a week, not one per item.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, unquote
@@ -37,10 +40,10 @@ def _text(value: object) -> str:
 
 def _stamp(value: datetime | date) -> str:
     if not isinstance(value, datetime):
-        value = datetime.combine(value, time(0), tzinfo=timezone.utc)
+        value = datetime.combine(value, time(0), tzinfo=UTC)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class AtomOptions(WriterOptions):
@@ -48,8 +51,9 @@ class AtomOptions(WriterOptions):
     tag_authority: Annotated[str, Field(pattern=r"^[A-Za-z0-9.@-]+,\d{4}(-\d{2}(-\d{2})?)?$")] = (
         "nhs-ics.github.io,2026"
     )
-    link: str = ""  # where the HTML digest is published, if anywhere (http(s) only)
-    self_url: str = ""  # where this feed is published, if anywhere (http(s) only)
+    link: str = ""  # where the HTML digest is published (http(s)); else "digest.html" beside the feed
+    self_url: str = ""  # where this feed is published (http(s)); else "digest.atom", relative
+    max_entries: Annotated[int, Field(ge=1, le=1000)] = 25  # the top entries; every entry is in CSV/JSON/XLSX
 
 
 class AtomWriter(Writer):
@@ -59,6 +63,7 @@ class AtomWriter(Writer):
     filename = "digest.atom"
     media_type = "application/atom+xml"
     Options = AtomOptions
+    options: AtomOptions
 
     def tag(self, *parts: str) -> str:
         """A stable tag URI for the feed (no parts) or for one of its entries."""
@@ -67,8 +72,7 @@ class AtomWriter(Writer):
     def render(self, digest: Digest) -> bytes:
         return _serialise(self.feed(digest, f"{digest.title} – {digest.week}"))
 
-    def feed(self, digest: Digest, title: str) -> ET.Element:
-        """The feed element with one entry per ranked item of ``digest``."""
+    def _head(self, digest: Digest, title: str, alternate: str, self_href: str) -> ET.Element:
         feed = ET.Element(f"{{{ATOM}}}feed")
         self._add(feed, "id", self.tag(digest.key))
         self._add(feed, "title", title)
@@ -76,34 +80,56 @@ class AtomWriter(Writer):
         self._add(feed, "updated", _stamp(digest.generated))
         self._add(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", "horizon-scanning")
         self._add(feed, "generator", "horizon-scanning")
-        if link := safe_url(self.options.link):
-            ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=link)
-        if self_url := safe_url(self.options.self_url):
-            ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=self_url)
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=alternate)
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=self_href)
+        return feed
+
+    def feed(self, digest: Digest, title: str) -> ET.Element:
+        """The feed element with one entry per top-ranked item of ``digest``."""
+        o = self.options
+        feed = self._head(digest, title, safe_url(o.link) or "digest.html", safe_url(o.self_url) or "digest.atom")
         names = {a.id: a.name for a in digest.areas}
-        for rank, entry in enumerate(digest.entries, 1):
+        for rank, entry in enumerate(digest.entries[: o.max_entries], 1):
             self._entry(feed, digest, entry, rank, names)
         return feed
 
     def update(self, path: str | Path, digest: Digest, weeks: int = 12) -> Path:
-        """Merge ``digest`` into a running feed of the last ``weeks`` digests at ``path``.
+        """Merge ``digest`` into a running feed of the last ``weeks`` digests at ``path``: one entry each.
 
-        One URL that readers subscribe to: entries of this week replace any from an
+        One URL that readers subscribe to: this week's entry replaces any from an
         earlier run of the same week, and weeks beyond ``weeks`` fall off.
         """
         path = Path(path)
-        feed = self.feed(digest, digest.title)
+        html = safe_url(self.options.link) or f"{quote(digest.week)}/digest.html"
+        feed = self._head(digest, digest.title, html, safe_url(self.options.self_url) or quote(path.name))
         prefix = self.tag(digest.key) + "/"
-        older: dict[str, list[ET.Element]] = {}
+        older: dict[str, ET.Element] = {}
         for entry in _read_entries(path):
             entry_id = entry.findtext(f"{{{ATOM}}}id") or ""
             if entry_id.startswith(prefix):
-                week = unquote(entry_id[len(prefix) :]).split("/", 1)[0]
-                if week != digest.week:
-                    older.setdefault(week, []).append(entry)
+                week, _, item = unquote(entry_id[len(prefix) :]).partition("/")
+                if week != digest.week and not item:  # per-item entries of older versions are left out
+                    older[week] = entry
+        feed.append(self._digest_entry(digest, html))
         for week in sorted(older, reverse=True)[: max(weeks - 1, 0)]:
-            feed.extend(older[week])
+            feed.append(older[week])
         return write_atomic(path, _serialise(feed))
+
+    def _digest_entry(self, digest: Digest, html: str) -> ET.Element:
+        """One digest as one feed entry: its title, counts, top titles and a link to its HTML."""
+        node = ET.Element(f"{{{ATOM}}}entry")
+        self._add(node, "id", self.tag(digest.key, digest.week))
+        self._add(node, "title", f"{digest.title} – {digest.week}")
+        self._add(node, "updated", _stamp(digest.generated))
+        ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=html)
+        head = view.headline(digest)
+        lines = [head.sentence() + "."]
+        if digest.safety:
+            lines.append(f"{len(digest.safety)} safety notice(s): "
+                         "" + "; ".join(e.item.title for e in digest.safety[:3]))
+        lines += [f"{rank}. {e.item.title}" for rank, e in enumerate(view.top(digest, 5), 1)]
+        self._add(node, "summary", "\n".join(lines)).set("type", "text")
+        return node
 
     def _entry(self, feed: ET.Element, digest: Digest, entry: Entry, rank: int, names: dict[str, str]) -> None:
         item = entry.item
@@ -122,10 +148,9 @@ class AtomWriter(Writer):
                 )
         for area in entry.classification.areas:
             ET.SubElement(node, f"{{{ATOM}}}category", term=area, label=_text(names.get(area, area)))
-        meta = (", ".join(entry.sources), item.type, view.status(item), entry.novelty)
-        lines = [f"#{rank} · " + " · ".join(m for m in meta if m)]
-        lines += [f"changed: {c}" for c in view.changes(entry)]
-        lines += [item.summary] if item.summary else []
+        lines = [f"#{rank} · " + " · ".join(view.meta(entry))]
+        lines += [f"Changed: {c}" for c in view.changes(entry)]
+        lines.append(view.summary(entry, 2000))
         lines.append(f"score {entry.score:.3f} = {view.factors(entry.factors)}")
         if terms := view.why(entry):
             lines.append(f"why: {', '.join(terms)}")

@@ -38,9 +38,12 @@ class Chart:
 def trend_chart(digest: Digest, weeks: int = WEEKS) -> Chart | None:
     """The chart for a digest's trend data, or None when there is no history to draw."""
     all_weeks = sorted({w for series in digest.trend.values() for w, _ in series})[-weeks:]
-    if not all_weeks:
+    totals = {w: sum(n for series in digest.trend.values() for week, n in series if week == w) for w in all_weeks}
+    while all_weeks and not totals[all_weeks[0]]:  # an empty first digest is no history: it would draw a surge
+        all_weeks.pop(0)
+    if len(all_weeks) < 2:
         return None
-    rows = []
+    rows: list = []
     for area in digest.areas:
         series = dict(digest.trend.get(area.id, ()))
         if not series:

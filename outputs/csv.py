@@ -21,6 +21,7 @@ class CsvWriter(Writer):
     filename = "digest.csv"
     media_type = "text/csv; charset=utf-8"
     Options = CsvOptions
+    options: CsvOptions
 
     def render(self, digest: Digest) -> bytes:
         buffer = io.StringIO(newline="")

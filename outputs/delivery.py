@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -65,9 +65,10 @@ class EmailSettings(_Strict):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30
     user_env: str = "HORIZON_SMTP_USER"
     password_env: str = "HORIZON_SMTP_PASSWORD"
-    # Gmail clips HTML mail over ~102 KB: the e-mail shows fewer entries than the files do.
-    top_n: Annotated[int, Field(ge=1, le=200)] = 5
-    also_max: Annotated[int, Field(ge=0, le=10_000)] = 10
+    # Gmail clips HTML mail over ~102 KB: the e-mail carries the safety notices, the top_n of
+    # each area (each item once, naming its areas) and a link to the full digest.
+    top_n: Annotated[int, Field(ge=1, le=50)] = 3
+    digest_link: str = ""  # where the full HTML digest is published (http(s)), linked from the e-mail
 
 
 class WebhookSettings(_Strict):
@@ -100,7 +101,7 @@ def subject(digest: Digest, prefix: str = "") -> str:
 
 
 def build_message(digest: Digest, settings: EmailSettings) -> EmailMessage:
-    """A multipart/alternative message: the plain-text digest, then the HTML digest."""
+    """A multipart/alternative message: the plain-text part (always), then the HTML part, both in the e-mail shape."""
     message = EmailMessage(policy=SMTP_POLICY)
     message["Subject"] = subject(digest, settings.subject_prefix)
     message["From"] = settings.sender
@@ -108,7 +109,7 @@ def build_message(digest: Digest, settings: EmailSettings) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[1])
     message["Auto-Submitted"] = "auto-generated"
-    shown = {"top_n": settings.top_n, "also_max": settings.also_max}
+    shown = {"top_n": settings.top_n, "email": True, "full_url": settings.digest_link}
     message.set_content(TextWriter(**shown).render_text(digest))
     message.add_alternative(HtmlWriter(**shown).render_text(digest), subtype="html")
     return message

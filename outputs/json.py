@@ -18,7 +18,7 @@ from horizon.text import safe_url
 from outputs import view
 from outputs.base import Writer, WriterOptions
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _HTML_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -36,10 +36,13 @@ def _entry(entry: Entry, rank: int) -> dict[str, Any]:
     return {
         "rank": rank,
         **_item(item),
+        "publisher": view.publisher(entry),
+        "what": entry.kind,
         "sources": list(entry.sources),
         "summary": item.summary,
         "published": item.published.isoformat() if item.published else None,
         "updated": item.updated.isoformat() if item.updated else None,
+        "first_seen": entry.first_seen.isoformat() if entry.first_seen else None,
         "extras": item.extras.model_dump(mode="json"),
         "novelty": entry.novelty,
         "changes": {f: {"before": b, "after": a} for f, (b, a) in entry.changes.items()},
@@ -67,11 +70,14 @@ def document(digest: Digest) -> dict[str, Any]:
             "entries": head.entries,
             "new": head.new,
             "changed": head.changed,
+            "backfill": head.backfill,
+            "safety": head.safety,
             "sources_ok": head.sources_ok,
             "sources_failed": head.sources_failed,
         },
         "entries": [_entry(e, i) for i, e in enumerate(digest.entries, 1)],
-        "summary": digest.summary.model_dump(mode="json"),
+        "summary": {**digest.summary.model_dump(mode="json"), "sentences": view.run_sentences(digest)},
+        "scan": digest.scan.model_dump(mode="json") if digest.scan else None,
         "trend": {a: [{"week": w, "count": n} for w, n in series] for a, series in digest.trend.items()},
     }
 
@@ -87,6 +93,7 @@ class JsonWriter(Writer):
     filename = "digest.json"
     media_type = "application/json"
     Options = JsonOptions
+    options: JsonOptions
 
     def render(self, digest: Digest) -> bytes:
         text = json.dumps(document(digest), ensure_ascii=False, indent=self.options.indent)

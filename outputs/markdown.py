@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
@@ -49,6 +48,7 @@ class MarkdownWriter(Writer):
     filename = "digest.md"
     media_type = "text/markdown; charset=utf-8"
     Options = SummaryLayoutOptions
+    options: SummaryLayoutOptions
 
     def render(self, digest: Digest) -> bytes:
         return "\n".join(self.lines(digest)).encode("utf-8") + b"\n"
@@ -58,8 +58,9 @@ class MarkdownWriter(Writer):
         head = view.headline(digest)
         out = [f"# {escape(digest.title)} – {escape(digest.week)}", ""]
         since = f" · changes since {digest.since.isoformat()}" if digest.since else ""
-        out += [f"_Week {escape(digest.week)}{since} · generated {digest.generated:%Y-%m-%d %H:%M}_", ""]
-        out += tracked.markdown(digest, escape, link)  # the digest opens with tracked technologies
+        when = (f"Ad-hoc scan for “{escape(digest.scan.query)}” · {view.scan_range(digest)}" if digest.scan
+                else f"Week {escape(digest.week)}{since}")
+        out += [f"_{when} · generated {digest.generated:%Y-%m-%d %H:%M}_", ""]
         out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
         if digest.summary.failed:
@@ -67,28 +68,36 @@ class MarkdownWriter(Writer):
                 f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed
             )
             out += ["", f"> **Some sources failed:** {failed}"]
-        top = digest.top(o.top)
-        out += ["", f"## Top {len(top)} this week" if top else "## This week", ""]
+        out += ["", "## Safety notices in your areas", ""]
+        out += [f"- **{item_link(e.item)}** — {escape(' · '.join(p for p in [view.publisher(e), view.dates(e)] if p))} · "
+                f"{escape(', '.join(view.area_names(digest, e)))}" for e in digest.safety] or [
+            "No safety notices in your priority areas."
+        ]
+        out += ["", *tracked.markdown(digest, escape, link)]  # tracked technologies: after safety, before the top items
+        top = view.top(digest, o.top)
+        out += ["", f"## {escape(view.heading(digest, len(top)))}", ""]
         out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or [
-            "Nothing new matched a priority area this week."
+            "Nothing new matched a priority area."
         ]
         for area in digest.areas:
             section = digest.section(area.id)
             out += ["", f"## {escape(area.name)}", "", f"_{escape(area.description)}_", ""]
             if not section:
-                out.append("Nothing new in this area this week.")
+                out.append(view.nothing_in_area(digest))
             for i, e in enumerate(section[: o.top_n], 1):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
                 out += [
                     "",
-                    f"**Also new in {escape(area.name)}**",
+                    f"**{view.also_in(digest)} {escape(area.name)}**",
                     "",
-                    "| Item | Source | Type | Score |",
+                    "| Item | Publisher | What | Score |",
                     "| --- | --- | --- | ---: |",
                 ]
                 out += [
-                    f"| {item_link(e.item)} | {escape(', '.join(e.sources))} | {e.item.type} | {e.score:.3f} |"
+                    f"| {item_link(e.item)} | {escape(view.publisher(e))} | "
+                    f"{escape(view.words.NOVELTY_WORDS[e.novelty])} {escape(view.words.KIND_WORDS[e.kind or 'news'])} "
+                    f"| {e.score:.3f} |"
                     for e in section[o.top_n : o.top_n + o.also_max]
                 ]
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
@@ -96,21 +105,20 @@ class MarkdownWriter(Writer):
         return out + ["", *self.register_due(digest), *self.run_summary(digest)]
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:
-        meta = [", ".join(e.sources), e.item.type, view.when(e.item), view.status(e.item), e.novelty]
-        lines = [f"{rank}. **{item_link(e.item)}** — {escape(' · '.join(m for m in meta if m))}"]
-        lines += [f"   **changed:** {escape(c)}" for c in view.changes(e)]
-        if self.options.summary_chars and e.item.summary:
-            lines.append(f"   {escape(view.shorten(e.item.summary, self.options.summary_chars))}")
+        lines = [f"{rank}. **{item_link(e.item)}** — {escape(' · '.join(view.meta(e)))}"]
+        lines += [f"   **Changed:** {escape(c)}" for c in view.changes(e)]
+        if self.options.summary_chars:
+            lines.append(f"   {escape(view.summary(e, self.options.summary_chars))}")
         if e.also:
-            lines.append("   Also at: " + "; ".join(f"{item_link(i)} \\({escape(i.source)}\\)" for i in e.also))
+            lines.append("   Also at: "
+                         "" + "; ".join(f"{item_link(i)} \\({escape(view.words.publisher(i))}\\)" for i in e.also))
         if e.technologies:
             lines.append(f"   **{escape(tracked.entry_names(e.technologies))}**")
-        lines.append(
-            f"   Areas: {escape(', '.join(view.area_names(digest, e)))} · "
-            f"score **{e.score:.3f}** = {escape(view.factors(e.factors))}"
-        )
-        if terms := view.why(e, area_id):
-            lines.append(f"   Why: {escape(', '.join(terms))}")
+        lines.append(f"   Areas: {escape(', '.join(view.area_names(digest, e)))}")
+        terms = view.why(e, area_id)
+        why = f"; matched terms: {', '.join(terms)}" if terms else ""
+        lines.append(f"   <details><summary>Why this rank: score {e.score:.3f}</summary>"
+                     f"{escape(view.factors(e.factors) + why)}</details>")
         # Two trailing spaces are a hard line break in CommonMark; the last line ends the item.
         return [line + "  " for line in lines[:-1]] + [lines[-1], ""]
 
@@ -118,14 +126,17 @@ class MarkdownWriter(Writer):
     def register_due(digest: Digest) -> list[str]:
         if not digest.register_due:
             return []
-        out = ["## Register: due for review", "", "| Innovation | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
+        out = ["## Register: due for "
+               "review", "", "| Innovation | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
         for d in digest.register_due:
-            out.append(f"| {link(d.title, d.url)} | {escape(d.stage)} | {escape(d.owner)} | {d.next_review.isoformat()} |")
+            out.append(f"| {link(d.title, d.url)} | {escape(d.stage)} | {escape(d.owner)} | "
+                       f"{d.next_review.isoformat()} |")
         return out + [""]
 
     @staticmethod
     def run_summary(digest: Digest) -> list[str]:
-        out = ["## Run summary", ""]
+        out = ["## Run summary", "", *(escape(s) + "  " for s in view.run_sentences(digest)), ""]
+        out += ["<details><summary>Every source and counter</summary>", ""]
         if digest.summary.sources:
             out += ["| Source | Outcome | Fetched |", "| --- | --- | ---: |"]
             for s in digest.summary.sources:
@@ -136,5 +147,6 @@ class MarkdownWriter(Writer):
             out += ["| Count | Value |", "| --- | ---: |"]
             out += [f"| {escape(name)} | {value} |" for name, value in counts]
             out.append("")
+        out += ["</details>", ""]
         out += [f"- {escape(note)}" for note in digest.summary.notes]
         return out

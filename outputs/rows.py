@@ -13,9 +13,11 @@ from typing import Any
 from horizon.digest import Digest, Entry
 from horizon.items import Extras
 from horizon.text import safe_url
+from outputs import words
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-FACTORS = ("relevance", "area_weight", "evidence", "uk", "recency", "novelty")
+FACTORS = ("relevance", "area_weight", "impact", "uk", "recency", "novelty", "query")
+DATES = ("published", "updated", "first_seen", "completion", "revised")  # real dates in XLSX
 
 
 def neutralise(value: Any) -> Any:
@@ -33,8 +35,9 @@ def _stripped(value: str) -> str:
 def columns(digest: Digest) -> list[str]:
     """Column names, in order: item fields, verdict, score factors, then one score per area."""
     return [
-        "week", "rank", "id", "source", "sources", "type", "title", "url", "summary", "published", "updated",
-        *Extras.model_fields, "novelty", "changes", "areas", "why",
+        "week", "rank", "id", "publisher", "source", "sources", "type", "what", "title", "url", "summary",
+        "published", "updated", "first_seen", "phase_status", "uk_sites", "sponsor_type",
+        *Extras.model_fields, "novelty", "changes", "area_names", "areas", "why",
         "score", *(f"factor_{f}" for f in FACTORS), *(f"score_{a.id}" for a in digest.areas), "also",
     ]  # fmt: skip
 
@@ -59,21 +62,29 @@ def _cell(value: Any) -> str:
 def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
     """Every field of one entry as plain values (not yet neutralised)."""
     item, extras, verdict = entry.item, entry.item.extras, entry.classification  # every Extras field gets a column
+    names = {a.id: a.name for a in digest.areas}
     out: dict[str, Any] = {
         "week": digest.week,
         "rank": rank,
         "id": item.id,
+        "publisher": _join(list(dict.fromkeys(words.publisher(i) for i in (item, *entry.also)))),
         "source": item.source,
         "sources": _join(entry.sources),
         "type": item.type,
+        "what": words.KIND_WORDS.get(entry.kind, words.TYPE_WORDS[item.type]),
         "title": item.title,
         "url": safe_url(item.url),
         "summary": item.summary,
         "published": item.published.isoformat() if item.published else "",
         "updated": item.updated.isoformat() if item.updated else "",
+        "first_seen": entry.first_seen.date().isoformat() if entry.first_seen else "",
+        "phase_status": ", ".join(p for p in (words.phase(extras.phase), words.status(extras.status)) if p),
+        "uk_sites": ("yes" if item.uk else "no") if item.type == "trial" else "",
+        "sponsor_type": words.sponsor_type(extras.sponsor) if item.type == "trial" else "",
         **{name: _cell(getattr(extras, name)) for name in Extras.model_fields},
         "novelty": entry.novelty,
         "changes": _join([f"{f}: {b} -> {a}" for f, (b, a) in entry.changes.items()]),
+        "area_names": _join([names.get(a, a) for a in verdict.areas]),
         "areas": _join(verdict.areas),
         "why": _join([f"{a}: {', '.join(terms)}" for a, terms in verdict.why.items()]),
         "score": entry.score,

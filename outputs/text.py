@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import textwrap
 
-
 from horizon.digest import Digest, Entry
 from horizon.text import safe_url
 from outputs import tracked, view
@@ -28,13 +27,19 @@ def _wrap(text: str, indent: str = "   ", hanging: str | None = None) -> list[st
     ) or [indent.rstrip()]
 
 
+class TextOptions(SummaryLayoutOptions):
+    email: bool = False  # the e-mail's shape: safety, the top_n of each area once, a link to the full digest
+    full_url: str = ""  # where the full digest is published (http(s)), linked from the e-mail
+
+
 class TextWriter(Writer):
     """UTF-8 plain text, wrapped at 76 columns."""
 
     format = "text"
     filename = "digest.txt"
     media_type = "text/plain; charset=utf-8"
-    Options = SummaryLayoutOptions
+    Options = TextOptions
+    options: TextOptions
 
     def render(self, digest: Digest) -> bytes:
         return self.render_text(digest).encode("utf-8")
@@ -44,38 +49,59 @@ class TextWriter(Writer):
         o, head = self.options, view.headline(digest)
         title = view.one_line(f"{digest.title} – {digest.week}")
         since = f", changes since {digest.since.isoformat()}" if digest.since else ""
+        when = (f"Ad-hoc scan for “{digest.scan.query}”, {view.scan_range(digest)}" if digest.scan
+                else f"Week {digest.week}{since}")
         out = [
             title,
             "=" * min(len(title), WIDTH),
-            f"Week {view.one_line(digest.week)}{since}, generated {digest.generated:%Y-%m-%d %H:%M}",
+            *_wrap(f"{when}, generated {digest.generated:%Y-%m-%d %H:%M}", ""),
             "",
         ]
-        out += tracked.text(digest, _wrap)  # the digest opens with tracked technologies
         out += [head.sentence(), ""]
         out += [f"  {view.one_line(name)}: {count}" for _, name, count in head.per_area]
         if digest.summary.failed:
             out += ["", "Some sources failed:"] + [
                 f"  {view.one_line(view.source_line(s))}" for s in digest.summary.failed
             ]
-        top = digest.top(o.top)
-        out += ["", f"TOP {len(top)} THIS WEEK" if top else "THIS WEEK", ""]
+        out += ["", "SAFETY NOTICES IN YOUR AREAS", ""]
+        for e in digest.safety:
+            out += _wrap(f"- {e.item.title}", "  ", "    ")
+            out += _wrap(" · ".join(p for p in (view.publisher(e), view.dates(e), ", ".join(view.area_names(digest, e))) if p), "    ")
+            if url := view.link(e.item):
+                out.append(f"    {url}")
+        if not digest.safety:
+            out.append("No safety notices in your priority areas.")
+        out += [""] + tracked.text(digest, _wrap)  # tracked technologies: after safety, before the top items
+        if o.email:
+            out += ["", f"THE TOP {o.top_n} IN EACH AREA", ""]
+            chosen = digest.per_area(o.top_n)
+            out += [line for i, (e, areas) in enumerate(chosen, 1)
+                    for line in self.entry(digest, e, i, None, view.area_names_of(digest, areas))]
+            if not chosen:
+                out.append("Nothing new matched a priority area.")
+            full = safe_url(o.full_url)
+            out += [f"The full digest ({head.entries} entries, every area): {full}" if full else
+                    f"The full digest has all {head.entries} entries and every area."]
+            out += ["", "RUN SUMMARY", ""] + [line for s in view.run_sentences(digest) for line in _wrap(s, "  ")]
+            return "\n".join(out) + "\n"
+        top = view.top(digest, o.top)
+        out += ["", view.heading(digest, len(top)).upper(), ""]
         if not top:
-            out.append("Nothing new matched a priority area this week.")
+            out.append("Nothing new matched a priority area.")
         out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)]
         for area in digest.areas:
             section = digest.section(area.id)
             name = view.one_line(area.name).upper()
             out += ["", name, "-" * min(len(name), WIDTH), *_wrap(area.description, ""), ""]
             if not section:
-                out.append("Nothing new in this area this week.")
+                out.append(view.nothing_in_area(digest))
             for i, e in enumerate(section[: o.top_n], 1):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
-                out += [f"Also new in {view.one_line(area.name)}:"]
+                out += [f"{view.also_in(digest)} {view.one_line(area.name)}:"]
                 for e in section[o.top_n : o.top_n + o.also_max]:
-                    out += _wrap(
-                        f"- {e.item.title} ({', '.join(e.sources)}, {e.item.type}, score {e.score:.3f})", "  ", "    "
-                    )
+                    out += _wrap(f"- {e.item.title} ({view.publisher(e)}, {view.words.NOVELTY_WORDS[e.novelty]}, "
+                                 f"score {e.score:.3f})", "  ", "    ")
                     if url := view.link(e.item):
                         out.append(f"    {url}")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
@@ -83,31 +109,35 @@ class TextWriter(Writer):
         if digest.register_due:
             out += ["", "REGISTER: DUE FOR REVIEW", ""]
             for d in digest.register_due:
-                out += _wrap(f"- {d.title} ({d.stage}, {d.owner or 'no owner'}, review by {d.next_review})", "  ", "    ")
+                out += _wrap(f"- {d.title} ({d.stage}, {d.owner or 'no owner'}, review by "
+                             f"{d.next_review})", "  ", "    ")
                 if url := safe_url(d.url):
                     out.append(f"    {url}")
-        out += ["", "RUN SUMMARY", ""]
+        out += ["", "RUN SUMMARY", ""] + [line for s in view.run_sentences(digest) for line in _wrap(s, "  ")]
+        out += ["", "  Every source and counter:"]
         out += [f"  {view.one_line(view.source_line(s))}" for s in digest.summary.sources]
         out += [""] + [f"  {view.one_line(name)} {value}" for name, value in view.counts(digest)]
         out += [line for note in digest.summary.notes for line in _wrap(note, "  ")]
         return "\n".join(out) + "\n"
 
-    def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:
+    def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None,
+              shown_areas: list[str] | None = None) -> list[str]:
         lines = _wrap(f"{rank}. {e.item.title}", "", "   ")
         if url := view.link(e.item):
             lines.append(f"   {url}")
-        meta = [", ".join(e.sources), e.item.type, view.when(e.item), view.status(e.item), e.novelty]
-        lines += _wrap(" · ".join(m for m in meta if m))
-        lines += [line for c in view.changes(e) for line in _wrap(f"changed: {c}")]
-        if self.options.summary_chars and e.item.summary:
-            lines += _wrap(view.shorten(e.item.summary, self.options.summary_chars))
+        lines += _wrap(" · ".join(view.meta(e)))
+        lines += [line for c in view.changes(e) for line in _wrap(f"Changed: {c}")]
+        if self.options.summary_chars:
+            lines += _wrap(view.summary(e, self.options.summary_chars))
         for other in e.also:
-            lines += _wrap(f"also at {other.source}: {other.title} {view.link(other)}".rstrip())
+            lines += _wrap(f"also at {view.words.publisher(other)}: {other.title} {view.link(other)}".rstrip())
         if e.technologies:
             lines += _wrap(tracked.entry_names(e.technologies))
-        lines += _wrap(
-            f"areas: {', '.join(view.area_names(digest, e))}; score {e.score:.3f} = {view.factors(e.factors)}"
-        )
-        if terms := view.why(e, area_id):
-            lines += _wrap(f"why: {', '.join(terms)}")
+        if shown_areas:
+            lines += _wrap(f"In {' and '.join(shown_areas)}")
+            return lines + [""]
+        lines += _wrap(f"Areas: {', '.join(view.area_names(digest, e))}")
+        terms = view.why(e, area_id)
+        lines += _wrap(f"Why this rank: score {e.score:.3f} = {view.factors(e.factors)}"
+                       + (f"; matched terms: {', '.join(terms)}" if terms else ""))
         return lines + [""]

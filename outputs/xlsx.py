@@ -8,6 +8,7 @@ import io
 import re
 import sys
 import traceback
+from datetime import date
 from typing import Any
 
 from horizon.digest import Digest
@@ -20,6 +21,16 @@ from outputs.base import Writer, WriterOptions
 MAX_CELL = 32_767  # Excel's limit on characters in one cell
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 WIDTHS = {"title": 60, "summary": 80, "url": 40, "why": 40, "changes": 30}
+
+
+def _date(value: Any) -> Any:
+    """An ISO date cell as a real date (Excel filters and sorts it); empty stays empty."""
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return _cell(value)
+    return value or None
 
 
 def _cell(value: Any) -> Any:
@@ -48,9 +59,17 @@ class XlsxWriter(Writer):
         sheet.title = "Entries"
         names = rows.columns(digest)
         sheet.append(names)
+        link_col = names.index("url") + 1
         for values in rows.rows(digest):
             # Neutralised strings stay strings: openpyxl would store "=..." as a formula.
-            sheet.append([_cell(values[n]) for n in names])
+            sheet.append([_date(values[n]) if n in rows.DATES else _cell(values[n]) for n in names])
+            if url := values["url"]:  # safe_url made it http(s): a real hyperlink, not text
+                cell = sheet.cell(row=sheet.max_row, column=link_col)
+                cell.hyperlink, cell.style = url, "Hyperlink"
+        for index, name in enumerate(names, 1):
+            if name in rows.DATES:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "yyyy-mm-dd"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for index, name in enumerate(names, 1):
@@ -70,7 +89,7 @@ class XlsxWriter(Writer):
                           "in the temporary directory or leave xlsx out")
 
     @staticmethod
-    def _summary(sheet, digest: Digest) -> None:  # noqa: ANN001 - openpyxl Worksheet
+    def _summary(sheet, digest: Digest) -> None:
         sheet.append(["source", "ok", "fetched", "error"])
         for s in digest.summary.sources:
             sheet.append([_cell(s.name), s.ok, s.fetched, _cell(s.error or "")])

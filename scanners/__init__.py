@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from horizon.config import Config, describe
 from horizon.errors import ConfigError, UnknownName
 from horizon.registry import collect
-from scanners.http import HttpClient
 from scanners.base import Parsed, Scanner, ScanResult, SourceSettings
+from scanners.http import HttpClient
 
 _MODULES = ("ctgov", "isrctn", "nice", "govuk", "pubmed", "medrxiv", "rss")
 
@@ -36,7 +36,8 @@ def settings_for(source: str, raw: dict[str, Any]) -> tuple[type[Scanner], Sourc
     scanner_name = raw.get("scanner") or source
     if scanner_name not in REGISTRY:
         raise ConfigError(
-            f"sources.yaml: sources.{source}: unknown scanner '{scanner_name}'; available: {', '.join(sorted(REGISTRY))}"
+            f"sources.yaml: sources.{source}: unknown scanner '{scanner_name}'; available: "
+            f"{', '.join(sorted(REGISTRY))}"
         )
     cls = REGISTRY[scanner_name]
     try:

@@ -17,9 +17,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from horizon.errors import MalformedResponse, SourceError
-from scanners.http import HttpClient, Response
 from horizon.items import Item
-
+from scanners.http import HttpClient, Response
 
 # More than this share of a source's records malformed is a failure of the source, not a warning.
 MAX_MALFORMED_SHARE = 0.25
@@ -105,7 +104,7 @@ class Scanner:
         raise NotImplementedError
 
     def parse_response(self, raw: bytes, headers: Mapping[str, str]) -> Parsed:
-        """``parse`` for a saved response with its HTTP headers; a scanner whose bodies depend on them overrides this."""
+        """``parse`` for a saved response with its HTTP headers; scanners whose bodies depend on them override it."""
         return self.parse(raw)
 
     def scan(self, since: date) -> ScanResult:

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 
 _ISRCTN = re.compile(r"ISRCTN\s?(\d{8})", re.I)
 _CTIS = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$")
@@ -153,7 +153,7 @@ def _completion(struct: dict[str, Any]) -> dict[str, Any]:
         return {}
     kind = str(struct.get("type") or "").upper()
     estimated = True if kind in ("ESTIMATED", "ANTICIPATED") else False if kind == "ACTUAL" else None
-    return {"completion": when, "completion_precision": _PRECISION.get(len(raw.strip())),
+    return {"completion": when, "completion_precision": _PRECISION.get(len((raw or "").strip())),
             "completion_estimated": estimated}
 
 

@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date, safe_url
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 from scanners.safexml import snippet
 
 SITE = "https://www.gov.uk"
@@ -56,7 +56,8 @@ class Govuk(Scanner):
 
     def params(self, fmt: str, since: date, start: str) -> dict[str, str]:
         """Search filters: one format, the public-timestamp window, newest first, one page."""
-        fields = ("title", "description", "link", "public_timestamp", "first_published_at", "format", *FACETS)
+        fields = ("title", "description", "link", "public_timestamp", "first_published_at", "format", "organisations",
+                  *FACETS)
         return {
             "filter_format": fmt,
             "filter_public_timestamp": f"from:{since.isoformat()}",
@@ -103,8 +104,16 @@ def parse_result(result: Any, source: str = "govuk", item_type: str = "safety") 
         published=parse_date(_str(result.get("first_published_at"))),
         updated=parse_date(_str(result.get("public_timestamp"))),
         extras=Extras(programme=FORMAT_NAMES.get(fmt or "", fmt), categories=categories,
-                      sponsor="MHRA", countries=("United Kingdom",)),
+                      sponsor=_publishers(result.get("organisations")) or ("MHRA" if fmt in FORMAT_NAMES else None),
+                      countries=("United Kingdom",)),
     )
+
+
+def _publishers(value: Any) -> str | None:
+    """The publishing organisations the result names ("Department for Transport; DVLA"), joined."""
+    names = [clean(o.get("title") or o.get("acronym")) for o in value if isinstance(o, dict)] \
+        if isinstance(value, list) else []
+    return "; ".join(dict.fromkeys(n for n in names if n)) or None
 
 
 def _labels(value: Any) -> list[str]:

@@ -12,26 +12,21 @@ cache the caller may persist between runs: a feed that has not changed then cost
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import socket
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from scanners import http_failures
 from horizon.config import HttpSettings
-from horizon.errors import ResponseTooLarge, SourceError
+from horizon.errors import HttpStatusError, ResponseTooLarge, SourceError
+from scanners import http_failures
+from scanners.deadline import DeadlineExceeded, _Adapter, _deadline
+from scanners.validators import Validators
 
 _QUERY = re.compile(r"\?[^\s'\")]*")
 
@@ -46,7 +41,6 @@ class _HideQueries(logging.Filter):
 
 
 logging.getLogger("urllib3.connectionpool").addFilter(_HideQueries())
-_log = logging.getLogger("scanners.http")
 
 Throttle = Callable[[str], None]  # called with the host before every request
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -57,123 +51,20 @@ class CappedRetry(Retry):
 
     max_retry_after: float = 120.0
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def get_retry_after(self, response):
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
 
-    def new(self, **kw):  # type: ignore[no-untyped-def]
+    def new(self, **kw):
         clone = super().new(**kw)
         clone.max_retry_after = self.max_retry_after
         return clone
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         # A name that does not resolve, a refused connection, a TLS failure: no retry mends them.
         if error is not None and http_failures.permanent(error):
             raise MaxRetryError(_pool, url, error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
-
-
-class DeadlineExceeded(Exception):
-    """Raised inside the transport when a call has run past ``total_timeout``."""
-
-
-class _Deadline:
-    """The connections one ``get`` uses; at the deadline their sockets are shut down.
-
-    Shutting a socket wakes a ``recv`` blocked in another thread, which then fails or
-    ends the body early; every later attempt (a retry) is refused at once.
-    """
-
-    def __init__(self, seconds: float):
-        self.expired = False
-        self.connects = 0  # connection attempts, retries included: what an offline run is measured by
-        self._conns: list[HTTPConnection] = []
-        self._socks: list[socket.socket] = []  # a response that closes its connection keeps only the socket
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def watch(self, conn: HTTPConnection) -> None:
-        with self._lock:
-            if self.expired:
-                raise DeadlineExceeded
-            self._conns.append(conn)
-            if getattr(conn, "sock", None) is not None:
-                self._socks.append(conn.sock)
-
-    def watch_socket(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._socks.append(sock)
-            if self.expired:
-                raise DeadlineExceeded
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            socks = self._socks + [c.sock for c in self._conns if getattr(c, "sock", None) is not None]
-            for sock in socks:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
-_current = threading.local()  # the deadline of the call running on this thread
-
-
-@contextmanager
-def _deadline(seconds: float) -> Iterator[_Deadline]:
-    deadline = _Deadline(seconds)
-    _current.deadline = deadline
-    deadline._timer.start()
-    try:
-        yield deadline
-    finally:
-        deadline._timer.cancel()
-        _current.deadline = None
-
-
-class _Watched:
-    """Mixin for urllib3 connections: each request and new socket joins the current call's deadline."""
-
-    def connect(self) -> None:
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.connects += 1
-        _log.debug("connecting to %s:%s", self.host, self.port)  # type: ignore[attr-defined]
-        super().connect()  # type: ignore[misc]
-        if deadline is not None:
-            deadline.watch_socket(self.sock)  # type: ignore[attr-defined]
-
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.watch(self)  # type: ignore[arg-type]
-        return super().request(*args, **kwargs)  # type: ignore[misc]
-
-
-class _WatchedHTTPConnection(_Watched, HTTPConnection):
-    pass
-
-
-class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
-    pass
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _Adapter(HTTPAdapter):
-    """requests' adapter with connections that honour the per-call deadline."""
-
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 @dataclass(frozen=True)
@@ -190,55 +81,6 @@ class Response:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-@dataclass
-class Validators:
-    """ETag / Last-Modified per request URL, so a repeat request can be conditional.
-
-    Keyed by the URL with its sorted query: the same page asked for the same way.
-    Requests use only the validators loaded at the start (``entries``); what this run
-    learns goes to ``learned``. So a retry within a run never gets a 304 for a page
-    whose items were not stored yet: the caller saves ``dumps()`` after storing them.
-    """
-
-    entries: dict[str, dict[str, str]] = field(default_factory=dict)
-    learned: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    @staticmethod
-    def key(url: str, params: Mapping[str, str] | None = None) -> str:
-        return f"{url}?{urlencode(sorted(params.items()))}" if params else url
-
-    def headers_for(self, key: str) -> dict[str, str]:
-        saved = self.entries.get(key, {})
-        out = {}
-        if etag := saved.get("etag"):
-            out["If-None-Match"] = etag
-        if modified := saved.get("last-modified"):
-            out["If-Modified-Since"] = modified
-        return out
-
-    def remember(self, key: str, headers: Mapping[str, str]) -> None:
-        lower = {k.lower(): v for k, v in headers.items()}
-        kept = {name: lower[name] for name in ("etag", "last-modified") if lower.get(name)}
-        if kept:
-            self.learned[key] = kept
-
-    def dumps(self) -> str:
-        """Everything known, for the next run: what was loaded, updated by what this run learned."""
-        return json.dumps({**self.entries, **self.learned}, sort_keys=True)
-
-    @classmethod
-    def loads(cls, text: str) -> Validators:
-        """Validators from ``dumps`` output; anything unreadable starts an empty cache."""
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            return cls()
-        if not isinstance(doc, dict):
-            return cls()
-        return cls({k: {n: str(v) for n, v in e.items() if isinstance(v, str)}
-                    for k, e in doc.items() if isinstance(k, str) and isinstance(e, dict)})
-
-
 # Headers and query parameters that carry a credential: never sent on to another host.
 _CREDENTIAL_NAME = re.compile(r"(key|token|secret|auth|passw|session|cookie|signature|^sig$)", re.I)
 
@@ -247,7 +89,7 @@ class CredentialSafeSession(requests.Session):
     """requests strips only ``Authorization`` on a redirect to another host; this strips every
     credential header (NICE's ``API-Key``, cookies, tokens) and query keys (``api_key``) too."""
 
-    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def] - requests' hook
+    def rebuild_auth(self, prepared_request, response):
         super().rebuild_auth(prepared_request, response)
         if not self.should_strip_auth(response.request.url, prepared_request.url):
             return
@@ -335,7 +177,8 @@ class HttpClient:
             with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as resp:
                 if resp.status_code >= 400:
                     transient = resp.status_code in RETRY_STATUSES
-                    raise SourceError(source, f"HTTP {resp.status_code} from {_where(resp.url)}", transient)
+                    raise HttpStatusError(source, f"HTTP {resp.status_code} from {_where(resp.url)}", resp.status_code,
+                                          transient)
                 if resp.status_code == 304:
                     return Response(url=resp.url, status=304, body=b"", headers=dict(resp.headers))
                 body = self._read_capped(source, resp)
@@ -392,7 +235,7 @@ def _where(url: str) -> str:
 
 def _reason(err: Exception) -> str:
     """The innermost cause, without URLs that could carry secrets in their query."""
-    inner = err
+    inner: BaseException = err
     while inner.__context__ is not None and inner.__context__ is not inner:
         inner = inner.__context__
     text = type(inner).__name__

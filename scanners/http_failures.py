@@ -8,7 +8,10 @@ Timeouts, resets and 5xx stay transient.
 
 from __future__ import annotations
 
+import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from urllib.parse import urlsplit
 
 from urllib3.exceptions import NameResolutionError, NewConnectionError, SSLError
@@ -58,3 +61,32 @@ def in_words(err: BaseException, url: str) -> str | None:
         reason = next((str(getattr(e, "reason", "") or e) for e in _chain(err) if isinstance(e, ssl.SSLError)), "")
         return f"TLS failed with {host}: {reason[:160] or 'handshake refused'}"
     return None
+
+
+def unresolvable(base_urls: dict[str, str], wait: float = 10.0) -> dict[str, str]:
+    """Sources whose host name does not resolve, with the reason in words; looked up side by side.
+
+    The CLI asks this before starting Prefect: when no source's host resolves, the machine is
+    offline, and saying so takes a second instead of the minutes a Prefect start costs. A lookup
+    still running after ``wait`` seconds counts as resolvable: the run then finds out itself.
+    """
+    hosts = {source: urlsplit(url).hostname or "" for source, url in base_urls.items()}
+
+    def fails(host: str) -> bool:
+        if not host:
+            return False
+        try:
+            socket.getaddrinfo(host, None)
+        except socket.gaierror:
+            return True
+        except OSError:
+            return False
+        return False
+
+    pool = ThreadPoolExecutor(max_workers=8)
+    futures = {host: pool.submit(fails, host) for host in set(hosts.values())}
+    done, _ = wait_for(futures.values(), timeout=wait)
+    pool.shutdown(wait=False, cancel_futures=True)
+    failed = {host for host, future in futures.items() if future in done and future.result()}
+    return {source: f"cannot resolve {host}: no network, or a wrong base_url?"
+            for source, host in hosts.items() if host in failed}

@@ -16,10 +16,10 @@ from xml.etree.ElementTree import Element
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.http import Response
 from scanners.safexml import iter_records, parse_xml, snippet
 
 NS = "{http://www.67bricks.com/isrctn}"
@@ -68,7 +68,8 @@ class Isrctn(Scanner):
             if total > self.settings.max_records:
                 self.notes.append(f"{self.source}: {total} trials match '{query or '*'}', fetched the first "
                                   f"{self.settings.max_records}; raise max_records or narrow the query")
-            response = self.http.get(self.source, url, params={"q": q, "limit": str(min(total, self.settings.max_records))})
+            limit = str(min(total, self.settings.max_records))
+            response = self.http.get(self.source, url, params={"q": q, "limit": limit})
             parsed = self._parse_page(response)
             yield response, parsed
 
@@ -88,7 +89,8 @@ class Isrctn(Scanner):
     def _root(self, raw: bytes) -> Element:
         root = parse_xml(self.source, raw)
         if root.tag != f"{NS}allTrials":
-            raise MalformedResponse(self.source, f"expected <allTrials> from the ISRCTN API, got <{_local(root.tag)}> ({snippet(raw)})")
+            raise MalformedResponse(self.source, f"expected <allTrials> from the ISRCTN API, got <{_local(root.tag)}> "
+                                                 f"({snippet(raw)})")
         return root
 
     def parse(self, raw: bytes) -> Parsed:
@@ -229,7 +231,7 @@ def _texts(element: Element | None, path: str) -> list[str]:
             if (e.text or "").strip()]
 
 
-def _unique(values) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _unique(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 

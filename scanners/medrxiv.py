@@ -8,16 +8,17 @@ across all pages, so the pages of one scan are read before any is yielded.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 from scanners.safexml import snippet
 
 
@@ -97,7 +98,8 @@ def parse_preprint(row: Any, source: str = "medrxiv") -> Item | None:
     version = str(row.get("version") or "1").strip()
     published = str(row.get("published") or "NA").strip()
     # Licence is per record: an abstract marked cc_no may not be republished in a digest.
-    abstract = "" if str(row.get("license", "")).lower() == "cc_no" else clean(row.get("abstract"), limit=3000)
+    abstract = "" if str(row.get("license", "")).lower() == "cc_no" else \
+        clean(separate_headings(str(row.get("abstract") or "")), limit=3000)
     xrefs = [f"doi:{doi}"] + ([f"doi:{published.lower()}"] if published.startswith("10.") else [])
     server = str(row.get("server") or source)
     return Item(
@@ -112,11 +114,28 @@ def parse_preprint(row: Any, source: str = "medrxiv") -> Item | None:
         extras=Extras(
             status=f"v{version}" if version.isdigit() else None,
             programme=f"{server} preprint",
-            categories=(clean(row["category"]).capitalize(),) if isinstance(row.get("category"), str) and row["category"] else (),
+            categories=((clean(row["category"]).capitalize(),)
+                        if isinstance(row.get("category"), str) and row["category"] else ()),
             sponsor=clean(row.get("author_corresponding_institution")) or None,
             xrefs=tuple(xrefs),
         ),
     )
+
+
+# Structured-abstract headings. The API flattens the JATS sections, so a heading arrives glued
+# to its text ("BackgroundRestless legs syndrome ...", "...in adults.MethodsWe recruited").
+_HEADINGS = ("Background", "Introduction", "Objectives", "Objective", "Aims", "Aim", "Purpose", "Importance",
+             "Context", "Rationale", "Methods and Findings", "Methods", "Design", "Setting", "Participants",
+             "Interventions", "Intervention", "Main Outcomes and Measures", "Measurements", "Results", "Findings",
+             "Conclusions and Relevance", "Conclusions", "Conclusion", "Interpretation", "Discussion", "Funding",
+             "Trial Registration", "Evidence before this study", "Added value of this study",
+             "Implications of all the available evidence")
+_GLUED = re.compile(r"(^|(?<=[.!?)\]]))\s*(" + "|".join(map(re.escape, _HEADINGS)) + r")(?=[A-Z0-9(])")
+
+
+def separate_headings(text: str) -> str:
+    """"BackgroundRestless legs ... .MethodsWe" -> "Background: Restless legs ... . Methods: We"."""
+    return _GLUED.sub(lambda m: f"{' ' if m.start() else ''}{m.group(2)}: ", text).strip()
 
 
 def _version_of(item: Item) -> int:

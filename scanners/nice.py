@@ -20,10 +20,10 @@ from bs4 import BeautifulSoup
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 from scanners.nice_listing import LISTINGS, REF, SITE, UNWINDOWED, parse_listing, programme
 from scanners.safexml import snippet
 
@@ -90,7 +90,8 @@ class Nice(Scanner):
             words = soup.get_text(" ").lower()
             if soup.find("main") is not None and any(w in words for w in _EMPTY):
                 return Parsed(skipped=Counter())
-            raise MalformedResponse(self.source, f"no results table (table#results) in the listing page ({snippet(raw)})")
+            raise MalformedResponse(self.source, "no results table (table#results) in the listing page "
+                                                 f"({snippet(raw)})")
         page = parse_listing(soup, table, self.source, listing)
         return Parsed(items=page.items, skipped=page.skipped, next_page=page.next_page)
 

@@ -180,7 +180,8 @@ def _ref(cell: Tag | None, cells: list[Tag], columns: list[str] | None) -> str:
     return next((t for t in texts if REF.match(t)), "")
 
 
-def _dates(by_kind: dict[str, Tag], row: Tag, columns: list[str] | None) -> tuple[date | None, date | None, date | None]:
+def _dates(by_kind: dict[str, Tag], row: Tag,
+           columns: list[str] | None) -> tuple[date | None, date | None, date | None]:
     """(published, updated, expected) by column; without headings, the first two ``time``s."""
     def when(kind: str) -> date | None:
         cell = by_kind.get(kind)

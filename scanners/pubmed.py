@@ -18,14 +18,16 @@ from xml.etree.ElementTree import Element
 from pydantic import Field
 
 from horizon.errors import MalformedResponse
-from scanners.http import Response
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
 from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.http import Response
 from scanners.safexml import parse_xml, snippet, text_of
 
 ESEARCH_CAP = 9999  # "ESearch can only retrieve the first 9,999 records"
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_PMC = re.compile(r"^PMC\d+$")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
 class PubmedSettings(SourceSettings):
@@ -50,7 +52,8 @@ class Pubmed(Scanner):
                 return
             start = 0
             for _ in range(self.settings.max_pages):
-                search = self.http.get(self.source, self._url("esearch"), params=self.search_params(query, since, start))
+                params = self.search_params(query, since, start)
+                search = self.http.get(self.source, self._url("esearch"), params=params)
                 ids, total = parse_search(search.body, self.source)
                 ids = [i for i in ids if f"pubmed:{i}" not in seen]
                 if ids:
@@ -94,7 +97,8 @@ class Pubmed(Scanner):
                                                  "XML: items come from the efetch response")
         root = parse_xml(self.source, raw)
         if root.tag != "PubmedArticleSet":
-            raise MalformedResponse(self.source, f"expected <PubmedArticleSet> from efetch, got <{root.tag}> ({snippet(raw)})")
+            raise MalformedResponse(self.source, f"expected <PubmedArticleSet> from efetch, got <{root.tag}> "
+                                                 f"({snippet(raw)})")
         parsed = Parsed(skipped=Counter())
         for article in root.iterfind("PubmedArticle"):
             item = parse_article(article, self.source)
@@ -136,8 +140,9 @@ def parse_article(article: Element, source: str = "pubmed") -> Item | None:
         (f"{p.get('Label')}: " if p.get("Label") else "") + text_of(p) for p in art.iterfind("Abstract/AbstractText"))
     mesh = [text_of(d) for d in citation.iterfind("MeshHeadingList/MeshHeading/DescriptorName")]
     keywords = [text_of(k) for k in citation.iterfind("KeywordList/Keyword")]
-    doi = next((text_of(a).strip() for a in article.iterfind("PubmedData/ArticleIdList/ArticleId")
-                if a.get("IdType") == "doi"), "")
+    ids = {a.get("IdType"): text_of(a).strip() for a in article.iterfind("PubmedData/ArticleIdList/ArticleId")}
+    doi, pmc = ids.get("doi", ""), ids.get("pmc", "").upper()
+    kinds = [c for p in art.iterfind("PublicationTypeList/PublicationType") if (c := clean(text_of(p)))]
     return Item(
         id=f"pubmed:{pmid}",
         source=source,
@@ -150,11 +155,24 @@ def parse_article(article: Element, source: str = "pubmed") -> Item | None:
         extras=Extras(
             programme=clean(art.findtext("Journal/Title")) or None,
             keywords=tuple(dict.fromkeys(c for k in mesh + keywords if (c := clean(k)))),
-            categories=tuple(dict.fromkeys(c for p in art.iterfind("PublicationTypeList/PublicationType")
-                                           if (c := clean(text_of(p))))),
-            xrefs=(f"doi:{doi.lower()}",) if doi else (),
+            categories=tuple(dict.fromkeys(kinds)),
+            xrefs=tuple(x for x in (f"doi:{doi.lower()}" if doi else "", f"pmc:{pmc}" if _PMC.match(pmc) else "") if x),
+            flags=_flags(citation, kinds),
         ),
     )
+
+
+def _flags(citation: Element, kinds: list[str]) -> tuple[str, ...]:
+    """"retracted" for a retracted article (its type, or a RetractionIn link); "retraction-notice" for the notice."""
+    refs = {c.get("RefType") for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")}
+    flags = []
+    if "Retracted Publication" in kinds or "RetractionIn" in refs:
+        flags.append("retracted")
+    if "Retraction of Publication" in kinds or "RetractionOf" in refs:
+        flags.append("retraction-notice")
+    if "ExpressionOfConcernIn" in refs:
+        flags.append("expression-of-concern")
+    return tuple(flags)
 
 
 def _published(article: Element, art: Element) -> date | None:
@@ -174,7 +192,9 @@ def _ymd(element: Element | None) -> date | None:
     month = (element.findtext("Month") or "1").strip()
     day = (element.findtext("Day") or "1").strip()
     if not year.isdigit():
-        return parse_date(re.sub(r"\D.*", "", element.findtext("MedlineDate") or "")) if element.find("MedlineDate") is not None else None
+        if element.find("MedlineDate") is None:
+            return None
+        return parse_date(re.sub(r"\D.*", "", element.findtext("MedlineDate") or ""))
     month_num = int(month) if month.isdigit() else _MONTHS.get(month[:3].lower(), 1)
     try:
         return date(int(year), month_num, int(day) if day.isdigit() else 1)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import threading
-from fnmatch import fnmatchcase
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -55,7 +55,7 @@ def load_routes(sample_dir: Path = SAMPLE_DIR) -> list[Route]:
 
 def _handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
     class Replay(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = parse_qs(url.query, keep_blank_values=True)
             route = next((r for r in routes if r.matches(url.path, query)), None)

@@ -22,11 +22,11 @@ from urllib.parse import quote, urljoin
 import feedparser
 from pydantic import BaseModel, ConfigDict
 
-from horizon.errors import MalformedResponse
-from scanners.http import Response
+from horizon.errors import HttpStatusError, MalformedResponse
 from horizon.items import Extras, Item
 from horizon.text import clean, safe_url
 from scanners.base import Parsed, Scanner, SourceSettings
+from scanners.http import Response
 from scanners.safexml import bad_utf8, snippet
 
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
@@ -62,7 +62,12 @@ class Rss(Scanner):
                 if not feed.path.startswith(("http://", "https://")) else feed.path
             for page in range(1, self.settings.max_pages + 1):
                 params = {feed.page_param: str(page)} if feed.page_param and page > 1 else None
-                response = self.http.get(self.source, url, params=params, conditional=True)
+                try:
+                    response = self.http.get(self.source, url, params=params, conditional=True)
+                except HttpStatusError as err:
+                    if page > 1 and err.status == 404:  # WordPress answers 404 past its last page: the end
+                        break
+                    raise
                 if response.status == 304:
                     break
                 parsed = self._parse_feed(response.body, feed.type, response.headers)
@@ -88,7 +93,8 @@ class Rss(Scanner):
         codec = _bom_codec(raw) or charset_header
         if _ENTITY_DECL.search(_head_text(raw, codec)):
             raise MalformedResponse(self.source, "feed refused: it declares XML entities")
-        if codec is None and bad_utf8(raw):  # feedparser would re-read the whole feed as windows-1252: mark only the bad bytes
+        # feedparser would re-read the whole feed as windows-1252: mark only the bad bytes
+        if codec is None and bad_utf8(raw):
             raw = raw.decode("utf-8", "replace").encode("utf-8")
         # feedparser decodes: byte-order marks, the XML declaration and the HTTP charset, which wins (RFC 3023).
         # Only a charset is passed on: a bare text/xml would make feedparser assume US-ASCII.

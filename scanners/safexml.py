@@ -48,7 +48,8 @@ def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "
     try:
         _, top = next(events)
         if top.tag != root:
-            raise MalformedResponse(source, f"expected <{_local(root)}>{where}, got <{_local(top.tag)}> ({snippet(raw)})")
+            raise MalformedResponse(source, f"expected <{_local(root)}>{where}, got <{_local(top.tag)}> "
+                                            f"({snippet(raw)})")
         for event, element in events:
             if event == "end" and element.tag == record:
                 yield element

@@ -19,9 +19,8 @@ import json
 import re
 import sys
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -310,7 +309,7 @@ FEEDS = {  # source -> (site title, site link, which dev items: a test on the it
 def rss_item(row: dict) -> str:
     pub = ""
     if when := iso(row.get("published", ""), ""):
-        stamp = datetime.fromisoformat(when[:10]).replace(hour=9, tzinfo=timezone.utc)
+        stamp = datetime.fromisoformat(when[:10]).replace(hour=9, tzinfo=UTC)
         pub = f"\n      <pubDate>{format_datetime(stamp)}</pubDate>"
     # Synthetic: the entry's update date (dc:date, which feedparser reads as "updated") falls in the
     # week the entry first appears, so the feed's since-filter keeps what is new and drops what was seen.

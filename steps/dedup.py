@@ -19,8 +19,8 @@ Two ways to be the same thing:
   score above 0.7 with each other and are different things.
 
 How the threshold was chosen, on the 52 news/innovation items of the development set
-(copied to tests/scanners/fixtures/dedup/dev_stories.jsonl; its summaries were paraphrased one by one, so real re-tellings of one
-press release score higher than these). The one same-event pair, the July 2025 NHS
+(copied to tests/scanners/fixtures/dedup/dev_stories.jsonl; its summaries were paraphrased one by one,
+so real re-tellings of one press release score higher than these). The one same-event pair, the July 2025 NHS
 dental contract consultation told by gdpuk.com and dentistry.co.uk a day apart, scores
 0.487. The highest different-story pairs are HEE's "About the NHS Digital Academy"
 page against Imperial's "Digital Academy recruits the next cohort" (0.435, same year),
@@ -101,14 +101,14 @@ def story_clusters(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> 
     days = np.array([_ordinal(items[i]) for i in idx])
     rows, cols = similar_pairs(matrix, days, threshold)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(idx), len(idx)))
-    count, labels = connected_components(graph, directed=False)
+    _, labels = connected_components(graph, directed=False)
     clusters: dict[int, list[int]] = {}
     for position, label in enumerate(labels):
         clusters.setdefault(int(label), []).append(idx[position])
     return [members for members in clusters.values() if len(members) > 1]
 
 
-def similar_pairs(matrix, days, threshold: float, window: int = STORY_WINDOW_DAYS,  # noqa: ANN001 - csr, ndarray
+def similar_pairs(matrix, days, threshold: float, window: int = STORY_WINDOW_DAYS,
                   budget: int = BLOCK_BUDGET):
     """Row pairs (i < j as stories, each once) with cosine >= ``threshold`` and dates within ``window``.
 

@@ -13,13 +13,24 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from horizon.config import Config, digest_key
-from steps.dedup import group
-from horizon.digest import AreaInfo, Classification, Digest, DueReview, Entry, Novelty, RunSummary, SourceReport
+from horizon.digest import (
+    NOVELTIES,
+    AreaInfo,
+    Classification,
+    Digest,
+    DueReview,
+    Entry,
+    Novelty,
+    RunSummary,
+    ScanInfo,
+    SourceReport,
+)
 from horizon.errors import InputError, UnknownName
 from horizon.items import Item
-from steps.ranking import rank
 from horizon.store import Store
 from horizon.text import slug
+from steps.dedup import group
+from steps.ranking import rank
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -45,7 +56,7 @@ def since_for(store: Store, source: str, lookback_days: int, overlap_days: int, 
 
 
 def latest_update(items: Sequence[Item]) -> date | None:
-    dates = [i.updated or i.published for i in items if (i.updated or i.published)]
+    dates = [d for i in items if (d := i.updated or i.published) is not None]
     return max(dates) if dates else None
 
 
@@ -88,6 +99,8 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
             per_week[published["week"]] = Counter(a for row in store.digest_items(published["id"]) for a in row["areas"])
     per_week[week] = Counter(a for e in current for a in e.classification.areas)
     recent = sorted(per_week)[-weeks:]
+    while recent and not sum(per_week[recent[0]].values()):  # a series starts at its first digest with items
+        recent.pop(0)
     return {a: tuple((w, per_week[w][a]) for w in recent) for a in area_ids} if len(recent) > 1 else {}
 
 
@@ -95,17 +108,20 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
              notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None,
-             key: str | None = None, title: str | None = None) -> Digest:
+             key: str | None = None, title: str | None = None, query: str | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest.
 
     ``key`` and ``title`` name one ICS's series when a configuration holds several.
+    With ``query`` (an ad-hoc scan) entries rank by how well they match it, with area relevance.
     """
-    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also)
+    seen = store.first_seen([i.id for i in items])
+    entries = rank(items, verdicts, config.priorities, config.settings.ranking, as_of, novelty, history, also,
+                   first_seen=seen, query=query)
     key, week = key or digest_key(config), iso_week(as_of)
     counts = Counter(counts)
     counts["digest/items"] = len(entries)
     counts["dropped/no-area"] = len(items) - len(entries)
-    for state in ("new", "changed", "seen"):
+    for state in NOVELTIES:
         counts[f"digest/{state}"] = sum(e.novelty == state for e in entries)
     return Digest(
         title=title or f"Horizon scan: {config.priorities.name}",
@@ -143,13 +159,8 @@ def check_scan(config: Config, areas: Sequence[str] | None, since: date | None, 
     if unknown:
         raise UnknownName(f"unknown area '{unknown[0]}'; valid areas: {', '.join(config.priorities.ids)}")
     if since and until and since > until:
-        raise InputError(f"since {since.isoformat()} is after until {until.isoformat()}; give a range that is not empty")
-
-
-def scan_config(config: Config) -> Config:
-    """The configuration an ad-hoc scan ranks with: novelty is shown but does not change the rank."""
-    ranking = config.settings.ranking.model_copy(update={"novelty": {"new": 1.0, "changed": 1.0, "seen": 1.0}})
-    return config.model_copy(update={"settings": config.settings.model_copy(update={"ranking": ranking})})
+        raise InputError(f"since {since.isoformat()} is after until {until.isoformat()}; give a range that is not "
+                         "empty")
 
 
 def until_filter(items: Sequence[Item], until: date | None) -> tuple[list[Item], int]:
@@ -157,7 +168,7 @@ def until_filter(items: Sequence[Item], until: date | None) -> tuple[list[Item],
     unique = list({i.id: i for i in items}.values())
     if until is None:
         return unique, 0
-    kept = [i for i in unique if (i.updated or i.published) is None or (i.updated or i.published) <= until]
+    kept = [i for i in unique if (d := i.updated or i.published) is None or d <= until]
     return kept, len(unique) - len(kept)
 
 
@@ -181,7 +192,8 @@ def scan_novelty(store: Store, ids: Sequence[str], now: datetime) -> tuple[dict[
     return novelty, history
 
 
-def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, limit: int | None) -> Digest:
+def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, limit: int | None,
+           scan: ScanInfo | None = None) -> Digest:
     """An ad-hoc scan's digest: only the chosen areas, the best ``limit`` entries, counts to match."""
     chosen = set(areas or ())
     entries = [e for e in digest.entries if not chosen or chosen & set(e.classification.areas)]
@@ -192,7 +204,7 @@ def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, li
         counts["dropped/other-areas"] = len(digest.entries) - len(entries)
     if limit:
         counts["dropped/over-limit"] = len(entries) - len(kept)
-    for state in ("new", "changed", "seen"):
+    for state in NOVELTIES:
         counts[f"digest/{state}"] = sum(e.novelty == state for e in kept)
     return digest.model_copy(update={
         "title": title,
@@ -202,6 +214,7 @@ def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, li
         "summary": digest.summary.model_copy(update={"counts": dict(sorted(counts.items()))}),
         "trend": {},  # the weekly series' history says nothing about a one-off scan
         "register_due": (),
+        "scan": scan,
     })
 
 

@@ -19,7 +19,7 @@ os.environ.pop("HORIZON_STORE_URL", None)
 # Models trained by tests (and by servers they start) never touch the user's model cache.
 os.environ["HORIZON_MODEL_DIR"] = tempfile.mkdtemp(prefix="horizon-test-models-")
 
-from tests.helpers import DEFAULTS  # noqa: E402 - after the environment is set
+from tests.helpers import DEFAULTS
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def prefect_harness():
     """One temporary Prefect API for the whole session: starting one costs ~15 s."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
+    with prefect_test_harness(server_startup_timeout=300):  # a busy CI machine is slow to start it
         yield
 
 

@@ -11,7 +11,6 @@ from horizon.errors import InputError, UnknownName
 from horizon.store import Store
 from tests.helpers import page, study
 
-
 TRIALS = [
     study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
           "Case-finding for atrial fibrillation with a smartwatch ECG, with anticoagulation when AF is found.",
@@ -74,6 +73,26 @@ def test_scan_searches_each_source_for_the_query_and_publishes_a_ranked_result(s
     assert store.watermark("ctgov") is None  # but the weekly digest's watermark never moves
     assert store.digests() == []  # and a scan is not a digest of the weekly series
     store.close()
+
+
+@pytest.mark.prefect
+def test_a_scan_is_ranked_by_its_query_and_headed_with_the_query_and_dates(scan, httpserver, tmp_path):
+    import json
+
+    ablation = study("NCT00000004", "Atrial fibrillation ablation versus anticoagulation after stroke in atrial "
+                     "fibrillation", "Catheter ablation for atrial fibrillation with ECG follow-up.", updated="2026-11-20")
+    httpserver.expect_request("/v2/studies").respond_with_json(page([ablation, TRIALS[0]]))
+    scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}},
+         query="smartwatch screening", since=date(2026, 9, 1), until=date(2026, 11, 30))
+    doc = json.loads((tmp_path / "scan" / "digest.json").read_text())
+    assert [e["id"] for e in doc["entries"]] == ["ctgov:NCT00000001", "ctgov:NCT00000004"]
+    best, other = (e["factors"] for e in doc["entries"])
+    assert best["query"] == 1.0 and other["query"] == 0.2  # "smartwatch screening" is not in the ablation trial
+    assert best["novelty"] == other["novelty"] == 1.0  # novelty is shown, never scored, in a scan
+    assert doc["scan"] == {"query": "smartwatch screening", "since": "2026-09-01", "until": "2026-11-30"}
+    html = (tmp_path / "scan" / "digest.html").read_text()
+    assert "Best 2 matches for “smartwatch screening”" in html and "this week" not in html.lower()
+    assert "items updated 2026-09-01 to 2026-11-30" in html
 
 
 @pytest.mark.prefect

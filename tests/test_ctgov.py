@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
-
-import pytest
-from werkzeug import Response
-
 from urllib.parse import parse_qs
 
+import pytest
 from pytest_httpserver.httpserver import QueryMatcher
+from werkzeug import Response
 
-from tests.helpers import fixture_bytes, page, study
 from horizon.config import HttpSettings
-from scanners.http import HttpClient
 from scanners.ctgov import Ctgov
+from scanners.http import HttpClient
+from tests.helpers import fixture_bytes, page, study
 
 SINCE = date(2026, 11, 1)
 PARSER = Ctgov(Ctgov.Settings(base_url="http://127.0.0.1:9/api/v2"), HttpClient())

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from steps.dedup import NEAR_DUPLICATE, STORY_WINDOW_DAYS, group, similar_pairs
 from horizon.items import Item
+from steps.dedup import NEAR_DUPLICATE, STORY_WINDOW_DAYS, group, similar_pairs
 from tests.scanners.test_scan_dedup import dev_stories, story
 
 
@@ -25,12 +25,12 @@ def all_pairs(matrix, days, threshold, window=STORY_WINDOW_DAYS) -> set[tuple[in
     apart = np.abs(days[sims.row] - days[sims.col])
     undated = (days[sims.row] < 0) | (days[sims.col] < 0)
     keep = (sims.row < sims.col) & (sims.data >= threshold) & (undated | (apart <= window))
-    return set(zip(sims.row[keep].tolist(), sims.col[keep].tolist()))
+    return set(zip(sims.row[keep].tolist(), sims.col[keep].tolist(), strict=True))
 
 
 def blocked(matrix, days, threshold, budget) -> set[tuple[int, int]]:
     rows, cols = similar_pairs(matrix, days, threshold, budget=budget)
-    return {(min(a, b), max(a, b)) for a, b in zip(rows.tolist(), cols.tolist())}
+    return {(min(a, b), max(a, b)) for a, b in zip(rows.tolist(), cols.tolist(), strict=True)}
 
 
 def crowded(items: list[Item]) -> list[Item]:
@@ -80,5 +80,5 @@ def test_undated_stories_match_stories_of_any_date_once():
     d = story("d", "Resident doctors strike for five days", "The BMA announced a five-day strike.", None)
     matrix, days = vectors([a, b, c, d])
     rows, cols = similar_pairs(matrix, days, NEAR_DUPLICATE, budget=1)
-    found = sorted((min(x, y), max(x, y)) for x, y in zip(rows.tolist(), cols.tolist()))
+    found = sorted((min(x, y), max(x, y)) for x, y in zip(rows.tolist(), cols.tolist(), strict=True))
     assert found == [(0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]  # a-b are months apart; each pair once

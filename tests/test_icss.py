@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,8 @@ def only_areas(ids: set[str]) -> dict:
 
 def two_icss(directory: Path) -> Path:
     """icss.yaml with 'heart' (cardiovascular, diabetes) and 'lungs' (respiratory, digital self-management)."""
-    for ics, areas in (("heart", {"cardiovascular", "diabetes"}), ("lungs", {"respiratory", "digital-self-management"})):
+    wanted = (("heart", {"cardiovascular", "diabetes"}), ("lungs", {"respiratory", "digital-self-management"}))
+    for ics, areas in wanted:
         (directory / ics).mkdir()
         doc = {**only_areas(areas), "name": f"{ics.title()} ICS"}
         (directory / ics / "priorities.yaml").write_text(yaml.safe_dump(doc))
@@ -48,7 +49,8 @@ def two_icss(directory: Path) -> Path:
 
 
 def test_each_ics_has_its_own_priorities_title_and_folder(write_config, tmp_path):
-    config = load_config(two_icss(write_config({"ctgov": {"base_url": "http://unused"}}, output_dir=str(tmp_path / "d"))))
+    directory = write_config({"ctgov": {"base_url": "http://unused"}}, output_dir=str(tmp_path / "d"))
+    config = load_config(two_icss(directory))
     heart, lungs = load_icss(config)
     assert (heart.id, heart.key, heart.title) == ("heart", "ics-heart", "Horizon scan: Heart ICS")
     assert heart.config.priorities.ids == ("cardiovascular", "diabetes")
@@ -76,7 +78,7 @@ def test_a_mistake_in_icss_yaml_is_one_line_naming_the_field(write_config):
 
 def test_each_ics_trains_only_on_its_own_reviewers_labels(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
-    now = datetime(2026, 11, 16, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 16, tzinfo=UTC)
     store.add_label("ctgov:NCT00000001", "cardiovascular", True, "asha", now=now)
     store.add_label("ctgov:NCT00000002", "respiratory", True, "ben", now=now)
     store.add_label("ctgov:NCT00000003", None, False, "old", now=now)  # from before there were two ICSs

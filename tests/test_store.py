@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, update
@@ -11,7 +11,7 @@ from horizon.errors import StoreError
 from horizon.items import Extras, Item
 from horizon.store import SCHEMA_VERSION, Store, meta
 
-T0 = datetime(2026, 11, 16, 7, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 16, 7, tzinfo=UTC)
 
 
 def trial(n: int, status: str = "RECRUITING", updated: date = date(2026, 11, 10)) -> Item:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from horizon.items import Extras, Item
 from horizon.store import Store, changes, items
 
-T0 = datetime(2026, 11, 16, 7, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 16, 7, tzinfo=UTC)
 
 
 def trial(n: int, status: str = "RECRUITING") -> Item:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 
 from horizon.config import load_config
 from outputs.artifacts import artifact_key
+from tests.helpers import page, study
 from tests.outputs.test_outputs_browser import ARGS as CHROMIUM_ARGS
 from tests.outputs.test_outputs_browser import CHROMIUM
-from tests.helpers import page, study
 
 pytestmark = pytest.mark.prefect
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "digest-screenshot.png"
 
 TRIALS = [
     study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
@@ -129,9 +127,59 @@ def test_the_bundled_sample_runs_offline(sample_run):
     assert (workdir / "horizon-sample.db").exists()  # never the real store
 
 
+def test_the_sample_digest_never_calls_an_old_trial_new(sample_run):
+    """New means new to the world: no trial registered more than five years before the sample week is "new"."""
+    import re
+    from html.parser import HTMLParser
+
+    class Cards(HTMLParser):  # the muted line under each card's title, as the reader sees it
+        def __init__(self):
+            super().__init__()
+            self.lines, self._in = [], False
+
+        def handle_starttag(self, tag, attrs):
+            self._in = tag == "p" and "color:#4c6272" in (dict(attrs).get("style") or "")
+            if self._in:
+                self.lines.append("")
+
+        def handle_endtag(self, tag):
+            self._in = False
+
+        def handle_data(self, data):
+            if self._in:
+                self.lines[-1] += data
+
+    html = (sample_run[0] / "sample" / "digest.html").read_text()
+    cards = Cards()
+    cards.feed(html)
+    labelled = [line for line in cards.lines if re.search(r"(^| · )(new|changed|backfill|seen before)$", line)]
+    assert len(labelled) >= 30
+    for line in labelled:
+        registered = re.search(r"registered (\d{4})-(\d{2})-(\d{2})", line)
+        if line.endswith(" · new") and ("ClinicalTrials.gov" in line or "ISRCTN" in line):
+            assert registered and date(*map(int, registered.groups())) >= date(2021, 11, 23), line
+    assert any(line.endswith("backfill") and "ClinicalTrials.gov" in line for line in labelled)
+    shown = json.loads((sample_run[0] / "sample" / "digest.json").read_text())
+    for entry in shown["entries"]:
+        if entry["type"] == "trial" and entry["novelty"] == "new":
+            assert entry["published"] and entry["published"] >= "2021-11-23", entry["id"]
+    # The previous week is a real digest with items, so the trend starts there rather than at zero.
+    assert {series[0]["week"] for series in shown["trend"].values()} == {"2026-W47"}
+    assert sum(series[0]["count"] for series in shown["trend"].values()) >= 5
+    from scanners.replay import SAMPLE_DIR
+
+    recorded = {page.stem for page in (SAMPLE_DIR / "nice" / "pages").glob("*.html")}
+    nice = {e["id"].split(":")[1].lower(): bool(e["summary"]) for e in shown["entries"] if e["source"] == "nice"}
+    assert len(nice) >= 10 and nice == {ref: ref in recorded for ref in nice}  # read from each recorded page
+    assert ("No summary published." in html) == any(not e["summary"] for e in shown["entries"])  # or says so
+
+
 @pytest.mark.browser
-def test_the_sample_digest_renders_in_a_browser_and_is_the_readmes_screenshot(sample_run):
-    """Headless Chromium: no console errors, nothing fetched, every area heading visible."""
+def test_the_sample_digest_renders_in_a_browser_with_safety_on_the_first_screen(sample_run, tmp_path):
+    """Headless Chromium: no console errors, nothing fetched, safety notices on the first screen, every area heading.
+
+    The README's screenshots are made by scripts/screenshots.py; this test writes only to tmp_path.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}; run .ci/install-chromium to run this test")
     from playwright.sync_api import sync_playwright
@@ -146,13 +194,17 @@ def test_the_sample_digest_renders_in_a_browser_and_is_the_readmes_screenshot(sa
         page.on("request", lambda r: requests.append(r.url))
         page.goto(path.resolve().as_uri(), wait_until="load")
         assert problems == [] and requests == [path.resolve().as_uri()]
+        safety = page.get_by_role("heading", name="Safety notices in your areas", level=2)
+        box = safety.bounding_box()
+        assert box is not None and box["y"] + box["height"] < 900  # on the first screen, whatever the scores
+        first_notice = page.locator("#safety + table a").first.bounding_box()
+        assert first_notice is not None and first_notice["y"] < 900
         for area in load_config().priorities.areas:
             assert page.get_by_role("heading", name=area.name, level=2).is_visible(), area.name
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
-        page.set_viewport_size({"width": 760, "height": 1500})
-        page.screenshot(path=str(SCREENSHOT.with_name("digest-top.png")))  # the README shows the top
+        shot = tmp_path / "digest.png"
+        page.screenshot(path=str(shot), full_page=True)
         browser.close()
-    assert SCREENSHOT.stat().st_size > 10_000 and SCREENSHOT.with_name("digest-top.png").stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
 
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><link>https://example.org/</link>

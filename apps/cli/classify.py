@@ -12,6 +12,7 @@ import typer
 
 from apps.cli import app
 from apps.cli.terminal import SAMPLE
+from classifiers.records import MAX_FILE_BYTES, MAX_LINE_BYTES
 from horizon.config import load_config
 from horizon.errors import HorizonError, InputError
 
@@ -35,14 +36,18 @@ def _one_line_errors(command):
 @_one_line_errors
 def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV with id, title, summary."),
              out: Optional[Path] = typer.Option(None, "--out", help="Write JSON lines here instead of stdout."),
-             config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL) -> None:
+             config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL,
+             max_bytes: int = typer.Option(MAX_FILE_BYTES, "--max-bytes", min=1, help="Refuse a larger input file."),
+             max_line_bytes: int = typer.Option(MAX_LINE_BYTES, "--max-line-bytes", min=1,
+                                                help="Refuse an input line longer than this.")) -> None:
     """Assign priority areas to items: one JSON line per item with its areas and scores."""
     from classifiers import load_classifier, score_texts
     from classifiers.records import read_records
 
-    priorities = load_config(config).priorities
-    records = read_records(file)
-    model = load_classifier(priorities, model_dir).estimator
+    cfg = load_config(config)
+    priorities = cfg.priorities
+    records = read_records(file, max_bytes=max_bytes, max_line_bytes=max_line_bytes)
+    model = load_classifier(priorities, model_dir, cfg.settings.store_url).estimator
     scores = score_texts(model, [r.text for r in records])
     ids = priorities.ids
     lines = []
@@ -60,12 +65,16 @@ def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV w
 @app.command()
 @_one_line_errors
 def evaluate(file: Path = typer.Argument(..., help="Labelled items: JSON lines or CSV with an 'areas' field."),
-             cv: Optional[int] = typer.Option(None, "--cv", help="K-fold cross-validation on FILE (nested)."),
+             cv: Optional[int] = typer.Option(None, "--cv", help="K-fold cross-validation on FILE (thresholds "
+                                              "tuned inside each fold)."),
+             repeats: int = typer.Option(1, "--repeats", min=1, help="With --cv: draw the K-fold split this "
+                                         "many times (seeds 0..R-1) and report the mean."),
              config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL) -> None:
-    """Per-area precision, recall and F1, micro/macro F1 and WSS@95, beside the keyword baseline."""
+    """Per-area precision, recall and F1, micro/macro F1 and WSS@95, beside plain TF-IDF + LR and keyword rules."""
     from classifiers.evaluation import evaluate_file, render
 
-    render(evaluate_file(load_config(config).priorities, file, cv, model_dir))
+    cfg = load_config(config)
+    render(evaluate_file(cfg.priorities, file, cv, model_dir, repeats, cfg.settings.store_url))
 
 
 @app.command()
@@ -83,7 +92,7 @@ def train(labels: Optional[Path] = typer.Option(None, "--labels", help="Labelled
         data = training.training_set(cfg.priorities, labels, store)
     finally:
         store.close()
-    target = model_dir or persist.default_model_dir(cfg.priorities)
+    target = model_dir or persist.default_model_dir(cfg.priorities, cfg.settings.store_url)
     training.train(cfg.priorities, data, target, cv=cv or None)
     info = persist.read_info(target)
     f1 = f", cross-validated macro F1 {info['cv_macro_f1']:.3f}" if info.get("cv_macro_f1") is not None else ""

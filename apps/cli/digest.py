@@ -53,6 +53,7 @@ def digest(
     from flows.preflight import check
 
     check(str(config) if config else None, sample, str(out) if out else None)  # a config mistake is one line before Prefect starts
+    stop_if_offline(config, sample)
     from flows.weekly_digest import weekly_digest
 
     with said_if_every_source_failed():
@@ -61,14 +62,31 @@ def digest(
     print_summary(result)
 
 
+def stop_if_offline(config: Path | None, sample: bool, only: list[str] | None = None) -> None:
+    """When no source's host name resolves, say so in a second instead of after a Prefect start."""
+    if sample:
+        return
+    import scanners
+    from horizon.config import load_config
+    from scanners.http import HttpClient
+    from scanners.http_failures import unresolvable
+
+    loaded = load_config(config)
+    urls = {s.source: s.settings.base_url for s in scanners.build(loaded, HttpClient(loaded.settings.http), only)}
+    failed = unresolvable(urls)
+    if urls and len(failed) == len(urls):
+        with said_if_every_source_failed():
+            raise AllSourcesFailed(failed)
+
+
 @contextmanager
 def said_if_every_source_failed() -> Iterator[None]:
     """One line per failed source before the run's own one-line error (and exit status 1)."""
     try:
         yield
-    except AllSourcesFailed as err:
-        for name, reason in err.failures.items():
-            warn(f"[red]source failed[/] {escape(name)}: {escape(reason)}")
+    except AllSourcesFailed as failed:
+        for name, reason in failed.failures.items():
+            err.print(f"[red]source failed[/] {escape(name)}: {escape(reason)}", soft_wrap=True)  # one line each
         raise
 
 
@@ -93,7 +111,8 @@ def print_summary(result: dict) -> None:
     counts = result["counts"]
     say(
         f"[bold]Digest {escape(result['week'])}[/]: {result['entries']} entries "
-        f"({counts.get('digest/new', 0)} new, {counts.get('digest/changed', 0)} changed), "
+        f"({counts.get('digest/new', 0)} new, {counts.get('digest/changed', 0)} changed"
+        + (f", {counts['digest/backfill']} backfill" if counts.get("digest/backfill") else "") + "), "
         f"{counts.get('dropped/no-area', 0)} items matched no priority area."
     )
     for name, error in result["failed_sources"].items():

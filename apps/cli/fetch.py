@@ -7,17 +7,17 @@ worth keeping. ``horizon parse SOURCE DIR/0001-SOURCE.response.json`` reads one 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import typer
 
-from scanners import saved
 from apps.cli import app
 from apps.cli.digest import parse_day
 from apps.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import HorizonError, UnknownName
+from scanners import saved
 from scanners.http import HttpClient, Response
 
 
@@ -25,7 +25,8 @@ from scanners.http import HttpClient, Response
 def fetch(
     source: str = typer.Argument(..., help="A source in sources.yaml."),
     save: Path = typer.Option(..., "--save", help="Directory for the raw responses (created if missing)."),
-    since: str | None = typer.Option(None, "--since", help="Fetch what changed since DATE (YYYY-MM-DD) \\[default: the source's lookback_days]."),
+    since: str | None = typer.Option(None, "--since", help="Fetch what changed since DATE (YYYY-MM-DD) \\[default: "
+                                                           "the source's lookback_days]."),
     config: Path | None = typer.Option(None, "--config", help="Config directory (default: bundled)."),
 ) -> None:
     """Fetch one source as a run would and save every raw response it sends."""
@@ -41,7 +42,7 @@ def fetch(
 
     def keep(name: str, response: Response) -> None:
         path = saved.save(save, len(written) + 1, name, response.url, response.status, dict(response.headers),
-                          response.body, datetime.now(timezone.utc))
+                          response.body, datetime.now(UTC))
         written.append(path)
         say(escape(str(path)))
 

@@ -19,13 +19,15 @@ from horizon.config import load_config
 
 @app.command("setup-limits")
 def setup_limits(
-    config: Path | None = typer.Option(None, "--config", help="Config directory whose sources and settings.yaml to use."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory whose sources and settings.yaml to "
+                                                              "use."),
 ) -> None:
     """Create or update an active rate limit per source host on the Prefect server (PREFECT_API_URL)."""
     loaded = load_config(config)
     prepare_prefect()
-    from flows.limits import configured_limits, ensure_limits, slots_for
     from prefect.settings import PREFECT_API_URL
+
+    from flows.limits import configured_limits, ensure_limits, slots_for
 
     limits = configured_limits(loaded)
     server = PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import typer
 
-from scanners import saved
 from apps.cli import app
 from horizon.config import load_config
 from horizon.errors import InputError, UnknownName
+from scanners import saved
 from scanners.http import HttpClient
 
 

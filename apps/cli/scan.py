@@ -8,12 +8,18 @@ import typer
 import yaml
 
 from apps.cli import app
-from apps.cli.digest import parse_day, prepare_prefect, run_with_progress, said_if_every_source_failed
+from apps.cli.digest import (
+    parse_day,
+    prepare_prefect,
+    run_with_progress,
+    said_if_every_source_failed,
+    stop_if_offline,
+)
 from apps.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import UnknownName
-from steps.pipeline import check_scan
 from scanners.replay import SAMPLE_DIR
+from steps.pipeline import check_scan
 
 
 def split(value: str | None) -> list[str] | None:
@@ -25,14 +31,20 @@ def split(value: str | None) -> list[str] | None:
 @app.command()
 def scan(
     query: str = typer.Argument(..., help="What to look for, in plain words, e.g. 'atrial fibrillation screening'."),
-    sources: str | None = typer.Option(None, "--sources", help="Comma-separated sources to search \\[default: all enabled]."),
-    since: str | None = typer.Option(None, "--since", help="Items updated on or after DATE (YYYY-MM-DD) \\[default: a year ago]."),
+    sources: str | None = typer.Option(None, "--sources", help="Comma-separated sources to search \\[default: all "
+                                                               "enabled]."),
+    since: str | None = typer.Option(None, "--since", help="Items updated on or after DATE (YYYY-MM-DD) \\[default: a "
+                                                           "year ago]."),
     until: str | None = typer.Option(None, "--until", help="Items updated on or before DATE (YYYY-MM-DD)."),
-    areas: str | None = typer.Option(None, "--areas", help="Comma-separated priority area ids to keep \\[default: all]."),
+    areas: str | None = typer.Option(None, "--areas", help="Comma-separated priority area ids to keep \\[default: "
+                                                           "all]."),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="At most N ranked entries."),
-    out: Path | None = typer.Option(None, "--out", help="Directory for the result \\[default: digests/scans/<time>-<query>/]."),
-    sample: bool = typer.Option(False, "--sample", help="Run offline on the recorded responses bundled with the package."),
-    config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, settings.yaml)."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for the result \\[default: "
+                                                        "digests/scans/<time>-<query>/]."),
+    sample: bool = typer.Option(False, "--sample", help="Run offline on the recorded responses bundled with the "
+                                                        "package."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, "
+                                                              "settings.yaml)."),
 ) -> None:
     """Search sources for a query; classify, rank and publish what they return."""
     if not query.strip():
@@ -46,6 +58,7 @@ def scan(
     from flows.preflight import check
 
     check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
+    stop_if_offline(config, sample, chosen_sources)
     from flows.adhoc_scan import adhoc_scan
 
     with said_if_every_source_failed():

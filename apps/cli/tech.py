@@ -37,9 +37,9 @@ def list_(sample: bool = SAMPLE_OPTION, config: Path | None = CONFIG_OPTION) -> 
 
     with _techs(config, sample) as (cfg, techs):
         if sample:  # the sample's technologies, even before the first sample digest
-            from scanners.replay import SAMPLE_DIR
             from horizon.tech import seed
             from horizon.tech.link import link_store
+            from scanners.replay import SAMPLE_DIR
 
             added = seed.apply(techs, seed.read(SAMPLE_DIR / seed.FILENAME, cfg.priorities.ids))
             if added:

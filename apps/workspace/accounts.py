@@ -8,13 +8,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from apps.workspace.auth import (
+    authenticate,
+    csrf_ok,
+    csrf_token,
+    guard,
+    hash_password,
+    login_session,
+    logout_session,
+    safe_next,
+)
+from apps.workspace.render import render
 from horizon import store_accounts
 from horizon.errors import StoreError
 from horizon.store import ROLES
-from apps.workspace.auth import (
-    authenticate, csrf_ok, csrf_token, guard, hash_password, login_session, logout_session, safe_next,
-)
-from apps.workspace.render import render
 
 log = logging.getLogger("apps.workspace")
 

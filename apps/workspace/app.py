@@ -91,7 +91,10 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
         lifespan=_jobs_while_up,
     )
     app.state.config, app.state.store, app.state.stages = config, store, STAGES
-    app.state.model, app.state.queue_scores = CurrentModel(config), queue.Scores()
+    from classifiers.persist import default_model_dir  # the folder the training job writes for this store
+
+    app.state.model = CurrentModel(config, default_model_dir(config.priorities, store.url))
+    app.state.queue_scores = queue.Scores()
     app.state.runner = JobRunner(config, store, app.state.model) if run_jobs else None
     app.state.throttle = Throttle(store)
     return app

@@ -34,15 +34,15 @@ def curve(runs: list[dict]) -> dict:
 def _svg(points: list[dict], width: int = 480, height: int = 160) -> dict:
     """Coordinates for an inline SVG line chart (labels on x, F1 on y from its range)."""
     xs, ys = [p["labels"] for p in points], [p["f1"] for p in points]
-    x0, x1 = min(xs), max(max(xs), min(xs) + 1)
-    y0, y1 = min(min(ys), 0.5), 1.0
+    x0, x1 = min(xs), max(*xs, min(xs) + 1)
+    y0, y1 = min(*ys, 0.5), 1.0
     pad = 30
 
     def at(p):
         return (round(pad + (p["labels"] - x0) / (x1 - x0) * (width - 2 * pad), 1),
                 round(height - pad - (p["f1"] - y0) / (y1 - y0) * (height - 2 * pad), 1))
 
-    dots = [at(p) + (p["labels"], p["f1"]) for p in points]
+    dots = [(*at(p), p["labels"], p["f1"]) for p in points]
     return {"width": width, "height": height, "pad": pad, "dots": dots, "y0": y0, "x0": x0, "x1": x1,
             "path": " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y, *_) in enumerate(dots))}
 

@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from horizon.store import Store
 from apps.workspace import screening
 from apps.workspace.auth import guard
 from apps.workspace.render import render
 from apps.workspace.triage import cards_for
+from horizon.store import Store
 
 POOL_LIMIT = 5000  # items beyond this (a first run over years of records) wait for a later week
 UPCOMING = 8

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from horizon.store import STAGES
-from horizon.text import parse_date, safe_url
 from apps.workspace.auth import guard
 from apps.workspace.render import render
 from apps.workspace.triage import cards_for
+from horizon.store import STAGES
+from horizon.text import parse_date, safe_url
 
 CSV_COLUMNS = ("item_id", "title", "source", "url", "stage", "owner", "next_review", "notes", "updated_at",
                "updated_by")

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from horizon.text import safe_url
 from apps.workspace.auth import allows, csrf_token
+from horizon.text import safe_url
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters["safe_url"] = safe_url

@@ -45,7 +45,7 @@ def reason(scores: Mapping[str, float] | None) -> str:
     if doubt(scores) <= UNCERTAIN_MARGIN:
         area = min(scores, key=lambda a: abs(scores[a] - 0.5))
         return f"the model is unsure about {area} ({scores[area]:.2f}, threshold 0.50)"
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda a: scores[a])
     if scores[best] > 0.5:
         return f"likely relevant: {best} ({scores[best]:.2f})"
     return f"matched no area (best {best}, {scores[best]:.2f}): checking for misses"

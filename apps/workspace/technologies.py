@@ -12,15 +12,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from apps.workspace.auth import guard
+from apps.workspace.register import csv_cell
+from apps.workspace.render import render, templates
 from horizon.errors import StoreError
 from horizon.store import STAGES
 from horizon.store_tech import KINDS, Technologies
 from horizon.tech.dossier_data import dossier, summary
 from horizon.tech.profile import EVIDENCE_KINDS
 from horizon.text import parse_date
-from apps.workspace.auth import guard
-from apps.workspace.register import csv_cell
-from apps.workspace.render import render, templates
 
 EXPORT_COLUMNS = ("id", "name", "kind", "developer", "areas", "aliases", "stage", "owner", "next_review",
                   *EVIDENCE_KINDS, "readiness", "items")
@@ -89,8 +89,9 @@ async def list_page(request: Request) -> Response:
 async def tech_page(request: Request) -> Response:
     record = _record(request)
     d = dossier(_techs(request), record, request.app.state.config.priorities)
+    others = [t for t in _techs(request).all() if t["id"] != record["id"]]
     return render(request, "technology.html", {"d": d, "r": record, "p": d.profile, "stages": STAGES,
-                                               "kinds": EVIDENCE_KINDS})
+                                               "kinds": EVIDENCE_KINDS, "others": others})
 
 
 @guard("reviewer")
@@ -131,6 +132,20 @@ async def save_notes(request: Request) -> Response:
                            notes=str(form.get("notes") or "")[:10_000], outcome=str(form.get("outcome") or "")[:5000],
                            next_review=next_review)
     return RedirectResponse(f"/technologies/{record['id']}#notes", status_code=303)
+
+
+@guard("reviewer")
+async def merge_into(request: Request) -> Response:
+    """Fold this record into another: its names become aliases there, its links move."""
+    record = _record(request)
+    into = str((await request.form()).get("into") or "")
+    if into == record["id"]:
+        raise HTTPException(400, "Choose another technology to merge into.")
+    try:
+        _techs(request).merge(record["id"], into, by=request.state.user["name"])
+    except StoreError as err:
+        raise HTTPException(400, str(err)) from None
+    return RedirectResponse(f"/technologies/{quote(into)}", status_code=303)
 
 
 @guard("reviewer")
@@ -229,5 +244,6 @@ routes = [
     Route("/technologies/{tech_id}/links", decide_link, methods=["POST"]),
     Route("/technologies/{tech_id}/stage", change_stage, methods=["POST"]),
     Route("/technologies/{tech_id}/notes", save_notes, methods=["POST"]),
+    Route("/technologies/{tech_id}/merge", merge_into, methods=["POST"]),
     Route("/technologies/{tech_id}/dossier.{fmt:str}", dossier_file, methods=["GET"]),
 ]

@@ -12,13 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from apps.workspace import learning
+from apps.workspace.auth import guard
+from apps.workspace.render import render
+from flows.training_job import request_training
 from horizon import store_jobs
 from horizon.store import utcnow
 from horizon.store_review import blind_judgements
-from apps.workspace import learning
-from apps.workspace.auth import guard
-from apps.workspace.jobs import request_training
-from apps.workspace.render import render
 
 
 def job_view(store, job: dict | None) -> dict | None:

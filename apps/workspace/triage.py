@@ -11,15 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from apps.workspace.auth import guard, safe_next
+from apps.workspace.render import anchor, render
+from apps.workspace.review import visible
+from flows.training_job import request_training
 from horizon import store_jobs
 from horizon.items import ITEM_TYPES, Item
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.text import parse_date
-from apps.workspace.auth import guard, safe_next
-from apps.workspace.jobs import request_training
-from apps.workspace.render import anchor, render
-from apps.workspace.review import visible
 
 STATE_FILTERS = ("untriaged", *TRIAGE_STATES)
 
@@ -97,7 +97,8 @@ class Filters:
             return q.get(key, "") if q.get(key, "") in allowed else ""
 
         return cls(area=pick("area", area_ids), source=q.get("source", "")[:64], type=pick("type", ITEM_TYPES),
-                   state=pick("state", STATE_FILTERS), since=parse_date(q.get("since")), until=parse_date(q.get("until")))
+                   state=pick("state", STATE_FILTERS), since=parse_date(q.get("since")),
+                   until=parse_date(q.get("until")))
 
     def keep(self, card: Card) -> bool:
         day = card.item.updated or card.item.published

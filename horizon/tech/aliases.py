@@ -52,29 +52,42 @@ def compile_alias(tech_id: str, text: str) -> Alias | None:
 
 
 class AliasIndex:
-    """Every alias of every technology, keyed by its first word in lower case."""
+    """Every alias of every technology, keyed by its first word (two words when it has more) in lower case.
+
+    Two-word keys keep look-ups short when many names share a first word ("NHS App", "NHS Login").
+    """
 
     def __init__(self, names: Mapping[str, Iterable[str]]):
         """``names``: {tech_id: [name, alias, ...]}."""
         self.by_first: dict[str, list[Alias]] = {}
+        self.by_pair: dict[tuple[str, str], list[Alias]] = {}
         for tech_id, texts in names.items():
             for text in texts:
                 alias = compile_alias(tech_id, text)
-                if alias is not None:
+                if alias is None:
+                    continue
+                if len(alias.words) == 1:
                     self.by_first.setdefault(alias.words[0].lower(), []).append(alias)
+                else:
+                    key = (alias.words[0].lower(), alias.words[1].lower())
+                    self.by_pair.setdefault(key, []).append(alias)
 
     def match(self, text: str) -> dict[str, str]:
         """{tech_id: the alias text that matched} for one text."""
-        spans = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
-        words = [s[0] for s in spans]
+        found_words = list(_WORD.finditer(text))
+        words = [m.group(0) for m in found_words]
         lower = [w.lower() for w in words]
         found: dict[str, str] = {}
+        last = len(words) - 1
         for i, key in enumerate(lower):
-            for alias in self.by_first.get(key, ()):
+            candidates = self.by_first.get(key, [])
+            if i < last and (pair := self.by_pair.get((key, lower[i + 1]))):
+                candidates = [*candidates, *pair]
+            for alias in candidates:
                 if alias.tech_id in found or not _fits(alias, words, lower, i):
                     continue
                 # A capitalised word opening a sentence may be ordinary prose: another alias must say it.
-                if not (alias.mode == "name" and _sentence_start(text, spans, i)):
+                if not (alias.mode == "name" and _sentence_start(text, found_words, i)):
                     found[alias.tech_id] = alias.text
         return found
 
@@ -94,8 +107,7 @@ def _fits(alias: Alias, words: Sequence[str], lower: Sequence[str], i: int) -> b
     return True
 
 
-def _sentence_start(text: str, spans: Sequence[tuple[str, int, int]], i: int) -> bool:
+def _sentence_start(text: str, spans: Sequence[re.Match[str]], i: int) -> bool:
     if i == 0:
         return True
-    between = text[spans[i - 1][2]:spans[i][1]]
-    return bool(_SENTENCE_END.search(between))
+    return bool(_SENTENCE_END.search(text, spans[i - 1].end(), spans[i].start()))

@@ -122,3 +122,36 @@ def test_train_saves_a_model_that_classify_uses(tmp_path):
     src = write_lines(tmp_path / "in.jsonl", json.dumps(GOOD))
     result = runner.invoke(app, ["classify", str(src), "--model-dir", str(model_dir)])
     assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "a1"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--max-bytes", "300"], "exceeds the 300-byte input cap"),
+    (["--max-line-bytes", "200"], "line 2: longer than the 200-byte line cap"),
+])
+def test_classify_refuses_oversized_input_in_one_line(tmp_path, use_model, args, message):
+    long_line = json.dumps({**GOOD, "id": "big", "summary": "asthma " * 40})  # about 330 bytes
+    src = write_lines(tmp_path / "in.jsonl", json.dumps(GOOD), long_line)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(src), "--out", str(out), *args])
+    assert result.exit_code == 1
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_classify_accepts_input_within_the_caps(tmp_path, use_model):
+    src = write_lines(tmp_path / "in.jsonl", json.dumps(GOOD))
+    size = src.stat().st_size
+    result = runner.invoke(app, ["classify", str(src), "--max-bytes", str(size), "--max-line-bytes", str(size - 1)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "a1"
+
+
+def test_evaluate_cross_validates_against_both_baselines_over_repeated_splits(tmp_path, use_model):
+    from classifiers.training import BUNDLED
+
+    labels = write_lines(tmp_path / "labels.jsonl", *BUNDLED.read_text().splitlines()[:80])
+    result = runner.invoke(app, ["evaluate", str(labels), "--cv", "2", "--repeats", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2-fold CV, mean of 2 splits" in result.stdout
+    assert "plain F1" in result.stdout and "kw F1" in result.stdout and "cardiovascular" in result.stdout
+    assert "model macro F1 per split:" in result.stdout

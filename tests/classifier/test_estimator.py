@@ -14,14 +14,30 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from classifiers.model import AreaModel, best_threshold
+from classifiers.blend import best_threshold
+from classifiers.model import AreaModel
+from classifiers.shrunk import ShrunkLogisticRegression
 
 
-# Text-input estimators get only the API checks from parametrize_with_checks (scikit-learn
-# skips the numeric-array checks for string input), so the API checks are also run by name.
-@parametrize_with_checks([AreaModel()])
+# The numeric heart of the model, the blend's penalised logistic regression, gets scikit-learn's
+# whole battery (about 60 checks: fitting, dtypes, NaN, sample weights, pickling, ...). The text
+# model gets what scikit-learn runs for string input (its numeric checks do not apply), and the
+# API checks by name below.
+@parametrize_with_checks([ShrunkLogisticRegression(), ShrunkLogisticRegression(prior_intercept=1.0, strength=0.1),
+                          AreaModel()])
 def test_sklearn_checks(estimator, check):
     check(estimator)
+
+
+def test_the_checked_estimator_is_the_blend_the_model_uses():
+    from classifiers.blend import fit_blend
+
+    rng = np.random.default_rng(0)
+    prior, learned = rng.random(50), rng.normal(size=50)
+    y = (prior + learned + rng.normal(size=50) > 0.8).astype(int)
+    checked = ShrunkLogisticRegression(prior_coef=[6.0, 1.0], prior_intercept=-3.0, strength=0.3)
+    checked.fit(np.column_stack([prior, learned]), y)
+    assert np.allclose([*checked.coef_[0], checked.intercept_[0]], fit_blend(prior, learned, y, np.ones(50), 0.3))
 
 
 @pytest.mark.parametrize("check", [check_no_attributes_set_in_init, check_parameters_default_constructible,
@@ -36,7 +52,7 @@ Y = np.array([[1, 0]] * 5 + [[0, 1]] * 5 + [[1, 0]] * 5 + [[0, 1]] * 5)
 
 
 def test_fit_returns_self_and_keeps_params():
-    model = AreaModel(threshold_cv=2, min_positives=2)
+    model = AreaModel(cv=2)
     before = model.get_params()
     assert model.fit(TEXTS, Y) is model
     assert model.get_params() == before

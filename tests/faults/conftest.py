@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # hostile, specs, harness: plain helper modules
 
-from tests.faults.hostile import HostileServer  # noqa: E402
+from tests.faults.hostile import HostileServer
 
 _RECORDS: dict[str, list[dict]] = {}  # test id -> the cases it recorded (a chain test records several)
 

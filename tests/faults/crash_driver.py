@@ -35,8 +35,8 @@ def install(point: str) -> None:
         calls[0] += 1
         return calls[0] == target
 
-    from horizon.store import Store
     import outputs.base
+    from horizon.store import Store
 
     if name == "store-mid-transaction":
         original = Store._upsert_rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -20,11 +20,11 @@ import scanners
 from horizon.config import Priorities, load_config
 from horizon.digest import Digest, SourceReport
 from horizon.errors import SourceError
+from horizon.store import Store
 from scanners.http import HttpClient
 from steps.pipeline import assemble, candidates, digest_key, iso_week
-from horizon.store import Store
-from tests.faults.hostile import HostileServer, dynamic
 from tests.faults.faultspecs import SPECS, Rec
+from tests.faults.hostile import HostileServer, dynamic
 
 DEFAULTS = Path(__file__).parents[2] / "horizon" / "defaults"
 SUBJECT, CONTROL = "subject", "control"
@@ -96,7 +96,7 @@ def run_week(config_dir: Path, out: Path, formats: tuple[str, ...] = outputs.FOR
     store = Store(config.settings.store_url)
     http = HttpClient(config.settings.http)
     as_of = date.today()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         results = []
         for scanner in scanners.build(config, http):

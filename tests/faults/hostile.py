@@ -15,7 +15,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -171,7 +171,7 @@ def endless(chunk: bytes = b" " * 65536, total: int = 64_000_000) -> Behaviour:
     return go
 
 
-@lru_cache(maxsize=None)
+@cache
 def bomb(encoding: str, size: int = 100_000_000) -> bytes:
     """``size`` bytes of zeros, compressed to a few hundred kilobytes."""
     raw = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)

@@ -105,7 +105,7 @@ def _prefect_records() -> dict[str, str]:
 
 
 class _RefuseLogin:
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server, session, envelope):
         return "250 OK"
 
 

@@ -14,11 +14,30 @@ from dataclasses import dataclass, field
 import pytest
 
 import scanners
-from tests.faults.faultrun import (CONTROL, CONTROL_RECS, SUBJECT, SUMMARY_FORMATS, Outcome, run_week, serve_control,
-                                   write_config)
+from tests.faults.faultrun import (
+    CONTROL,
+    CONTROL_RECS,
+    SUBJECT,
+    SUMMARY_FORMATS,
+    Outcome,
+    run_week,
+    serve_control,
+    write_config,
+)
 from tests.faults.faultspecs import SPECS, Rec, Spec
-from tests.faults.hostile import (Behaviour, compressed, dynamic, endless, redirect, redirect_loop, respond, sequence, stall,
-                     trickle, truncate)
+from tests.faults.hostile import (
+    Behaviour,
+    compressed,
+    dynamic,
+    endless,
+    redirect,
+    redirect_loop,
+    respond,
+    sequence,
+    stall,
+    trickle,
+    truncate,
+)
 
 RECS = [
     Rec(1, "Café-based blood pressure checks — naïve approach to hypertension case-finding",

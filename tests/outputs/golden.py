@@ -3,7 +3,7 @@ source, and hostile text (script tags, event handlers, javascript: links, formul
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from horizon.digest import AreaInfo, Classification, Digest, Entry, Factors, RunSummary, SourceReport
 from horizon.items import Extras, Item
@@ -30,16 +30,18 @@ AREAS = (
 
 def _entry(item: Item, areas: tuple[str, ...], why: dict[str, tuple[str, ...]], relevance: float, **kw) -> Entry:
     scores = {a.id: (relevance if a.id in areas else 0.05) for a in AREAS}
+    kw.setdefault("kind", {"trial": "trial", "guidance": "guidance", "safety": "safety"}.get(item.type, "news"))
+    kw.setdefault("first_seen", datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
     return Entry(
         item=item,
         classification=Classification(item_id=item.id, scores=scores, areas=areas, why=why),
         factors=Factors(
             relevance=relevance,
             area_weight=1.0,
-            evidence=kw.pop("evidence", 0.6),
+            impact=kw.pop("impact", 0.6),
             uk=kw.pop("uk", 1.0),
             recency=0.95,
-            novelty={"new": 1.0, "changed": 0.8, "seen": 0.5}[kw.get("novelty", "new")],
+            novelty={"new": 1.0, "changed": 0.9, "backfill": 0.4, "seen": 0.3}[kw.get("novelty", "new")],
         ),
         **kw,
     )
@@ -111,7 +113,7 @@ def golden_entries() -> tuple[Entry, ...]:
             novelty="changed",
             changes={"status": ("RECRUITING", "COMPLETED")},
             also=(af_isrctn,),
-            evidence=0.8,
+            impact=0.8,
             uk=1.2,
         ),
         _entry(
@@ -119,9 +121,9 @@ def golden_entries() -> tuple[Entry, ...]:
             ("early-cancer-diagnosis",),
             {"early-cancer-diagnosis": ("lung cancer", "chest x-ray")},
             0.84,
-            evidence=1.0,
+            impact=1.0,
         ),
-        _entry(hostile, ("asthma",), {"asthma": ("inhaler", "asthma", IMG)}, 0.7, evidence=0.4),
+        _entry(hostile, ("asthma",), {"asthma": ("inhaler", "asthma", IMG)}, 0.7, impact=0.4),
         _entry(formula, ("asthma", "early-cancer-diagnosis"), {"asthma": ("asthma", "self-management")}, 0.55, uk=1.2),
     )
     return tuple(sorted(entries, key=lambda e: -e.score))  # ranked, as the flow hands them over
@@ -168,7 +170,7 @@ def showcase_entries() -> tuple[Entry, ...]:
             ("asthma",),
             {"asthma": ("asthma", "diagnosis", "monitoring")},
             0.88,
-            evidence=1.0,
+            impact=1.0,
             novelty="changed",
             changes={"status": ("consultation", "published")},
         ),
@@ -184,7 +186,7 @@ def showcase_entries() -> tuple[Entry, ...]:
             ("early-cancer-diagnosis",),
             {"early-cancer-diagnosis": ("faecal immunochemical", "referral")},
             0.62,
-            evidence=0.9,
+            impact=0.9,
         ),
     )
     return tuple(sorted(keep + list(more), key=lambda e: -e.score))
@@ -199,7 +201,7 @@ def make_digest(
     return Digest(
         title="Horizon scan: Example ICS",
         week="2026-W48",
-        generated=datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc),
+        generated=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
         since=date(2026, 11, 16),
         areas=AREAS,
         entries=golden_entries() if entries is None else entries,

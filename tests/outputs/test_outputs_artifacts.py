@@ -40,7 +40,7 @@ def test_build_gives_valid_keys_and_escaped_markdown(tmp_path, digest):
     assert "[Artificial intelligence-derived" in summary and "(https://www.nice.org.uk/guidance/dg61)" in summary
     entries = built.tables[0].table
     assert [r["rank"] for r in entries] == [1, 2, 3, 4] and entries[0]["url"] == "https://www.nice.org.uk/guidance/dg61"
-    assert [r for r in entries if r["title"].endswith("Asthma inhaler recall")][0]["url"] == ""
+    assert next(r for r in entries if r["title"].endswith("Asthma inhaler recall"))["url"] == ""
     assert built.tables[1].table[-1] == {
         "source": "nice",
         "ok": False,

@@ -1,8 +1,8 @@
 """The HTML digest in a real browser: Debian's headless chromium driven by Playwright.
 
 Checks it renders without console errors or dialogs, fetches nothing but itself,
-shows every area heading and fits a phone screen. (The README's screenshot is of the
-bundled sample digest: tests/test_weekly_digest.py takes it.)
+shows every area heading and fits a phone screen. (The README's screenshots of the
+bundled sample digest are made by scripts/screenshots.py; no test writes them.)
 Skips (visibly, with the reason) when /usr/bin/chromium is missing: run
 .ci/install-chromium. Never uses ``playwright install``.
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
 import socket
 import ssl
 from email import message_from_bytes, policy
@@ -68,7 +69,7 @@ def test_email_arrives_multipart_with_subject_and_recipients(smtp, digest):
     assert message["Subject"] == "Horizon scan: Example ICS – 2026-W48"
     assert message.get_content_type() == "multipart/alternative"
     text, page = message.get_body(("plain",)), message.get_body(("html",))
-    assert "TOP 4 THIS WEEK" in text.get_content() and IMG in text.get_content()
+    assert "THE TOP 3 IN EACH AREA" in text.get_content() and IMG in text.get_content()
     assert "<h1" in page.get_content() and "&lt;script&gt;" in page.get_content() and SCRIPT not in page.get_content()
 
 
@@ -102,7 +103,7 @@ def _self_signed(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -243,6 +244,49 @@ def test_implicit_tls_smtps(tmp_path, digest):
         controller.stop()
 
 
+def _big_week(n: int = 300):
+    """A busy week: n trials over three areas, every fifth in two areas, and two safety notices."""
+    from datetime import date
+
+    from horizon.digest import Classification, Entry, Factors
+    from horizon.items import Item
+    from tests.outputs.golden import AREAS, make_digest
+
+    ids = [a.id for a in AREAS]
+    entries = []
+    for i in range(n):
+        kind = "safety" if i in (7, 150) else "trial"
+        areas = (ids[i % 3], ids[(i + 1) % 3]) if i % 5 == 0 else (ids[i % 3],)
+        item = Item(id=f"ctgov:NCT{i:08d}", source="ctgov", type=kind, title=f"Item number {i:03d} " + "x" * 60,
+                    summary="A long summary of the trial. " * 40, url=f"https://clinicaltrials.gov/study/NCT{i:08d}",
+                    published=date(2026, 11, 2))
+        entries.append(Entry(item=item, kind=kind,
+                             classification=Classification(item_id=item.id, scores=dict.fromkeys(ids, 0.5), areas=areas),
+                             factors=Factors(relevance=0.9, area_weight=1, impact=1, uk=1, recency=1 - i / 1000, novelty=1)))
+    return make_digest(entries=tuple(entries), failed=False)
+
+
+def test_the_email_carries_safety_the_top_of_each_area_once_and_a_link_under_100_kb(smtp):
+    controller, inbox = smtp
+    week = _big_week()
+    link = "https://intranet.example.nhs.uk/horizon/2026-W48/digest.html"
+    deliver(week, DeliveryConfig(email=_settings(controller.port, top_n=3, digest_link=link)), env={})
+    [envelope] = inbox.envelopes
+    assert len(envelope.content) < 100_000  # Gmail clips at about 102 KB
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    text, page = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    assert len(page.encode()) < 100_000
+    for body in (text, page):
+        assert body.count("Item number 007") == 1 and body.count("Item number 150") == 1  # the safety section
+        assert body.index("Item number 150") < body.index("Item number 000")  # safety first, whatever the score
+        # Item 0 is in two areas and in the top 3 of both: once, naming both.
+        assert body.count("Item number 000") == 1 and "In Atrial fibrillation and Early cancer diagnosis" in body
+        assert "In Atrial fibrillation and Asthma" in body  # item 5: top 3 of both
+        shown = re.findall(r"Item number (\d{3})", body)
+        # Top 3 per area: AF 0, 3, 5; early cancer 0, 1, 4; asthma 2, 5, 8; and the two safety notices.
+        assert sorted(shown) == ["000", "001", "002", "003", "004", "005", "007", "008", "150"]
+        assert link in body
+    assert "Item number 299" not in page  # the rest is in the linked full digest
 # -- once per digest and channel ------------------------------------------------------------
 def test_a_webhook_echoing_its_secret_path_never_puts_it_in_the_error(httpserver, digest):
     token = "T0SECRET/B0SECRET/xoxb-echoed-token-4242"
@@ -309,7 +353,7 @@ def test_a_claim_blocks_a_second_sender_until_it_goes_stale(tmp_path):
     from horizon.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
-    t0 = dt.datetime(2026, 11, 30, 7, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 11, 30, 7, tzinfo=dt.UTC)
     first = store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=t0)
     assert first is not None
     assert store_delivery.claim(store, "ics", "2026-W49", "email", "a@b.example", now=t0) is None  # in flight

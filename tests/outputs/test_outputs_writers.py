@@ -7,7 +7,7 @@ import html
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
@@ -21,18 +21,25 @@ from tests.outputs.golden import FORMULA, IMG, JS_LINK, SCRIPT, make_digest
 
 NICE_TITLE = "Artificial intelligence-derived software to analyse chest X-rays for suspected lung cancer"
 AF_TITLE = "Screening for atrial fibrillation with a smartwatch in over-65s (SAFER-Watch)"
-COMMON = ["2026-W48", NICE_TITLE, AF_TITLE, "https://www.nice.org.uk/guidance/dg61", "RECRUITING", "COMPLETED", "0.798"]
+COMMON = ["2026-W48", NICE_TITLE, AF_TITLE, "https://www.nice.org.uk/guidance/dg61", "0.798"]
 RUN_SUMMARY = ["timed out after 3 attempts", "dropped/no-area", "ctgov/fetched"]
-READABLE = ["relevance 0.84", "Atrial fibrillation", "chest x-ray"]
+# People read words, not codes: publisher names, plain phase and status, area names.
+READABLE = ["relevance 0.84", "Atrial fibrillation", "chest x-ray", "status: recruiting → completed",
+            "Phase 3, completed", "ClinicalTrials.gov, ISRCTN registry", "UK sites", "sponsor University of Oxford (academic)"]
+SENTENCES = ["3 sources checked, 1 failed (nice).", "37 items matched no priority area.",
+             "ISRCTN registry: 2 malformed records skipped."]
+RAW = ["RECRUITING", "COMPLETED"]
 # What each format must carry beyond COMMON; a new writer must be added here.
 EXPECTS = {
-    "html": RUN_SUMMARY + READABLE + ["Top 4 this week", "Run summary"],
-    "md": RUN_SUMMARY + READABLE + ["Top 4 this week", "Run summary"],
-    "text": RUN_SUMMARY + READABLE + ["TOP 4 THIS WEEK", "RUN SUMMARY"],
-    "csv": ["factor_relevance", "score_asthma", "isrctn:ISRCTN11223344", "University of Oxford"],
-    "xlsx": RUN_SUMMARY + ["factor_relevance", "score_asthma", "isrctn:ISRCTN11223344", "University of Oxford"],
-    "json": RUN_SUMMARY + ["isrctn:ISRCTN11223344", "University of Oxford", "chest x-ray"],
-    "atom": READABLE[:1] + ["tag:", "chest x-ray"],
+    "html": RUN_SUMMARY + READABLE + SENTENCES + ["Top 4 this week", "Run summary", "Safety notices in your areas"],
+    "md": RUN_SUMMARY + READABLE + SENTENCES + ["Top 4 this week", "Run summary", "Safety notices in your areas"],
+    "text": RUN_SUMMARY + READABLE + SENTENCES + ["TOP 4 THIS WEEK", "RUN SUMMARY", "SAFETY NOTICES IN YOUR AREAS"],
+    "csv": RAW + ["factor_relevance", "score_asthma", "isrctn:ISRCTN11223344", "University of Oxford",
+                  "Phase 3, completed", "ClinicalTrials.gov; ISRCTN registry", "Atrial fibrillation", "academic"],
+    "xlsx": RAW + RUN_SUMMARY + ["factor_relevance", "score_asthma", "isrctn:ISRCTN11223344", "University of Oxford",
+                                 "Phase 3, completed", "Atrial fibrillation"],
+    "json": RAW + RUN_SUMMARY + SENTENCES + ["isrctn:ISRCTN11223344", "University of Oxford", "chest x-ray"],
+    "atom": READABLE[:1] + READABLE[3:6] + ["tag:", "chest x-ray"],
 }
 
 
@@ -72,7 +79,7 @@ def test_writer_renders_empty_digest(fmt):
     else:
         assert "2026-W48" in text and "NCT05123456" not in text and "SAFER" not in text
     if fmt in ("html", "md", "text"):
-        assert "Nothing new matched a priority area this week." in text
+        assert "Nothing new matched a priority area" in text and "No safety notices in your priority areas" in text
 
 
 @pytest.mark.parametrize("fmt", outputs.FORMATS)
@@ -102,7 +109,8 @@ def test_write_routes_options_and_rejects_unwanted(tmp_path, digest):
         assert "…and 1 more: every entry is in the CSV, XLSX and JSON digests" in (tmp_path / name).read_text(), name
     with pytest.raises(
         OutputError,
-        match="unknown option 'indent' for formats html, md; valid options: also_max, summary_chars, top, top_n",
+        match="unknown option 'indent' for formats html, md; valid options: also_max, email, full_url, summary_chars, top, "
+              "top_n",
     ):
         outputs.write(digest, tmp_path, formats=("html", "md"), indent=4)
 
@@ -188,7 +196,7 @@ def test_text_shows_hostile_text_verbatim_on_single_lines(digest):
 def test_atom_parses_without_bozo_and_ids_are_stable(digest):
     writer = outputs.get("atom")()
     first = feedparser.parse(writer.render(digest))
-    rerun = digest.model_copy(update={"generated": datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)})
+    rerun = digest.model_copy(update={"generated": datetime(2026, 11, 24, 9, 30, tzinfo=UTC)})
     second = feedparser.parse(writer.render(rerun))
     assert not first.bozo, first.get("bozo_exception")
     assert [e.id for e in first.entries] == [e.id for e in second.entries]
@@ -249,6 +257,23 @@ def test_xlsx_opens_with_right_rows_and_no_formulas(digest):
     assert ("nice", False, 0, "timed out after 3 attempts " + IMG) in summary
 
 
+def test_xlsx_links_are_real_hyperlinks_and_dates_real_dates(digest):
+    book = openpyxl.load_workbook(io.BytesIO(outputs.get("xlsx")().render(digest)))
+    sheet = book["Entries"]
+    header = [c.value for c in sheet[1]]
+    url_col, published_col, seen_col = (header.index(n) + 1 for n in ("url", "published", "first_seen"))
+    rows = {sheet.cell(r, header.index("id") + 1).value: r for r in range(2, sheet.max_row + 1)}
+    nice = sheet.cell(rows["nice:DG61"], url_col)
+    assert nice.hyperlink is not None and nice.hyperlink.target == "https://www.nice.org.uk/guidance/dg61"
+    assert sheet.cell(rows["rss:hostile-1"], url_col).hyperlink is None  # javascript: is neither text nor link
+    published = sheet.cell(rows["nice:DG61"], published_col)
+    assert published.is_date and published.value.date() == date(2026, 11, 18)
+    assert published.number_format == "yyyy-mm-dd"
+    assert sheet.cell(rows["nice:DG61"], seen_col).value.date() == date(2026, 11, 23)
+    assert sheet.cell(rows["isrctn:ISRCTN99887766"], header.index("area_names") + 1).value == \
+        "Asthma; Early cancer diagnosis"
+
+
 def test_json_matches_its_schema_and_is_html_embeddable(digest):
     import jsonschema
 
@@ -301,21 +326,35 @@ def test_outputs_docs_mention_every_format_and_option():
     assert not missing
 
 
-def test_running_feed_keeps_recent_weeks_and_replaces_reruns(tmp_path, digest):
+def test_running_feed_has_one_entry_per_digest_keeps_recent_weeks_and_replaces_reruns(tmp_path, digest):
     from outputs.atom import update_feed
 
     feed = tmp_path / "feed.atom"
     for week in ("2026-W46", "2026-W47", "2026-W48"):
         update_feed(feed, digest.model_copy(update={"week": week}), weeks=2)
-    later = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    later = datetime(2026, 11, 24, tzinfo=UTC)
     rerun = digest.model_copy(update={"entries": digest.entries[:2], "generated": later})
     update_feed(feed, rerun, weeks=2)
     parsed = feedparser.parse(feed.read_bytes())
     assert not parsed.bozo and parsed.feed.title == digest.title
-    ids = [e.id for e in parsed.entries]
-    assert len(ids) == len(set(ids)) == 2 + len(digest.entries)
-    assert [i.split("/")[1] for i in ids] == ["2026-W48"] * 2 + ["2026-W47"] * len(digest.entries)
+    assert [e.id for e in parsed.entries] == ["tag:nhs-ics.github.io,2026:weekly/2026-W48",
+                                              "tag:nhs-ics.github.io,2026:weekly/2026-W47"]  # one a week
+    latest = parsed.entries[0]
+    assert latest.title == f"{digest.title} – 2026-W48" and latest.link == "2026-W48/digest.html"
+    assert latest.summary.startswith("2 items (") and NICE_TITLE in latest.summary  # the rerun's counts
+    links = {link.rel: link.href for link in parsed.feed.links}
+    assert links == {"self": "feed.atom", "alternate": "2026-W48/digest.html"}
     assert not [p for p in tmp_path.iterdir() if p.name != "feed.atom"]
+
+
+def test_the_digest_atom_has_feed_links_and_carries_only_the_top_entries(digest):
+    parsed = feedparser.parse(outputs.get("atom")(max_entries=2).render(digest))
+    assert [e.title for e in parsed.entries] == [e.item.title for e in digest.entries[:2]]
+    assert {link.rel: link.href for link in parsed.feed.links} == {"self": "digest.atom", "alternate": "digest.html"}
+    published = outputs.get("atom")(link="https://ics.example/d/2026-W48/digest.html",
+                                    self_url="javascript:alert(1)").render(digest)
+    links = {link.rel: link.href for link in feedparser.parse(published).feed.links}
+    assert links == {"alternate": "https://ics.example/d/2026-W48/digest.html", "self": "digest.atom"}
 
 
 def test_running_feed_refuses_to_overwrite_a_corrupt_file(tmp_path, digest):

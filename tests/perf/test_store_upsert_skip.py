@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from horizon.items import Extras, Item
 from horizon.store import Store, items
 
-T0 = datetime(2026, 11, 16, 7, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 16, 7, tzinfo=UTC)
 
 
 def trial(n: int, status: str = "RECRUITING", title: str | None = None) -> Item:
@@ -32,7 +32,7 @@ def test_an_unchanged_record_is_not_rewritten_but_its_last_seen_moves(tmp_path):
     done = store.upsert([trial(1), trial(2, status="COMPLETED")], now=later)
     assert done.seen == ["ctgov:NCT00000001"] and set(done.changed) == {"ctgov:NCT00000002"}
     assert row(store, 1).type == "marked"  # same fingerprint: record left as it was
-    assert row(store, 1).last_seen.replace(tzinfo=timezone.utc) == later
+    assert row(store, 1).last_seen.replace(tzinfo=UTC) == later
     assert row(store, 2).record["extras"]["status"] == "COMPLETED"
     assert store.items_since(T0 + timedelta(days=1)) == [trial(2, status="COMPLETED")]
     store.close()

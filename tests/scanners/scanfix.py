@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from horizon.config import HttpSettings
-from scanners.http import HttpClient
 from scanners.base import Scanner
+from scanners.http import HttpClient
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.scanners.scanfix import make, saved
 from scanners.ctgov import Ctgov
+from tests.scanners.scanfix import make, saved
 
 
 def test_secondary_ids_become_xrefs_in_every_form():

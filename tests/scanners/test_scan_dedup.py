@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from steps.dedup import NEAR_DUPLICATE, group, story_clusters
 from horizon.items import Extras, Item
-from tests.scanners.scanfix import FIXTURES, make, saved
 from scanners.ctgov import Ctgov
 from scanners.isrctn import Isrctn
+from steps.dedup import NEAR_DUPLICATE, group, story_clusters
+from tests.scanners.scanfix import FIXTURES, make, saved
 
 
 def ctgov_record(**identification) -> Item:

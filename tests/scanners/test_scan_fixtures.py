@@ -8,10 +8,10 @@ import re
 import pytest
 
 import scanners
-from scanners import saved as saved_response
 from horizon.errors import MalformedResponse
-from tests.scanners.scanfix import FIXTURES, make
+from scanners import saved as saved_response
 from scanners.pubmed import parse_search
+from tests.scanners.scanfix import FIXTURES, make
 
 ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| (?P<scanner>[\w-]+) \| (?P<provenance>.+?) \| (?P<yields>.+) \|$")
 TOKEN = re.compile(r'(\w+(?:-\w+)*)=("[^"]*"|\S+)')

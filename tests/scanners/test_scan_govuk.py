@@ -6,8 +6,8 @@ from datetime import date
 
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved, sent
 from scanners.govuk import Govuk
+from tests.scanners.scanfix import make, saved, sent
 
 PATH = "/api/search.json"
 SINCE = date(2026, 11, 9)
@@ -84,3 +84,12 @@ def test_stopping_at_max_pages_is_said_not_silent(httpserver):
     assert len(httpserver.log) == 3
     assert result.notes == ["govuk: stopped after 3 pages of drug_safety_update with more to come; "
                             "raise max_pages to read them all"]
+
+
+def test_the_publishing_organisations_come_from_the_response():
+    from scanners.govuk import Govuk
+    from tests.scanners.scanfix import make, saved
+
+    (item,) = make(Govuk, "http://unused").parse(saved("govuk", "rummager_readme_example.json")).items
+    assert item.extras.sponsor == "Department for Transport; Driver and Vehicle Licensing Agency"  # not "MHRA"
+

@@ -9,9 +9,9 @@ import pytest
 from werkzeug import Response
 
 from horizon.errors import MalformedResponse
-from tests.scanners.scanfix import make, saved, sent
 from scanners.isrctn import NS, Isrctn, derive_status
 from scanners.safexml import parse_xml
+from tests.scanners.scanfix import make, saved, sent
 
 PATH = "/api/query/format/default"
 SINCE = date(2026, 11, 9)

@@ -6,8 +6,8 @@ from datetime import date
 
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved
 from scanners.medrxiv import Medrxiv
+from tests.scanners.scanfix import make, saved
 
 SINCE = date(2026, 11, 9)
 
@@ -76,3 +76,13 @@ def test_the_third_party_biorxiv_capture_parses():
     parsed = make(Medrxiv, "http://unused", server="biorxiv").parse(saved("medrxiv", "details_biorxiv_thirdparty.json"))
     assert [i.id for i in parsed.items] == ["medrxiv:10.64898/2026.07.31.741992"]  # the new DOI prefix is fine
     assert parsed.next_page == "30"  # counts as numbers and strings: total "109"
+
+
+def test_structured_abstract_headings_are_separated_from_their_text():
+    from scanners.medrxiv import Medrxiv
+    from tests.scanners.scanfix import make, saved
+
+    (item,) = make(Medrxiv, "http://unused").parse(saved("medrxiv", "glued_headings.json")).items
+    assert item.summary.startswith("Background: Restless legs syndrome (RLS) affects")
+    assert " Methods: We randomised 120" in item.summary and " Results: Symptom scores" in item.summary
+    assert "BackgroundRestless" not in item.summary and "ConclusionsOral" not in item.summary

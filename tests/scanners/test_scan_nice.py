@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from scanners.http import Validators
 from horizon.items import changes_between
-from tests.scanners.scanfix import make, saved, sent
+from scanners.http import Validators
 from scanners.nice import Nice, programme
+from tests.scanners.scanfix import make, saved, sent
 
 PUBLISHED = "/guidance/published"
 SINCE = date(2026, 10, 1)

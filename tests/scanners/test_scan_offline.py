@@ -41,7 +41,7 @@ def test_a_tls_failure_is_tried_once(httpserver):
     client = fast_client(retries=3)
     with pytest.raises(SourceError) as err:
         client.get("govuk", httpserver.url_for("/x").replace("http://", "https://"))
-    assert str(err.value).startswith(f"govuk: TLS failed with localhost: ")
+    assert str(err.value).startswith("govuk: TLS failed with localhost: ")
     assert err.value.transient is False and client.connect_attempts == 1
     assert len(httpserver.log) == 0
 
@@ -71,3 +71,25 @@ def test_a_dropped_connection_is_still_retried():
         assert client.connect_attempts == 3 and len(accepted) == 3
     finally:
         server.close()
+
+
+def test_scan_with_no_source_host_resolving_stops_before_prefect(write_config, tmp_path, monkeypatch, capsys, caplog):
+    import logging
+
+    from apps.cli import main
+
+    config = write_config({"ctgov": {"base_url": "https://clinicaltrials.invalid/api/v2"},
+                           "nice": {"base_url": "https://www.nice.invalid"}})
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG, logger="scanners.http")
+    monkeypatch.setattr("sys.argv", ["horizon", "scan", "asthma", "--config", str(config), "--out", str(out)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "source failed ctgov: cannot resolve clinicaltrials.invalid: no network, or a wrong base_url?" in err
+    assert "source failed nice: cannot resolve www.nice.invalid: no network, or a wrong base_url?" in err
+    assert err.rstrip().endswith("error: every source failed (2 of 2): nothing was published, the last digest is "
+                                 "left in place")
+    assert not out.exists()  # nothing written, no flow started
+    assert not [r for r in caplog.records if r.name == "scanners.http"]  # not one HTTP connection tried

@@ -23,5 +23,5 @@ def test_a_scanner_has_fixtures_tests_and_a_default_source(name):
 
 def test_every_default_source_validates_against_its_scanner():
     for key, raw in load_config().sources.items():
-        cls, settings = scanners.settings_for(key, raw)
+        _cls, settings = scanners.settings_for(key, raw)
         assert settings.base_url.startswith("https://"), key

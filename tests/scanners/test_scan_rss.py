@@ -7,9 +7,9 @@ from datetime import date
 
 from werkzeug import Response
 
-from tests.scanners.scanfix import make, saved, sent
 from scanners.http import Validators
 from scanners.rss import Rss
+from tests.scanners.scanfix import make, saved, sent
 
 SINCE = date(2026, 11, 9)
 
@@ -126,3 +126,17 @@ def test_a_full_feed_url_overrides_the_base(httpserver):
 def test_no_feeds_configured_is_a_note():
     result = make(Rss, "https://never.example", source="x").scan(SINCE)
     assert result.ok and result.notes == ["x: no feeds configured"]
+
+
+def test_a_wordpress_feed_answering_404_after_its_last_page_is_the_end_of_paging(httpserver):
+    from datetime import date
+
+    from scanners.rss import Rss
+    from tests.scanners.scanfix import make, saved
+
+    httpserver.expect_request("/feed/", query_string="").respond_with_data(saved("rss", "nhse_rss2.xml"),
+                                                                           content_type="application/rss+xml")
+    httpserver.expect_request("/feed/", query_string="paged=2").respond_with_data("<html>Not found</html>", status=404)
+    result = make(Rss, httpserver.url_for(""), feeds=[{"path": "feed/", "page_param": "paged"}]).scan(date(2000, 1, 1))
+    assert result.ok, result.error
+    assert len(result.items) == 3 and len(httpserver.log) == 2

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from scanners import saved as saved_response
 from scanners.rss import Rss
 from tests.scanners.scanfix import FIXTURES, make, saved
-
-from scanners import saved as saved_response
 
 
 def rss(base_url: str = "http://unused"):
@@ -38,8 +37,9 @@ def test_the_header_charset_reaches_the_parser_over_http(httpserver):
 
 
 def test_an_entity_declaration_in_utf16_is_still_refused():
-    from horizon.errors import MalformedResponse
     import pytest
+
+    from horizon.errors import MalformedResponse
 
     attack = saved("rss", "billion_laughs.xml").decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
     with pytest.raises(MalformedResponse, match="declares XML entities"):

@@ -24,7 +24,8 @@ def config_dir(tmp_path, monkeypatch):
     for name in ("priorities.yaml", "sources.yaml"):
         shutil.copy(DEFAULT_DIR / name, directory / name)
     url = f"sqlite:///{tmp_path / 'horizon.db'}"
-    (directory / "settings.yaml").write_text(f"store_url: {url}\n")
+    sample = f"sqlite:///{tmp_path / 'horizon-sample.db'}"
+    (directory / "settings.yaml").write_text(f"store_url: {url}\nsample_store_url: {sample}\n")
     store = Store(url)
     store.upsert(ITEMS, now=NOW)
     store.close()
@@ -71,5 +72,7 @@ def test_mistakes_are_one_line(config_dir):
 def test_sample_lists_every_seeded_technology(config_dir):
     listed = lines(run("tech", "list", "--sample", "--config", str(config_dir)).stdout)
     assert {t["name"] for t in listed} == SEEDED
+    assert (config_dir.parent / "horizon-sample.db").exists()  # the sample's own store, not the configured one
+    assert lines(run("tech", "list", "--config", str(config_dir)).stdout) == []
     heartflow = next(t for t in listed if t["name"] == "HeartFlow FFRCT")
-    assert heartflow["stage"] == "piloting" and "nice:MTG32" in heartflow["items"]
+    assert heartflow["stage"] == "piloting" and heartflow["items"] == []  # no digest has filled this store

@@ -20,7 +20,7 @@ def digest_for(store, techs) -> Digest:
     techs.update("derm", next_review=date(2026, 11, 20), owner="Planned care")
     entry = Entry(item=ITEMS[1], classification=Classification(item_id=ITEMS[1].id, scores={"cardiovascular": 0.9},
                                                                  areas=("cardiovascular",)),
-                  factors=Factors(relevance=1, area_weight=1, evidence=1, uk=1, recency=1, novelty=1))
+                  factors=Factors(relevance=1, area_weight=1, impact=1, uk=1, recency=1, novelty=1))
     base = Digest(title="Horizon scan", week="2026-W48", generated=NOW, entries=(entry,),
                   areas=(AreaInfo(id="cardiovascular", name="Cardiovascular disease", description="Hearts"),))
     novelty = {i.id: "new" for i in ITEMS} | {"nice:MTG32": "changed"}
@@ -40,16 +40,18 @@ def test_sections_say_what_arrived_from_where_and_the_stage(store, techs):
     assert digest.entries[0].technologies == ("HeartFlow FFRCT",)
 
 
-def test_every_reading_format_opens_with_the_sections_and_names_the_technology(store, techs):
+def test_every_reading_format_opens_with_safety_then_the_sections_and_names_the_technology(store, techs):
+    """The agreed order (issue 14): safety notices first, then tracked technologies, then the top items."""
     digest = digest_for(store, techs)
     md = MarkdownWriter().render(digest).decode()
     txt = TextWriter().render(digest).decode()
     page = HtmlWriter().render(digest).decode()
-    for text, heading, due, headline in ((md, HEADING, "## Stage reviews due", "1 item"),
-                                         (txt, HEADING.upper(), "STAGE REVIEWS DUE", "1 item"),
-                                         (page, HEADING, ">Stage reviews due<", "1 item")):
+    for text, safety, heading, due, top in (
+            (md, "## Safety notices in your areas", HEADING, "## Stage reviews due", "## Top 1 this week"),
+            (txt, "SAFETY NOTICES IN YOUR AREAS", HEADING.upper(), "STAGE REVIEWS DUE", "TOP 1 THIS WEEK"),
+            (page, ">Safety notices in your areas<", HEADING, ">Stage reviews due<", ">Top 1 this week<")):
         assert heading in text and due in text
-        assert text.index(heading) < text.index(due) < text.index(headline)
+        assert text.index(safety) < text.index(heading) < text.index(due) < text.index(top)
         assert "Technology: HeartFlow FFRCT" in text
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from apps.workspace import create_app
 from horizon.config import DEFAULT_DIR, load_config
 from horizon.store import Store
-from apps.workspace import create_app
 from tests.web.seed import PASSWORDS, seed
 
 
@@ -89,8 +89,8 @@ def sign_in(client: TestClient, name: str) -> TestClient:
 
 def run_queued_jobs(store, config) -> list[dict]:
     """Run every queued training job here, as the workspace's runner thread would; the finished jobs."""
+    from flows.training_job import run_job
     from horizon import store_jobs
-    from apps.workspace.jobs import run_job
 
     done = []
     while (job := store_jobs.claim(store)) is not None:

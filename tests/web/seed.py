@@ -7,13 +7,13 @@ is ranked and classified by the real zero-label classifier, as the weekly run do
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 
+from apps.workspace.auth import hash_password
 from horizon.config import Config
 from horizon.items import Extras, Item
 from horizon.store import Store
-from apps.workspace.auth import hash_password
 
 PASSWORDS = {"ada": "ada-admin-password", "rob": "rob-reviewer-password", "rey": "rey-reviewer-password",
              "vic": "vic-viewer-password"}
@@ -99,12 +99,12 @@ def seed(config: Config, store: Store, with_users: bool = True, hostile: bool = 
     """Items, a previous and a current digest classified by the real classifier; returns the digest id."""
     from classifiers import load_classifier
 
-    earlier = datetime(2026, 11, 16, 7, 0, tzinfo=timezone.utc)
+    earlier = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
     changed = ITEMS[3].model_copy(update={"extras": ITEMS[3].extras.model_copy(update={"status": "RECRUITING"})})
     store.upsert([changed], now=earlier)
     store.record_digest("weekly", "2026-W47", "digests/2026-W47", [(changed.id, 0.3, ["respiratory"])],
                         now=earlier)
-    now = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
     digest_items = [*ITEMS, *([HOSTILE] if hostile else []), *TAUGHT]
     store.upsert([*digest_items, HELD_BACK], now=now)
     verdicts = load_classifier(config.priorities).classify(digest_items)

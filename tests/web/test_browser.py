@@ -9,7 +9,6 @@ to ``tmp_path`` only (``scripts/screenshots_workspace.py`` regenerates the docs'
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import classifiers
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
-from horizon.store import Store
+import classifiers
 from apps.workspace import create_app
+from horizon.store import Store
 from tests.web.conftest import csrf_of, run_queued_jobs, sign_in
 from tests.web.seed import HELD_BACK, HOSTILE, ITEMS, TAUGHT, password_hash
 

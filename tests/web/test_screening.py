@@ -7,9 +7,9 @@ import re
 from bs4 import BeautifulSoup
 from sklearn.metrics import cohen_kappa_score
 
+from apps.workspace import learning, screening
 from classifiers import load_classifier
 from horizon.store_review import blind_judgements
-from apps.workspace import learning, screening
 from tests.web.conftest import csrf_of
 from tests.web.seed import HELD_BACK, ITEMS
 
@@ -98,7 +98,7 @@ def test_a_queue_judgement_unticking_the_models_area_is_a_negative_label(client_
         judge(rob, card["data-item"], "uncertain")
     token = csrf_of(html)
     rob.post("/judge", data={"csrf": token, "item_id": card["data-item"], "state": "relevant", "areas": [],
-                             "proposed": proposed + ["not-an-area"]})
+                             "proposed": [*proposed, "not-an-area"]})
     labels = {(r["area"], r["relevant"]) for r in store.labels() if r["item_id"] == card["data-item"]}
     assert labels == {(a, False) for a in proposed}
 

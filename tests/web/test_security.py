@@ -94,7 +94,7 @@ def test_a_post_without_a_valid_csrf_token_is_refused(app, store, client_for):
     foreign = csrf_of(other.get("/").text)  # valid, but for another session
     form = {"item_id": ITEMS[1].id, "state": "relevant", "areas": "dermatology", "stage": "signal", "owner": "ada",
             "action": "role", "role": "viewer", "name": "eve", "password": "long-enough-password"}
-    for method, path, route in endpoints(app, store):
+    for method, path, _route in endpoints(app, store):
         if method != "POST" or path == "/login":
             continue
         for token in (None, "", "forged", foreign):
@@ -251,7 +251,7 @@ class Clock:
     """A clock the test moves by hand, so lock-outs are checked without sleeping."""
 
     def __init__(self):
-        self.now = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+        self.now = dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now

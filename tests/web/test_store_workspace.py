@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -99,12 +99,12 @@ def test_search_matches_title_or_summary_and_escapes_wildcards(bare):
 
 def test_record_digest_keeps_the_old_call_and_stores_why_when_given(bare):
     old = bare.record_digest("weekly", "2026-W47", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])],
-                             now=datetime(2026, 11, 23, tzinfo=timezone.utc))
+                             now=datetime(2026, 11, 23, tzinfo=UTC))
     assert bare.digest_explanations(old) == {}
     verdict = Classification(item_id="ctgov:NCT1", scores={"cardiovascular": 0.5}, areas=("cardiovascular",),
                              why={"cardiovascular": ("atrial", "fibrillation")})
     new = bare.record_digest("weekly", "2026-W48", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])],
-                             now=datetime(2026, 11, 30, tzinfo=timezone.utc), classifications=[verdict])
+                             now=datetime(2026, 11, 30, tzinfo=UTC), classifications=[verdict])
     assert bare.digest_explanations(new) == {
         "ctgov:NCT1": {"scores": {"cardiovascular": 0.5}, "why": {"cardiovascular": ["atrial", "fibrillation"]}}}
     assert bare.digest()["id"] == new and bare.digest(old)["week"] == "2026-W47"

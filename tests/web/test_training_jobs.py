@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 
+from apps.workspace import learning
 from classifiers.model import AreaModel
+from flows.training_job import describe, run_training_job
 from horizon import store_jobs
 from horizon.store import Store
-from apps.workspace import learning
-from apps.workspace.jobs import run_training_job
 from tests.web.conftest import csrf_of, run_queued_jobs
 from tests.web.seed import HELD_BACK, ITEMS, TAUGHT
 
@@ -26,9 +27,9 @@ def fits(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = AreaModel.fit
 
-    def counted(self, X, y):
+    def counted(self, X, y, **kwargs):
         calls.append(len(X))
-        return real(self, X, y)
+        return real(self, X, y, **kwargs)
 
     monkeypatch.setattr(AreaModel, "fit", counted)
     return calls
@@ -119,7 +120,7 @@ def test_one_job_runs_at_a_time_across_processes(store, config):
 
 
 def test_a_job_whose_worker_died_is_marked_failed_and_the_queue_moves_on(store):
-    t0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     dead = store_jobs.request(store, "ada", "retrain now", 0, now=t0)
     store_jobs.claim(store, worker="web:1", now=t0)
     waiting = store_jobs.request(store, "rob", "10 new judgements", 10, now=t0)
@@ -136,23 +137,34 @@ def test_the_weekly_flows_entry_point_runs_the_same_job(client_for, store, confi
     job = run_training_job(store, config, by="weekly run")
     assert (job["state"], job["trained"], job["requested_by"]) == ("done", True, "weekly run")
     assert [r["by"] for r in store.training_runs()] == ["weekly run"]
-    assert run_training_job(store, config, by="weekly run")["trained"] is False
+    assert re.fullmatch(r"Classifier retrained on \d+ labelled items, 2 from reviewers: "
+                        r"cross-validated macro F1 (n/a|0\.\d\d) -> 0\.\d\d\.", describe(job))
+    again = run_training_job(store, config, by="weekly run")
+    assert again["trained"] is False and describe(again).startswith("Classifier up to date")
     assert len(store.training_runs()) == 1
 
 
+def test_the_weekly_run_can_train_one_icss_model_in_its_own_folder(store, config, tmp_path):
+    store.add_label(TAUGHT[0].id, "cardiovascular", True, "rob")
+    own = tmp_path / "ics-model"
+    job = run_training_job(store, config, by="weekly run", model_dir=str(own))
+    assert job["trained"] and job["labels"] == 1 and (own / "model.json").exists()
+
+
 def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
-    def broken(self, X, y):
+    def broken(self, X, y, **kwargs):
         raise MemoryError("out of memory in fit")
 
     store.add_label(TAUGHT[0].id, "cardiovascular", True, "rob")
     monkeypatch.setattr(AreaModel, "fit", broken)
     job = run_training_job(store, config, by="ada")
     assert job["state"] == "failed" and "out of memory in fit" in job["error"]
+    assert "retraining failed" in describe(job)
     assert store.training_runs() == []
 
 
 def test_the_learning_curve_comes_from_stored_training_runs(client_for, store):
-    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     for n, (labels, f1, before) in enumerate([(40, 0.88, 0.87), (80, 0.89, 0.88), (120, 0.91, 0.89)]):
         store.add_training_run("ada", labels, f1, {"items": 253 + labels, "f1_untrained": before},
                                now=t0 + timedelta(days=7 * n))

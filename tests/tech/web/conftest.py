@@ -7,7 +7,15 @@ import pytest
 from horizon.store import Store
 from horizon.store_tech import Technologies
 from horizon.tech.link import link_batch
-from tests.web.conftest import anonymous, app, client_for, config, config_dir  # noqa: F401 - fixtures used here
+from tests.web.conftest import (  # noqa: F401 - the workspace fixtures, used here by name
+    anonymous,
+    app,
+    bundled_model,
+    client_for,
+    config,
+    config_dir,
+    model_dir,
+)
 from tests.web.seed import ITEMS, seed
 from tests.web.test_browser import browser  # noqa: F401 - the headless Chromium fixture
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from horizon.store import Store
 from horizon.store_tech import Technologies
 from horizon.tech.link import link_batch
+from tests.web.browser import server, sign_in
 from tests.web.seed import ITEMS, seed
-from tests.web.test_browser import expect, server, sign_in
+from tests.web.test_browser import expect
 from tests.web.test_browser import pytestmark as browser_marks
 
 pytestmark = browser_marks  # browser, slow, and the reason when Chromium is missing

@@ -94,3 +94,15 @@ def test_an_item_page_links_to_a_technology_and_proposes_a_new_one(client_for, s
     assert Technologies(store).evidence_ids("virtual-ward-platform") == ["nhse:virtual-wards-frailty"]
     again = page(rob, "/items/nhse:virtual-wards-frailty")
     assert 'href="/technologies/virtual-ward-platform"' in again
+
+
+def test_a_reviewer_merges_one_record_into_another(client_for, store):
+    rob = client_for("rob")
+    token = csrf_of(page(rob, "/technologies/feno-testing"))
+    merged = rob.post("/technologies/feno-testing/merge", data={"csrf": token, "into": "derm"})
+    assert merged.status_code == 303 and merged.headers["location"] == "/technologies/derm"
+    techs = Technologies(store)
+    assert techs.get("feno-testing") is None
+    assert {"FeNO testing", "FeNO"} <= set(techs.get("derm")["aliases"])
+    assert "ctgov:NCT06100003" in techs.evidence_ids("derm")
+    assert rob.post("/technologies/derm/merge", data={"csrf": token, "into": "derm"}).status_code == 400

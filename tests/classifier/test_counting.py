@@ -1,0 +1,30 @@
+"""The batch counter gives exactly scikit-learn's counts, and keywords in capitals only in capitals."""
+
+from __future__ import annotations
+
+from classifiers.counting import BatchCounter
+from classifiers.features import WORD_PATTERN, KeywordPrior, keyword_hits, with_terms, word_counter
+from classifiers.training import training_set
+
+ODD = ["Ünïcode İstanbul FFR-CT AF-related", "", "   ", "a b a b a", "pre-eclampsia PlGF\ntest\tFeNO"]
+
+
+def test_counts_equal_count_vectorizers(priorities):
+    texts = training_set(priorities).texts
+    vocabulary = with_terms(word_counter().fit(texts[:120]).vocabulary_, KeywordPrior.terms(priorities.areas))
+    expected = word_counter(vocabulary).transform(texts + ODD)
+    counts, _ = BatchCounter(vocabulary, WORD_PATTERN).transform(texts + ODD)
+    assert counts.shape == expected.shape and (counts != expected).nnz == 0
+
+
+def test_acronym_keywords_match_only_in_capitals_and_negatives_cancel_their_sense(priorities):
+    areas = priorities.ids
+    hits = keyword_hits(priorities.areas, ["Patients with AF were offered FFR-CT", "Fit and well after surgery",
+                                           "Fit for work", "FIT for bowel symptoms",
+                                           "Ocular hypertension and glaucoma", "Opioids and respiratory depression"])
+    cardio, cancer, mental = areas.index("cardiovascular"), areas.index("cancer-early-diagnosis"), \
+        areas.index("mental-health")
+    assert hits[0, cardio] == 2  # AF and FFR-CT
+    assert hits[1, cancer] == hits[2, cancer] == 0 and hits[3, cancer] == 1  # "fit" is not FIT
+    assert hits[4, cardio] == 0 and hits[5, mental] == 0  # sense cues: not these areas
+    assert keyword_hits(priorities.areas, ["Hypertension in adults"])[0, cardio] == 1
