@@ -11,13 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from horizon.caps import MAX_FILE_BYTES, MAX_LINE_BYTES
 from horizon.errors import InputError
 
 REQUIRED = ("id", "title", "summary")
-# Input caps, like the HTTP client's body cap: a file or one line larger than this is refused
-# before it is read whole (100,000 typical items are about 60 MB; one item is a few kB).
-MAX_FILE_BYTES = 256_000_000
-MAX_LINE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -578,9 +578,9 @@ def _engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL waits for other openers too
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
     elif engine.dialect.name != "postgresql":
         raise StoreError(f"store_url {store_label(url)!r}: only sqlite and postgresql are supported")

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 import scanners
-from horizon.config import Settings, load_config
+from horizon.config import Area, Settings, load_config
 from horizon.errors import ConfigError
 from scanners.http import HttpClient
 
@@ -34,7 +34,7 @@ def _mutate(directory, name, change):
         ("priorities.yaml", lambda d: d["areas"][1].update(weight=11),
          "priorities.yaml: area 'cancer-early-diagnosis'.weight: input should be less than or equal to 10, got 11"),
         ("priorities.yaml", lambda d: d["areas"][0].update(colour="red"),
-         "priorities.yaml: area 'cardiovascular'.colour: unknown key; valid keys: id, name, description, keywords, examples, weight"),
+         "priorities.yaml: area 'cardiovascular'.colour: unknown key; valid keys: " + ", ".join(Area.model_fields)),
         ("priorities.yaml", lambda d: d["areas"][2].update(id="cardiovascular"),
          "priorities.yaml: areas: area ids must be unique, got cardiovascular more than once"),
         ("settings.yaml", lambda d: d["http"].update(read_timeout=-1),

@@ -6,13 +6,12 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from apps.cli import app
 from apps.cli.terminal import SAMPLE
-from classifiers.records import MAX_FILE_BYTES, MAX_LINE_BYTES
+from horizon.caps import MAX_FILE_BYTES, MAX_LINE_BYTES
 from horizon.config import load_config
 from horizon.errors import HorizonError, InputError
 
@@ -35,8 +34,8 @@ def _one_line_errors(command):
 @app.command()
 @_one_line_errors
 def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV with id, title, summary."),
-             out: Optional[Path] = typer.Option(None, "--out", help="Write JSON lines here instead of stdout."),
-             config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL,
+             out: Path | None = typer.Option(None, "--out", help="Write JSON lines here instead of stdout."),
+             config: Path | None = CONFIG, model_dir: Path | None = MODEL,
              max_bytes: int = typer.Option(MAX_FILE_BYTES, "--max-bytes", min=1, help="Refuse a larger input file."),
              max_line_bytes: int = typer.Option(MAX_LINE_BYTES, "--max-line-bytes", min=1,
                                                 help="Refuse an input line longer than this.")) -> None:
@@ -65,11 +64,11 @@ def classify(file: Path = typer.Argument(..., help="Items as JSON lines or CSV w
 @app.command()
 @_one_line_errors
 def evaluate(file: Path = typer.Argument(..., help="Labelled items: JSON lines or CSV with an 'areas' field."),
-             cv: Optional[int] = typer.Option(None, "--cv", help="K-fold cross-validation on FILE (thresholds "
+             cv: int | None = typer.Option(None, "--cv", help="K-fold cross-validation on FILE (thresholds "
                                               "tuned inside each fold)."),
              repeats: int = typer.Option(1, "--repeats", min=1, help="With --cv: draw the K-fold split this "
                                          "many times (seeds 0..R-1) and report the mean."),
-             config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL) -> None:
+             config: Path | None = CONFIG, model_dir: Path | None = MODEL) -> None:
     """Per-area precision, recall and F1, micro/macro F1 and WSS@95, beside plain TF-IDF + LR and keyword rules."""
     from classifiers.evaluation import evaluate_file, render
 
@@ -79,9 +78,9 @@ def evaluate(file: Path = typer.Argument(..., help="Labelled items: JSON lines o
 
 @app.command()
 @_one_line_errors
-def train(labels: Optional[Path] = typer.Option(None, "--labels", help="Labelled items (default: bundled dev set)."),
+def train(labels: Path | None = typer.Option(None, "--labels", help="Labelled items (default: bundled dev set)."),
           cv: int = typer.Option(5, "--cv", help="Folds for the reported cross-validated F1 (0: skip)."),
-          config: Optional[Path] = CONFIG, model_dir: Optional[Path] = MODEL, sample: bool = SAMPLE) -> None:
+          config: Path | None = CONFIG, model_dir: Path | None = MODEL, sample: bool = SAMPLE) -> None:
     """Fit the classifier on the labels plus the store's reviewer judgements, and save it."""
     from classifiers import persist, training
     from horizon.store import Store
@@ -102,11 +101,11 @@ def train(labels: Optional[Path] = typer.Option(None, "--labels", help="Labelled
 @app.command()
 @_one_line_errors
 def label(item_id: str = typer.Argument(..., help="Store id of the item, e.g. ctgov:NCT01234567."),
-          area: Optional[str] = typer.Option(None, "--area", help="Area id the judgement is about."),
+          area: str | None = typer.Option(None, "--area", help="Area id the judgement is about."),
           not_relevant: bool = typer.Option(False, "--not-relevant", help="The item does not belong to AREA "
                                             "(without --area: to no area at all)."),
           reviewer: str = typer.Option("cli", "--reviewer", help="Who judged."),
-          config: Optional[Path] = CONFIG, sample: bool = SAMPLE) -> None:
+          config: Path | None = CONFIG, sample: bool = SAMPLE) -> None:
     """Record a reviewer's judgement; the next training run learns from it."""
     from horizon.store import Store, store_label
 
