@@ -95,7 +95,8 @@ class _Exact:
     """Case-sensitive phrases of one or two tokens ("AF", "FFR-CT") mapped to area columns."""
 
     def __init__(self, phrases: dict[str, set[int]], n_columns: int):
-        self.n_columns, self.tokens, self.leading = n_columns, {}, set()
+        self.n_columns, self.leading = n_columns, set()
+        self.tokens: dict = {}
         self.single: dict[int, set[int]] = {}
         self.pairs: dict[int, set[int]] = {}
         for phrase, columns in phrases.items():

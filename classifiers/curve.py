@@ -11,7 +11,6 @@ keywords and seed examples are fixed, thresholds are tuned inside training.
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 

@@ -76,7 +76,7 @@ def evaluate_file(priorities: Priorities, path: str | Path, cv: int | None = Non
 
 
 def _mean(runs: list[dict]) -> dict:
-    out = {key: float(np.mean([r[key] for r in runs])) for key in runs[0] if key != "areas"}
+    out: dict = {key: float(np.mean([r[key] for r in runs])) for key in runs[0] if key != "areas"}
     out["areas"] = [tuple(float(v) for v in np.mean([r["areas"][j] for r in runs], axis=0))
                     for j in range(len(runs[0]["areas"]))]
     out["macro_runs"] = [r["macro"] for r in runs]

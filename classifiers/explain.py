@@ -55,7 +55,7 @@ class Explainer:
         areas = model.areas
         self.names = model.feature_names()
         words, acronyms = phrase_terms([a.keywords for a in areas])
-        self.keyword_columns = [set() for _ in areas]
+        self.keyword_columns: list[set] = [set() for _ in areas]
         for term, js in words.items():
             if term in model.vocabulary_:
                 for j in js:
@@ -84,8 +84,8 @@ class Explainer:
         if prior <= 0:
             return
         start, end = counts.indptr[i], counts.indptr[i + 1]
-        found = {self.names[c]: float(v) for c, v in zip(counts.indices[start:end], counts.data[start:end])
-                 if c in self.keyword_columns[j]}
+        row = zip(counts.indices[start:end], counts.data[start:end])
+        found: dict[str, float] = {self.names[c]: float(v) for c, v in row if c in self.keyword_columns[j]}
         tokens = _WORD.findall(text) if self.acronyms[j] else []
         for term in self.acronyms[j]:  # counted as the prior counts them: the same tokens, in capitals
             parts = re.findall(r"\w+", term)[:2]
@@ -93,8 +93,8 @@ class Explainer:
             if n:
                 found[term.lower()] = found.get(term.lower(), 0.0) + n
         total = sum(found.values())
-        for term, n in found.items():
-            pushes[term] = pushes.get(term, 0.0) + prior * n / total
+        for term, hits in found.items():
+            pushes[term] = pushes.get(term, 0.0) + prior * hits / total
 
     def _words(self, pushes: dict[str, float], text: str, j: int) -> list[str]:
         chosen: list[tuple[bool, float, str]] = []

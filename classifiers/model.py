@@ -120,7 +120,7 @@ class AreaModel(ClassifierMixin, BaseEstimator):
 
     def _count(self, texts: Sequence[str]):
         """(word counts, exact keyword-phrase hits) for texts, in one pass."""
-        return self._built()[1].transform(texts)
+        return self._built()[1].transform(texts)  # type: ignore[attr-defined]
 
     def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         return tfidf(self.idf_).transform(counts).astype(np.float32)

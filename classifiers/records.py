@@ -49,7 +49,7 @@ def read_capped(path: Path, max_bytes: int, max_line_bytes: int) -> str:
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(f"{path}: file of {size:,} bytes exceeds the {max_bytes:,}-byte input cap")
-        lines = []
+        lines: list = []
         with path.open("rb") as handle:
             while line := handle.readline(max_line_bytes + 2):
                 if len(line.rstrip(b"\r\n")) > max_line_bytes:

@@ -188,7 +188,7 @@ def _current(priorities: Priorities, store, model_dir: str | Path | None, cv: in
                                 meta.get("cv_macro_f1"), str(model_dir))
         return AreaClassifier(priorities, model), report
     model = train(priorities, data, model_dir, cv=cv or None)
-    after = persist.read_info(model_dir)["cv_macro_f1"]
+    after = (persist.read_info(model_dir) or {}).get("cv_macro_f1")
     before = saved.get("cv_macro_f1") if saved else None
     new = data.store_labels - (saved.get("store_labels", 0) if saved else 0)
     report = TrainingReport(True, len(data.texts), data.store_labels, max(new, 0), before, after, str(model_dir))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import scanners
 from horizon.config import Config, load_config
-from horizon.icss import load_icss
 from horizon.errors import OutputError
+from horizon.icss import load_icss
 from horizon.store import Store
 from outputs.delivery import load_delivery
 from scanners.http import HttpClient

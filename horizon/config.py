@@ -168,7 +168,8 @@ def load_config(directory: str | Path | None = None) -> Config:
     """Load and validate a config directory (the bundled defaults when None)."""
     base = Path(directory) if directory else DEFAULT_DIR
     if not base.is_dir():
-        raise ConfigError(f"{base}: config directory not found; pass --config DIR with priorities.yaml and sources.yaml")
+        raise ConfigError(f"{base}: config directory not found; pass --config DIR with priorities.yaml and "
+                          "sources.yaml")
     priorities = _parse(base / "priorities.yaml", Priorities)
     settings = _parse(base / "settings.yaml", Settings, optional=True)
     # The environment names the store of configurations that name none; one that does keeps

@@ -74,7 +74,8 @@ def account_id(store: Store, name: str) -> int | None:
         for row_id, _ in rows:
             conn.execute(delete(sessions).where(sessions.c.account_id == row_id))
         conn.execute(delete(accounts).where(accounts.c.name == name))
-        return conn.execute(accounts.insert(), {"name": name, "user_created_at": born}).inserted_primary_key[0]
+        made = conn.execute(accounts.insert(), {"name": name, "user_created_at": born})
+        return made.inserted_primary_key[0]  # type: ignore[index]
 
 
 def start_session(store: Store, name: str, lifetime: timedelta, now: datetime | None = None) -> str:
@@ -158,7 +159,7 @@ def record_failure(store: Store, name: str, address: str, lock_for: Callable[[in
         where = (login_failures.c.name == name) & (login_failures.c.address == address)
         row = conn.execute(select(login_failures.c.failures, login_failures.c.last_failure).where(where)).first()
         fresh = row is None or now - _aware(row.last_failure) > FORGET_AFTER
-        count = 1 if fresh else row.failures + 1
+        count = 1 if fresh or row is None else row.failures + 1
         wait = lock_for(count)
         until = now + wait if wait else None
         values = {"failures": count, "last_failure": now, "locked_until": until}

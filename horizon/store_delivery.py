@@ -64,7 +64,7 @@ def claim(store: Store, key: str, week: str, channel: str, recipients: str, rese
                 continue
             if outcome == SENT or now - at < STALE_CLAIM:
                 return None
-        return conn.execute(deliveries.insert(), {
+        return conn.execute(deliveries.insert(), {  # type: ignore[index]
             "digest_key": key, "week": week, "channel": channel, "recipients": recipients, "at": now,
             "outcome": SENDING, "detail": ""}).inserted_primary_key[0]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
@@ -115,10 +115,10 @@ def build_message(digest: Digest, settings: EmailSettings) -> EmailMessage:
     return message
 
 
-def send_email(digest: Digest, settings: EmailSettings, env: dict[str, str] | None = None) -> None:
+def send_email(digest: Digest, settings: EmailSettings, env: Mapping[str, str] | None = None) -> None:
     """Send the digest by SMTP; raises ``DeliveryError`` with the server's reason, never a secret."""
-    env = os.environ if env is None else env
-    user, password = env.get(settings.user_env), env.get(settings.password_env)
+    found: Mapping[str, str] = os.environ if env is None else env
+    user, password = found.get(settings.user_env), found.get(settings.password_env)
     where = f"e-mail via {settings.host}:{settings.port}"
     if bool(user) != bool(password):
         raise DeliveryError(f"{where}: set both {settings.user_env} and {settings.password_env}, or neither")
@@ -207,10 +207,10 @@ def _slack_url(url: str) -> str:
     return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
-def post_webhook(digest: Digest, settings: WebhookSettings, env: dict[str, str] | None = None) -> None:
+def post_webhook(digest: Digest, settings: WebhookSettings, env: Mapping[str, str] | None = None) -> None:
     """Post the headline to the webhook; the URL is a secret and never appears in an error."""
-    env = os.environ if env is None else env
-    url = safe_url(env.get(settings.url_env, ""))
+    found: Mapping[str, str] = os.environ if env is None else env
+    url = safe_url(found.get(settings.url_env, ""))
     where = f"{settings.kind} webhook (${settings.url_env})"
     if not url:
         raise DeliveryError(f"{where}: set {settings.url_env} to the webhook's https URL")
@@ -269,7 +269,8 @@ def deliver_one(digest: Digest, config: DeliveryConfig, channel: str, env: Mappi
     of every log line, traceback and Prefect state that might show it.
     """
     env = os.environ if env is None else env
-    send = {"email": send_email, "webhook": post_webhook}[channel]
+    senders: dict[str, Callable[..., None]] = {"email": send_email, "webhook": post_webhook}
+    send = senders[channel]
     settings = getattr(config, channel)
     try:
         send(digest, settings, env)

@@ -69,10 +69,7 @@ class MarkdownWriter(Writer):
             )
             out += ["", f"> **Some sources failed:** {failed}"]
         out += ["", "## Safety notices in your areas", ""]
-        out += [f"- **{item_link(e.item)}** — {escape(' · '.join(p for p in [view.publisher(e), view.dates(e)] if p))} · "
-                f"{escape(', '.join(view.area_names(digest, e)))}" for e in digest.safety] or [
-            "No safety notices in your priority areas."
-        ]
+        out += [_safety_line(digest, e) for e in digest.safety] or ["No safety notices in your priority areas."]
         out += ["", *tracked.markdown(digest, escape, link)]  # tracked technologies: after safety, before the top items
         top = view.top(digest, o.top)
         out += ["", f"## {escape(view.heading(digest, len(top)))}", ""]
@@ -150,3 +147,8 @@ class MarkdownWriter(Writer):
         out += ["</details>", ""]
         out += [f"- {escape(note)}" for note in digest.summary.notes]
         return out
+
+
+def _safety_line(digest: Digest, e: Entry) -> str:
+    said = escape(" · ".join(p for p in [view.publisher(e), view.dates(e)] if p))
+    return f"- **{item_link(e.item)}** — {said} · {escape(', '.join(view.area_names(digest, e)))}"

@@ -66,7 +66,8 @@ class TextWriter(Writer):
         out += ["", "SAFETY NOTICES IN YOUR AREAS", ""]
         for e in digest.safety:
             out += _wrap(f"- {e.item.title}", "  ", "    ")
-            out += _wrap(" · ".join(p for p in (view.publisher(e), view.dates(e), ", ".join(view.area_names(digest, e))) if p), "    ")
+            parts = (view.publisher(e), view.dates(e), ", ".join(view.area_names(digest, e)))
+            out += _wrap(" · ".join(p for p in parts if p), "    ")
             if url := view.link(e.item):
                 out.append(f"    {url}")
         if not digest.safety:

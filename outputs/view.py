@@ -58,7 +58,10 @@ def meta(entry: Entry) -> list[str]:
 
 
 def dates(entry: Entry) -> str:
-    """The publisher's dates kept apart from ours: "registered 2017-08-21 · updated 2026-11-22 · first seen 2026-11-23"."""
+    """The publisher's dates kept apart from ours.
+
+    "registered 2017-08-21 · updated 2026-11-22 · first seen 2026-11-23".
+    """
     item = entry.item
     parts = []
     if item.published:

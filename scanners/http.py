@@ -205,7 +205,8 @@ class HttpClient:
         cause = cause.reason if isinstance(cause, MaxRetryError) else cause
         if isinstance(cause, ReadTimeoutError):  # a read timeout after the retries, or mid-body
             return SourceError(source, f"timed out fetching {_where(url)} "
-                                       f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} retries)",
+                                       f"(no data for {self.settings.read_timeout:g} s, {self.settings.retries} "
+                                       "retries)",
                                True)
         return SourceError(source, f"cannot connect to {_where(url)}: {_reason(err)}", True)
 

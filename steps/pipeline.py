@@ -60,7 +60,8 @@ def latest_update(items: Sequence[Item]) -> date | None:
     return max(dates) if dates else None
 
 
-def candidates(store: Store, key: str, week: str, since: date | None = None) -> tuple[list[Item], dict[str, Novelty], dict]:
+def candidates(store: Store, key: str, week: str,
+               since: date | None = None) -> tuple[list[Item], dict[str, Novelty], dict]:
     """Items for this week's digest, with their novelty and what changed.
 
     New or changed since the last digest of an earlier week (so re-running a week
@@ -82,7 +83,8 @@ def candidates(store: Store, key: str, week: str, since: date | None = None) -> 
     return chosen, novelty, history
 
 
-def one_per_thing(items: Sequence[Item], source_order: Sequence[str]) -> tuple[list[Item], dict[str, tuple[Item, ...]], int]:
+def one_per_thing(items: Sequence[Item],
+                  source_order: Sequence[str]) -> tuple[list[Item], dict[str, tuple[Item, ...]], int]:
     """Merge registrations and re-told stories of the same thing; the first configured source leads."""
     rank_of = {name: n for n, name in enumerate(source_order)}
     ordered = sorted(items, key=lambda i: (rank_of.get(i.source, len(rank_of)), i.id))
@@ -96,7 +98,8 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
     per_week: dict[str, Counter[str]] = {}
     for published in store.digests(key):
         if published["week"] < week:
-            per_week[published["week"]] = Counter(a for row in store.digest_items(published["id"]) for a in row["areas"])
+            rows = store.digest_items(published["id"])
+            per_week[published["week"]] = Counter(a for row in rows for a in row["areas"])
     per_week[week] = Counter(a for e in current for a in e.classification.areas)
     recent = sorted(per_week)[-weeks:]
     while recent and not sum(per_week[recent[0]].values()):  # a series starts at its first digest with items

@@ -76,7 +76,8 @@ def query_match(item: Item, words: Sequence[str]) -> float:
     if not words:
         return 1.0
     title = set(re.findall(r"[a-z0-9]+", item.title.lower()))
-    body = set(re.findall(r"[a-z0-9]+", " ".join([item.summary, *item.extras.conditions, *item.extras.keywords]).lower()))
+    text = " ".join([item.summary, *item.extras.conditions, *item.extras.keywords])
+    body = set(re.findall(r"[a-z0-9]+", text.lower()))
     hits = sum(2 if w in title else 1 if w in body else 0 for w in words)
     return round(0.2 + 0.8 * hits / (2 * len(words)), 4)
 

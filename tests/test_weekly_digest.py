@@ -85,7 +85,7 @@ def test_a_failing_source_is_reported_and_the_run_completes(run, httpserver, tmp
 
 def test_the_flow_leaves_a_markdown_artifact(run, httpserver):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
-    result = run({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
+    run({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
     key = artifact_key("suffolk-and-north-east-essex-ics", "digest")
 
     async def latest():

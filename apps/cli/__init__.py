@@ -54,7 +54,7 @@ def main() -> None:
             raise
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)
-    except Exception as err:  # noqa: BLE001 - the last line of defence: still one line, never a traceback
+    except Exception as err:
         if _debug:
             raise
         typer.secho(f"error: {unexpected(err)}", err=True, fg=typer.colors.RED)

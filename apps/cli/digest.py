@@ -41,18 +41,23 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 @app.command()
 def digest(
-    sample: bool = typer.Option(False, "--sample", help="Run offline on the recorded responses bundled with the package."),
-    config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, settings.yaml)."),
+    sample: bool = typer.Option(False, "--sample", help="Run offline on the recorded responses bundled with the "
+                                                        "package."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, "
+                                                              "settings.yaml)."),
     since: str | None = typer.Option(None, "--since", help="Show everything updated since DATE (YYYY-MM-DD)."),
-    out: Path | None = typer.Option(None, "--out", help="Directory for the digest files \\[default: digests/<ISO week>/]."),
-    resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out already."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for the digest files \\[default: digests/<ISO "
+                                                        "week>/]."),
+    resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out "
+                                                        "already."),
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
     prepare_prefect()  # before anything imports Prefect, which reads its settings once
     from flows.preflight import check
 
-    check(str(config) if config else None, sample, str(out) if out else None)  # a config mistake is one line before Prefect starts
+    # A config mistake is one line before Prefect starts.
+    check(str(config) if config else None, sample, str(out) if out else None)
     stop_if_offline(config, sample)
     from flows.weekly_digest import weekly_digest
 
@@ -90,7 +95,7 @@ def said_if_every_source_failed() -> Iterator[None]:
         raise
 
 
-def run_with_progress(flow_fn, **params):  # noqa: ANN001, ANN201 - any flow
+def run_with_progress(flow_fn, **params):
     """Call a flow in this process with a spinner that shows each step the stages report."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as progress:

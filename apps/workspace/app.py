@@ -15,12 +15,12 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from horizon.config import Config
-from horizon.store import STAGES, Store
 from apps.workspace import accounts, queue, register, review, technologies, training, triage
 from apps.workspace.auth import SESSION_LIFETIME, Throttle
 from apps.workspace.jobs import CurrentModel, JobRunner
 from apps.workspace.render import render
+from horizon.config import Config
+from horizon.store import STAGES, Store
 
 # Scripts and styles only from our own static files: a hostile title cannot run code.
 SECURITY_HEADERS = [

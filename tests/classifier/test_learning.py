@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -30,7 +30,7 @@ def test_reviewer_label_changes_next_prediction(tmp_path, priorities):
     assert "ageing-well" not in before.classify([similar])[0].areas
 
     for item in labelled:
-        store.add_label(item.id, "ageing-well", True, "tester", now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+        store.add_label(item.id, "ageing-well", True, "tester", now=datetime(2026, 11, 1, tzinfo=UTC))
     after, report = ensure_current(priorities, store, model_dir, cv=0)
     assert report.retrained and report.store_labels == 2 and report.new_labels == 2
     assert "ageing-well" in after.classify([similar])[0].areas
@@ -39,7 +39,7 @@ def test_reviewer_label_changes_next_prediction(tmp_path, priorities):
     assert not again.retrained
 
 
-JUDGED = datetime(2026, 11, 1, tzinfo=timezone.utc)
+JUDGED = datetime(2026, 11, 1, tzinfo=UTC)
 # "Labour" is a maternity keyword; these are about the political party.
 COLUMN = news("own", "Labour MP says the NHS needs a new deal for GPs",
               "Column by a Labour MP on general practice funding, waiting times and the party's plans for "

@@ -71,7 +71,7 @@ def test_signing_out_or_a_password_reset_ends_every_copy_of_the_session(app, rel
 
 
 def test_failed_sign_ins_lock_only_that_name_from_that_address(app, caplog, reliability):
-    now = [dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC)]
     app.state.throttle = Throttle(app.state.store, clock=lambda: now[0])
     attacker, colleague = _client(app, "203.0.113.9"), _client(app, "198.51.100.7")
     codes = [_sign_in(attacker, "ada", "guess-guess-guess") for _ in range(5)]

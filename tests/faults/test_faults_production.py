@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 import shutil
 from pathlib import Path
 
@@ -80,7 +79,7 @@ def test_a_sample_run_never_touches_a_configured_store_and_says_which_it_used(pr
     links = sorted(str(a.data) for k, a in ours.items() if "digest-html" in k or k.endswith("-atom"))
     assert any(f"{BASE}{week}/digest.html" in link for link in links), links
     assert any(f"{BASE}feed.atom" in link for link in links), links
-    summary = str(ours[[k for k in ours if k.endswith("-digest")][0]].data)
+    summary = str(ours[next(k for k in ours if k.endswith("-digest"))].data)
     assert "Store: sqlite:" in summary and "horizon-sample.db" in summary
     reliability("production", "sample run with HORIZON_STORE_URL and store_url set", "weekly-digest sample=true",
                 "both production stores untouched; the sample store is named in the summary and the digest; "

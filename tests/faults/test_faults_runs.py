@@ -46,8 +46,8 @@ def _closed_port() -> int:
 def test_an_unwritable_output_directory_stops_the_run_before_any_request(tmp_path, hostile, reliability, how):
     from typer.testing import CliRunner
 
-    from flows.setup import open_run
     from apps.cli import app
+    from flows.setup import open_run
 
     serve_control(hostile)
     config = write_config(tmp_path / "config", hostile, "ctgov")

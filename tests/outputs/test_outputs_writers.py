@@ -215,7 +215,7 @@ def test_atom_hostile_text_is_escaped(digest):
     root = ElementTree.fromstring(raw)
     assert b"<img" not in raw and b"<script" not in raw
     assert not [el for el in root.iter() if el.get("href", "").startswith("javascript")]
-    hostile = [e for e in feedparser.parse(raw).entries if e.id.endswith("rss:hostile-1")][0]
+    hostile = next(e for e in feedparser.parse(raw).entries if e.id.endswith("rss:hostile-1"))
     assert IMG in hostile.summary and not hostile.get("links")
 
 
