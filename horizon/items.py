@@ -37,6 +37,7 @@ class Extras(Record):
     completion: date | None = None  # trial completion; guidance in development: expected publication
     completion_precision: str | None = None  # "day", "month" or "year": "2013-01" is a month, not 1 January
     completion_estimated: bool | None = None  # an anticipated date, not one that has happened
+    enrolment: int | None = None  # participants, target or actual (ClinicalTrials.gov enrollmentInfo.count)
     why_stopped: str | None = None  # a withdrawn, suspended or terminated trial's stated reason
     flags: tuple[str, ...] = ()  # warnings every output shows beside the title: "retracted"
     revised: date | None = None  # when the publisher last revised the substance (NICE "Last updated")
@@ -79,7 +80,9 @@ UK_COUNTRIES = frozenset(
 # What changed between two sightings of an item is news when a reader cares about
 # it ("changed: recruiting -> completed"); a bare edit date moving is not.
 # NICE guidance that is updated moves ``revised``; withdrawn guidance moves ``status``.
-TRACKED_FIELDS: tuple[str, ...] = ("status", "phase", "completion", "results_posted", "revised")
+TRACKED_FIELDS: tuple[str, ...] = ("status", "phase", "completion", "enrolment", "results_posted", "revised")
+# Fields added after items were first stored: a value appearing where none was kept is not news.
+NEWER_FIELDS = frozenset({"enrolment"})
 
 
 def changes_between(old: Item, new: Item) -> dict[str, tuple[str, str]]:
@@ -87,7 +90,7 @@ def changes_between(old: Item, new: Item) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for name in TRACKED_FIELDS:
         before, after = getattr(old.extras, name), getattr(new.extras, name)
-        if before != after:
+        if before != after and not (before is None and name in NEWER_FIELDS):
             out[name] = (_show(before), _show(after))
     return out
 

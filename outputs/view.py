@@ -25,7 +25,8 @@ FACTOR_LABELS = (
     ("query", "query match"),
 )
 MORE = "every entry is in the CSV, XLSX and JSON digests"
-FIELD_LABELS = {"results_posted": "results posted", "completion": "completion date", "revised": "last revised"}
+FIELD_LABELS = {"results_posted": "results posted", "enrolment": "enrolment", "completion": "completion date",
+                "revised": "last revised"}
 DATE_WORDS = {"trial": "registered", "guidance": "published", "safety": "published"}
 
 

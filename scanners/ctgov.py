@@ -130,6 +130,7 @@ def parse_study(study: Any, source: str = "ctgov") -> Item | None:
         xrefs=_xrefs(ident.get("secondaryIdInfos") or []),
         results_posted=bool(study.get("hasResults")),
         **_completion(_dict(status.get("completionDateStruct"))),
+        enrolment=_enrolment(design.get("enrollmentInfo")),
         why_stopped=clean(status.get("whyStopped"), limit=500) or None,
     )
     return Item(
@@ -143,6 +144,12 @@ def parse_study(study: Any, source: str = "ctgov") -> Item | None:
         updated=parse_date(_dict(status.get("lastUpdatePostDateStruct")).get("date")),
         extras=extras,
     )
+
+
+def _enrolment(info: Any) -> int | None:
+    """enrollmentInfo.count: the target (ESTIMATED) or actual number of participants."""
+    count = info.get("count") if isinstance(info, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
 
 
 def _completion(struct: dict[str, Any]) -> dict[str, Any]:

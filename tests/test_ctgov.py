@@ -162,3 +162,20 @@ def test_items_carry_the_configured_source_name(httpserver):
     scanner = Ctgov(Ctgov.Settings(base_url=httpserver.url_for("/api/v2")), HttpClient(), source="ctgov-uk")
     (item,) = scanner.scan(SINCE).items
     assert (item.id, item.source) == ("ctgov:NCT00000001", "ctgov-uk")
+
+
+def test_enrolment_is_read_and_a_change_of_it_is_tracked_but_its_first_appearance_is_not():
+    import json
+    from pathlib import Path
+
+    from horizon.items import changes_between
+    from scanners.ctgov import parse_study
+
+    body = json.loads((Path(__file__).parent / "scanners/fixtures/ctgov/study_NCT06388018.json").read_text())
+    study = body["studies"][0] if "studies" in body else body
+    item = parse_study(study)
+    assert item.extras.enrolment == study["protocolSection"]["designModule"]["enrollmentInfo"]["count"]
+    grown = item.model_copy(update={"extras": item.extras.model_copy(update={"enrolment": item.extras.enrolment + 50})})
+    assert changes_between(item, grown) == {"enrolment": (str(item.extras.enrolment), str(item.extras.enrolment + 50))}
+    unknown = item.model_copy(update={"extras": item.extras.model_copy(update={"enrolment": None})})
+    assert changes_between(unknown, item) == {}  # a store from before the field: not news
