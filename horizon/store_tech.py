@@ -246,6 +246,29 @@ class Technologies(Proposals):
                                                    "why": f"merged '{source['name']}' into this record"})
         self.add_aliases(into_id, [source["name"], *source["aliases"]])
 
+    def split(self, source_id: str, name: str, item_ids: Sequence[str], by: str, aliases: Sequence[str] = (),
+              now: datetime | None = None) -> str:
+        """Make a new record of some of one record's items (two products filed as one); returns its id.
+
+        The items' links move to the new record, confirmed; the old record keeps a rejection of
+        each, so alias matching never files them back under it.
+        """
+        source = self.require(source_id)
+        linked = {r["item_id"] for r in self.links(source_id)}
+        stray = sorted(set(item_ids) - linked)
+        if not item_ids or stray:
+            raise StoreError(f"split {source_id}: choose items linked to it (not linked: {', '.join(stray) or 'none'})")
+        now = now or utcnow()
+        new_id = self.add(name, aliases, kind=source["kind"], developer=source["developer"], areas=source["areas"],
+                          stage=source["stage"], by=by, why=f"split from '{source['name']}'", now=now)
+        for item_id in dict.fromkeys(item_ids):
+            self.decide(new_id, item_id, "confirmed", by, now)
+            self.decide(source_id, item_id, "rejected", by, now)
+        with self.engine.begin() as conn:
+            conn.execute(tech_stage_log.insert(), {"tech_id": source_id, "stage": source["stage"], "by": by,
+                                                   "at": now, "why": f"split {len(set(item_ids))} items into '{name}'"})
+        return new_id
+
 
 def _unique(aliases: Iterable[str], name: str) -> list[str]:
     """Aliases without blanks or repeats; the name itself always matches, so it is not repeated here."""

@@ -149,6 +149,18 @@ async def merge_into(request: Request) -> Response:
 
 
 @guard("reviewer")
+async def split_off(request: Request) -> Response:
+    """Some of this record's items are about another technology: make a record of them."""
+    record, form = _record(request), await request.form()
+    try:
+        made = _techs(request).split(record["id"], str(form.get("name") or "")[:200],
+                                     [str(i) for i in form.getlist("item_id")], by=request.state.user["name"])
+    except StoreError as err:
+        raise HTTPException(400, str(err)) from None
+    return RedirectResponse(f"/technologies/{quote(made)}", status_code=303)
+
+
+@guard("reviewer")
 async def add_tech(request: Request) -> Response:
     """Add (propose) a technology, optionally linking the item it was proposed from."""
     form = await request.form()
@@ -245,5 +257,6 @@ routes = [
     Route("/technologies/{tech_id}/stage", change_stage, methods=["POST"]),
     Route("/technologies/{tech_id}/notes", save_notes, methods=["POST"]),
     Route("/technologies/{tech_id}/merge", merge_into, methods=["POST"]),
+    Route("/technologies/{tech_id}/split", split_off, methods=["POST"]),
     Route("/technologies/{tech_id}/dossier.{fmt:str}", dossier_file, methods=["GET"]),
 ]

@@ -96,3 +96,17 @@ def test_merging_two_records_moves_links_and_keeps_names_as_aliases(techs):
     assert techs.get(other) is None
     assert "FFRct analysis" in techs.get("heartflow-ffrct")["aliases"]
     assert "health-press:skin-ai" in techs.evidence_ids("heartflow-ffrct")
+
+
+def test_splitting_a_record_moves_the_chosen_items_and_a_rerun_never_files_them_back(techs):
+    link_batch(techs, ITEMS, now=NOW, suggest=False, propose=False)
+    assert statuses(techs, "heartflow-ffrct") == {"nice:MTG32": "alias", "nhse-news:3d-heart": "alias"}
+    made = techs.split("heartflow-ffrct", "3D heart modelling service", ["nhse-news:3d-heart"], by="rob", now=NOW)
+    assert techs.evidence_ids(made) == ["nhse-news:3d-heart"]
+    assert techs.get(made)["stage"] == techs.get("heartflow-ffrct")["stage"]
+    assert "nhse-news:3d-heart" not in techs.evidence_ids("heartflow-ffrct")
+    assert "split 1 items into '3D heart modelling service'" in techs.stage_history("heartflow-ffrct")[-1]["why"]
+    link_batch(techs, ITEMS, now=NOW + timedelta(days=7), suggest=False, propose=False)
+    assert "nhse-news:3d-heart" not in techs.evidence_ids("heartflow-ffrct")  # its alias still matches; the rejection holds
+    with pytest.raises(StoreError, match="not linked: pubmed:404"):
+        techs.split("heartflow-ffrct", "Nothing", ["pubmed:404"], by="rob", now=NOW)

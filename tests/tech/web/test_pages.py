@@ -106,3 +106,17 @@ def test_a_reviewer_merges_one_record_into_another(client_for, store):
     assert {"FeNO testing", "FeNO"} <= set(techs.get("derm")["aliases"])
     assert "ctgov:NCT06100003" in techs.evidence_ids("derm")
     assert rob.post("/technologies/derm/merge", data={"csrf": token, "into": "derm"}).status_code == 400
+
+
+def test_a_reviewer_splits_items_off_into_a_new_record(client_for, store):
+    rob = client_for("rob")
+    html = page(rob, "/technologies/feno-testing")
+    assert 'action="/technologies/feno-testing/split"' in html and 'value="ctgov:NCT06100003"' in html
+    made = rob.post("/technologies/feno-testing/split",
+                    data={"csrf": csrf_of(html), "name": "Handheld FeNO monitor", "item_id": "ctgov:NCT06100003"})
+    assert made.status_code == 303 and made.headers["location"] == "/technologies/handheld-feno-monitor"
+    techs = Technologies(store)
+    assert techs.evidence_ids("handheld-feno-monitor") == ["ctgov:NCT06100003"]
+    assert "ctgov:NCT06100003" not in techs.evidence_ids("feno-testing")
+    refused = rob.post("/technologies/feno-testing/split", data={"csrf": csrf_of(html), "name": "Empty"})
+    assert refused.status_code == 400
