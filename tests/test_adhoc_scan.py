@@ -123,6 +123,7 @@ def test_prefect_validates_parameters_from_the_type_hints(scan):
 
 
 @pytest.mark.prefect
+@pytest.mark.slow
 def test_scan_on_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch):
     from flows.adhoc_scan import adhoc_scan
 

@@ -28,6 +28,7 @@ def test_a_bad_date_or_limit_names_the_option():
 
 
 @pytest.mark.prefect
+@pytest.mark.slow
 def test_scan_on_the_sample_prints_the_ranked_result_and_where_it_wrote(prefect_harness, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["scan", "heart", "--sample", "--areas", "cardiovascular", "--limit", "3",

@@ -70,6 +70,7 @@ def test_an_unwritable_output_directory_stops_the_run_before_any_request(tmp_pat
 
 
 @pytest.mark.prefect
+@pytest.mark.slow
 def test_the_run_deadline_reports_stalled_sources_as_timed_out_and_publishes(prefect_harness, tmp_path, hostile,
                                                                            reliability):
     from flows.weekly_digest import weekly_digest

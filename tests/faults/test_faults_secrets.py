@@ -37,6 +37,7 @@ def _leaks(text: str) -> list[str]:
 
 
 @pytest.mark.prefect
+@pytest.mark.slow
 def test_no_secret_in_any_output_of_a_run_where_the_keyed_sources_fail(prefect_harness, tmp_path, hostile):
     from prefect.settings import PREFECT_API_URL
 

@@ -13,7 +13,7 @@ from apps.cli import app
 from horizon.tech import seed
 from scanners.replay import SAMPLE_DIR
 
-pytestmark = pytest.mark.prefect
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]  # a whole sample digest
 
 
 @pytest.fixture(scope="module")
