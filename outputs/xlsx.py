@@ -60,11 +60,12 @@ class XlsxWriter(Writer):
         names = rows.columns(digest)
         sheet.append(names)
         link_col = names.index("url") + 1
-        for values in rows.rows(digest):
+        # Row numbers are counted here: openpyxl's max_row scans every cell, so asking it per row is quadratic.
+        for row, values in enumerate(rows.rows(digest), 2):
             # Neutralised strings stay strings: openpyxl would store "=..." as a formula.
             sheet.append([_date(values[n]) if n in rows.DATES else _cell(values[n]) for n in names])
             if url := values["url"]:  # safe_url made it http(s): a real hyperlink, not text
-                cell = sheet.cell(row=sheet.max_row, column=link_col)
+                cell = sheet.cell(row=row, column=link_col)
                 cell.hyperlink, cell.style = url, "Hyperlink"
         for index, name in enumerate(names, 1):
             if name in rows.DATES:
