@@ -113,6 +113,7 @@ def sample_run(prefect_harness, tmp_path_factory):
         os.chdir(previous)
 
 
+@pytest.mark.slow  # a whole sample digest (shared by the module)
 def test_the_bundled_sample_runs_offline(sample_run):
     workdir, result = sample_run
     html = (workdir / "sample" / "digest.html").read_text()
@@ -127,6 +128,7 @@ def test_the_bundled_sample_runs_offline(sample_run):
     assert (workdir / "horizon-sample.db").exists()  # never the real store
 
 
+@pytest.mark.slow  # a whole sample digest (shared by the module)
 def test_the_sample_digest_never_calls_an_old_trial_new(sample_run):
     """New means new to the world: no trial registered more than five years before the sample week is "new"."""
     import re
@@ -175,6 +177,7 @@ def test_the_sample_digest_never_calls_an_old_trial_new(sample_run):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_the_sample_digest_renders_in_a_browser_with_safety_on_the_first_screen(sample_run, tmp_path):
     """Headless Chromium: no console errors, nothing fetched, safety notices on the first screen, every area heading.
 

@@ -29,7 +29,7 @@ def unseen(classifier, priorities, tmp_path_factory):
     return unseen_classifier(priorities, training_set(priorities), classifier, tmp_path_factory.mktemp("unseen"))
 
 
-@pytest.fixture(scope="module", params=["unseen", "full"])
+@pytest.fixture(scope="module", params=[pytest.param("unseen", marks=pytest.mark.slow), "full"])
 def verdicts(request, sample_items, unseen, classifier):
     model = unseen if request.param == "unseen" else classifier
     return model, model.classify(sample_items)
@@ -71,6 +71,7 @@ def test_why_names_the_keyword_hits_as_the_text_writes_them(classifier):
     assert why[0] in {"AF", "ECG", "DOAC"}  # the area's own vocabulary first
 
 
+@pytest.mark.slow  # five fold models
 def test_the_sample_is_scored_by_models_that_did_not_see_it(unseen, sample_items, classifier):
     folds = [unseen.fold_of.get(title_key(item.text)) for item in sample_items]
     assert sum(f is not None for f in folds) >= 0.9 * len(sample_items)  # the sample is the bundled items

@@ -312,6 +312,7 @@ def test_redact_removes_the_url_and_its_tokens_longest_first():
 
 
 @pytest.mark.prefect
+@pytest.mark.slow  # three runs of the real flow
 def test_one_email_across_a_run_its_retries_a_rerun_and_one_on_resend(prefect_harness, smtp, httpserver,
                                                                       write_config, tmp_path, monkeypatch):
     from flows.weekly_digest import weekly_digest
