@@ -25,7 +25,11 @@ def prepare_prefect() -> None:
     """
     import apps.cli
 
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if apps.cli.debugging() else "CRITICAL")
+    level = "INFO" if apps.cli.debugging() else "CRITICAL"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    # The temporary API server logs on its own (a race between runs registering block types
+    # on one Prefect home is retried by Prefect, but its traceback would reach the terminal).
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     local_prefect.prepare()  # a generous start-up timeout; this user's Prefect home migrated once
 
