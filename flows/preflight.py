@@ -7,6 +7,7 @@ one line within a second or two, with nothing begun.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -39,11 +40,18 @@ def check_outputs(config: Config, out: str | None = None) -> None:
 
 
 def check_writable(directory: Path) -> None:
-    """Make sure files can be written in ``directory`` (creating it), before any fetching starts."""
+    """Make sure files can be written in ``directory`` before any fetching starts.
+
+    Folders made for the check are removed again: a run that stops early leaves nothing behind.
+    """
+    made = next((p for p in [directory.absolute(), *directory.absolute().parents] if p.parent.exists()), None)
+    made = made if made is not None and not made.exists() else None
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".horizon-write-check-"):
             pass
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     except OSError as err:
         raise OutputError(f"{directory}: cannot write in the output directory ({err.strerror or type(err).__name__}); "
                           "fix its permissions, or set output_dir in settings.yaml or --out") from err

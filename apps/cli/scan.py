@@ -57,7 +57,7 @@ def scan(
     _check_sources(list(_sample_sources() if sample else loaded.sources), chosen_sources)
     from flows.preflight import check
 
-    check(str(config) if config else None, sample)  # settings and the store: one line before Prefect starts
+    check(str(config) if config else None, sample, str(out) if out else None)  # one line before Prefect starts
     stop_if_offline(config, sample, chosen_sources)
     from flows.adhoc_scan import adhoc_scan
 
