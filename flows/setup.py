@@ -20,13 +20,13 @@ from flows.limits import HostThrottle
 from flows.preflight import check_outputs
 from flows.publish import shown_url
 from flows.tasks import VALIDATORS_KEY
-from horizon.config import Config, load_config
+from horizon.config import Config, digest_key, load_config
 from horizon.errors import HorizonError
 from horizon.store import Store
 from outputs.delivery import DeliveryConfig, load_delivery
 from scanners.http import HttpClient, Validators
 from scanners.replay import SAMPLE_DIR, replay_server, sample_manifest
-from steps.pipeline import LONDON, digest_key, iso_week, latest_update, today_in_london
+from steps.pipeline import LONDON, iso_week, latest_update, today_in_london
 from steps.ranking import rank
 
 

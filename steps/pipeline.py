@@ -28,7 +28,6 @@ from horizon.digest import (
 from horizon.errors import InputError, UnknownName
 from horizon.items import Item
 from horizon.store import Store
-from horizon.text import slug
 from steps.dedup import group
 from steps.ranking import rank
 
@@ -219,6 +218,3 @@ def narrow(digest: Digest, title: str, key: str, areas: Sequence[str] | None, li
         "register_due": (),
         "scan": scan,
     })
-
-
-__all__ = ["digest_key", "slug"]  # re-exported: callers ask the pipeline for the digest's key

@@ -17,12 +17,12 @@ import yaml
 
 import outputs
 import scanners
-from horizon.config import Priorities, load_config
+from horizon.config import Priorities, digest_key, load_config
 from horizon.digest import Digest, SourceReport
 from horizon.errors import SourceError
 from horizon.store import Store
 from scanners.http import HttpClient
-from steps.pipeline import assemble, candidates, digest_key, iso_week
+from steps.pipeline import assemble, candidates, iso_week
 from tests.faults.faultspecs import SPECS, Rec
 from tests.faults.hostile import HostileServer, dynamic
 
