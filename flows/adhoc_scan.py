@@ -22,6 +22,7 @@ from flows.setup import open_run
 from flows.tasks import classify, fetch_all, nice_overviews, stop_if_every_source_failed, store_items
 from horizon.config import load_config
 from horizon.digest import ScanInfo
+from horizon.text import slug
 from steps.pipeline import (
     DEFAULT_SCAN_DAYS,
     assemble,
@@ -30,7 +31,6 @@ from steps.pipeline import (
     narrow,
     one_per_thing,
     scan_novelty,
-    slug,
     until_filter,
 )
 
