@@ -35,7 +35,7 @@ STAGES = (
     ("flows.weekly_digest", "assemble", "assemble", False),
     ("flows.ics_digest", "assemble", "assemble", False),
     ("steps.pipeline", "rank", "  rank", True),
-    ("outputs", "write_atomic", "write files", False),
+    ("outputs", "write_all", "write files (the writers stream inside)", False),
     ("flows.publish", "update_feed", "write feed.atom", False),
     ("horizon.store", "Store.record_digest", "record digest", False),
     ("flows.publish", "create_markdown_artifact", "artifacts", False),
@@ -104,7 +104,7 @@ class Probe:
         return timed
 
     def install(self) -> None:
-        """Wrap every stage, plus each scanner's ``parse`` and each writer's ``render``."""
+        """Wrap every stage, plus each scanner's ``parse`` and each writer's ``stream``."""
         import importlib
 
         import outputs
@@ -131,8 +131,8 @@ class Probe:
         for cls in {c for c in scanners.REGISTRY.values()}:
             if "parse" in cls.__dict__:
                 cls.parse = self.wrap(cls.parse, "  parse (in fetch, summed over threads)", True)
-        for fmt, cls in outputs.REGISTRY.items():
-            cls.render = self.wrap(cls.render, f"render {fmt}", False)
+        for fmt, cls in outputs.REGISTRY.items():  # writers stream into the files: nested in "write files"
+            cls.stream = self.wrap(cls.stream, f"  render {fmt}", True)
 
     def finish(self) -> dict:
         """Every stage's figures, the unaccounted remainder and the process totals, as plain data."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import IO
 
 from horizon.digest import Digest
 from outputs import rows
@@ -23,9 +24,13 @@ class CsvWriter(Writer):
     Options = CsvOptions
     options: CsvOptions
 
-    def render(self, digest: Digest) -> bytes:
-        buffer = io.StringIO(newline="")
-        writer = csv.DictWriter(buffer, fieldnames=rows.columns(digest), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows.rows(digest))
-        return buffer.getvalue().encode("utf-8-sig" if self.options.bom else "utf-8")
+    def stream(self, digest: Digest, out: IO[bytes]) -> None:
+        """Row by row into ``out``: no list of rows, no whole-file string."""
+        text = io.TextIOWrapper(out, encoding="utf-8-sig" if self.options.bom else "utf-8", newline="")
+        try:
+            writer = csv.DictWriter(text, fieldnames=rows.columns(digest), lineterminator="\r\n")
+            writer.writeheader()
+            writer.writerows(rows.iter_rows(digest))
+            text.flush()
+        finally:
+            text.detach()  # leave ``out`` open for whoever opened it

@@ -7,6 +7,7 @@ value that could be one is prefixed with ``'`` so it stays text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -20,16 +21,21 @@ FACTORS = ("relevance", "area_weight", "impact", "uk", "recency", "novelty", "qu
 DATES = ("published", "updated", "first_seen", "completion", "revised")  # real dates in XLSX
 
 
+_STARTS = frozenset(FORMULA_STARTS)
+_BLANKS = "".join(map(chr, range(33)))  # spaces and control characters, which XLSX writers drop
+
+
 def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, made inert; other values as they are."""
-    if isinstance(value, str) and (value.startswith(FORMULA_STARTS) or _stripped(value).startswith(FORMULA_STARTS[:4])):
+    """A text cell that a spreadsheet would run as a formula, made inert; other values as they are.
+
+    Called for every cell of every row: only a value that starts with a blank or a
+    control character (rare) is stripped to see whether they hide a formula.
+    """
+    if isinstance(value, str) and value and (
+        value[0] in _STARTS or (value[0] <= " " and value.lstrip(_BLANKS)[:1] in _STARTS)
+    ):
         return "'" + value
     return value
-
-
-def _stripped(value: str) -> str:
-    # Leading spaces or control characters (which XLSX writers drop) must not hide a formula.
-    return value.lstrip("".join(map(chr, range(33))))
 
 
 def columns(digest: Digest) -> list[str]:
@@ -95,6 +101,12 @@ def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
     return out
 
 
+def iter_rows(digest: Digest) -> Iterator[dict[str, Any]]:
+    """One neutralised row per entry, in rank order, made as they are read (CSV and XLSX stream them)."""
+    for rank, entry in enumerate(digest.entries, 1):
+        yield {k: neutralise(v) for k, v in row(digest, entry, rank).items()}
+
+
 def rows(digest: Digest) -> list[dict[str, Any]]:
     """One neutralised row per entry, in rank order."""
-    return [{k: neutralise(v) for k, v in row(digest, e, i).items()} for i, e in enumerate(digest.entries, 1)]
+    return list(iter_rows(digest))
