@@ -5,6 +5,8 @@ These wrap ``Item``; none of them mutates it.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from datetime import date, datetime
 from typing import Literal
 
@@ -165,7 +167,7 @@ class Digest(Record):
 
     def section(self, area_id: str) -> tuple[Entry, ...]:
         """Entries assigned to one area, in rank order."""
-        return tuple(e for e in self.entries if area_id in e.classification.areas)
+        return _sections(self).get(area_id, ())
 
     @property
     def safety(self) -> tuple[Entry, ...]:
@@ -186,3 +188,28 @@ class Digest(Record):
 
     def top(self, n: int = 5) -> tuple[Entry, ...]:
         return self.entries[:n]
+
+
+# Every area's section, grouped in one pass per digest: the writers ask for each area's
+# section several times (headline counts, the page, the run summary), and at 100,000 entries
+# each ask was a pass over them all. A digest is frozen, so its sections never change; the
+# entry goes when the digest does. Not a model attribute, so equality and copies are as before.
+_SECTIONS: dict[int, tuple[weakref.ref[Digest], dict[str, tuple[Entry, ...]]]] = {}
+
+
+def _sections(digest: Digest) -> dict[str, tuple[Entry, ...]]:
+    key = id(digest)
+    held = _SECTIONS.get(key)
+    if held is None or held[0]() is not digest:
+        groups: dict[str, list[Entry]] = {}
+        for entry in digest.entries:
+            for area in dict.fromkeys(entry.classification.areas):
+                groups.setdefault(area, []).append(entry)
+        held = (weakref.ref(digest, functools.partial(_forget, key)),
+                {area: tuple(entries) for area, entries in groups.items()})
+        _SECTIONS[key] = held
+    return held[1]
+
+
+def _forget(key: int, _gone: object) -> None:
+    _SECTIONS.pop(key, None)
