@@ -134,3 +134,17 @@ def test_the_digest_files_are_written_in_place_of_the_old_ones(tmp_path: Path):
     outputs.write(smaller, tmp_path, formats=["csv", "json"])
     assert len(json.loads((tmp_path / "digest.json").read_text())["entries"]) == len(smaller.entries)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.csv", "digest.json"]
+
+
+@pytest.mark.parametrize("url", ["https://x.org/a b", "https://x.org/a\tb", "https://x.org/a\xa0b", "https://x.org/a\u2028b",
+                                 "https://x.org/a\u3000b", "https://x.org/a\x01b", "javascript:alert(1)", "//x.org/a"])
+def test_links_with_whitespace_or_control_characters_or_no_http_scheme_are_dropped(url):
+    from horizon.text import safe_url
+
+    assert safe_url(url) == ""
+
+
+def test_a_plain_http_link_is_kept():
+    from horizon.text import safe_url
+
+    assert safe_url(" https://x.org/a?b=1#c ") == "https://x.org/a?b=1#c"
