@@ -13,6 +13,7 @@ from typing import Any
 from horizon.digest import Digest
 from horizon.errors import OutputError, UnknownName
 from horizon.registry import collect
+from outputs import rows
 from outputs.base import Writer, write_all
 
 _MODULES = ("html", "markdown", "text", "csv", "xlsx", "json", "atom")
@@ -50,7 +51,11 @@ def write(digest: Digest, directory: str | Path, formats: Iterable[str] = FORMAT
         )
     writers = [cls(**{k: v for k, v in options.items() if k in cls.Options.model_fields}) for cls in classes]
     # One file's content at a time, streamed to its temporary file; all moved into place at the end.
-    return write_all((Path(directory) / w.filename, w.content(digest)) for w in writers)
+    files = [(Path(directory) / w.filename, w.content(digest)) for w in writers]
+    if sum(w.uses_rows for w in writers) < 2:
+        return write_all(files)
+    with rows.shared(digest):  # CSV and XLSX: each entry's row made once
+        return write_all(files)
 
 
 __all__ = ["FORMATS", "REGISTRY", "Writer", "get", "write"]

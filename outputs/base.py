@@ -55,6 +55,7 @@ class Writer:
     filename: ClassVar[str]  # e.g. "digest.html"; the directory names the week
     media_type: ClassVar[str]
     Options: ClassVar[type[WriterOptions]] = WriterOptions
+    uses_rows: ClassVar[bool] = False  # reads ``rows.table``: several such writers share the rows
 
     def __init__(self, **options: Any):
         unknown = sorted(set(options) - set(self.Options.model_fields))

@@ -53,6 +53,7 @@ class XlsxWriter(Writer):
     filename = "digest.xlsx"
     media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     Options = WriterOptions
+    uses_rows = True
 
     def stream(self, digest: Digest, out: IO[bytes]) -> None:
         from openpyxl import Workbook
@@ -85,11 +86,11 @@ class XlsxWriter(Writer):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(digest.entries) + 1}"
         bold = Font(bold=True)
         sheet.append([_styled(WriteOnlyCell(sheet, name), font=bold) for name in names])
-        dates, link_col = set(rows.DATES), names.index("url")
-        for values in rows.iter_rows(digest):
+        dates, link_col = {names.index(n) for n in rows.DATES}, names.index("url")
+        for values in rows.table(digest):
             # Neutralised strings stay strings: openpyxl would store "=..." as a formula.
-            line = [_date(values[n]) if n in dates else _cell(values[n]) for n in names]
-            if url := values["url"]:  # safe_url made it http(s): a real hyperlink, not text
+            line = [_date(v) if i in dates else _cell(v) for i, v in enumerate(values)]
+            if url := values[link_col]:  # safe_url made it http(s): a real hyperlink, not text
                 link = WriteOnlyCell(sheet, line[link_col])
                 link.hyperlink, link.style = url, "Hyperlink"
                 line[link_col] = link

@@ -148,3 +148,24 @@ def test_a_plain_http_link_is_kept():
     from horizon.text import safe_url
 
     assert safe_url(" https://x.org/a?b=1#c ") == "https://x.org/a?b=1#c"
+
+
+def test_rows_are_made_once_for_csv_and_xlsx_while_writing_and_not_kept_after():
+    from outputs import rows
+
+    digest = many_entries(2)
+    with rows.shared(digest):
+        half = rows.table(digest)
+        next(half), next(half)  # a reader that stopped half-way has not shared a partial table
+        half.close()
+        filling, meanwhile = rows.table(digest), rows.table(digest)  # interleaved: each reader gets every row once
+        pairs = list(zip(filling, meanwhile, strict=True))
+        first = list(rows.table(digest))
+        again = list(rows.table(digest))
+    after = list(rows.table(digest))
+    assert len(first) == len(digest.entries) and first == again == after == [a for a, _ in pairs]
+    assert [a for a, _ in pairs] == [b for _, b in pairs]
+    assert all(a is b for (a, _), b in zip(pairs, first, strict=True))  # the filling reader's rows are shared
+    assert all(a is b for a, b in zip(first, again, strict=True))  # the same rows, not made again
+    assert not any(a is b for a, b in zip(first, after, strict=True))  # nothing kept once the files are written
+    assert [dict(zip(rows.columns(digest), line, strict=True)) for line in first] == rows.rows(digest)
