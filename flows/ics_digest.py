@@ -83,7 +83,7 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     items, read = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config), items)
     counts.update(read)
     verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics), sample=ref.sample,
-                                 shared=quote(store))
+                                 shared=quote(store), ics=quote(ics))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
                       ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
     # The technologies section labels evidence as the digest does: backfill is not "new".
@@ -117,11 +117,9 @@ def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
 
 def model_dir(ics: Ics) -> str | None:
     """A lone ICS keeps the usual model cache; each of several gets its own folder in it."""
-    if ics.single:
-        return None
-    from classifiers.persist import default_model_dir
+    from flows.training_job import ics_model_dir
 
-    return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
+    return None if ics.single else ics_model_dir(ics)
 
 
 def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[dict]) -> str:

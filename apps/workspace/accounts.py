@@ -117,7 +117,15 @@ async def user_change(request: Request) -> Response:
     return RedirectResponse("/users", status_code=303)
 
 
+@guard("viewer")
+async def choose_ics(request: Request) -> Response:
+    """The ICS selector: work in another of the reader's ICSs (``guard`` refused one they may not)."""
+    request.session["ics"] = request.state.ics.id
+    return RedirectResponse(safe_next(str((await request.form()).get("next") or "/")), status_code=303)
+
+
 routes = [
+    Route("/ics", choose_ics, methods=["POST"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
