@@ -56,6 +56,15 @@ def set_user_icss(store: Store, user: str, ics_ids: Sequence[str]) -> None:
             conn.execute(user_icss.insert(), [{"user": user, "ics": i} for i in dict.fromkeys(ics_ids)])
 
 
+def users_icss(store: Store) -> dict[str, list[str]]:
+    """Each user's named ICSs (users with none are missing: they work in the first)."""
+    out: dict[str, list[str]] = {}
+    with store.engine.connect() as conn:
+        for user, ics in conn.execute(select(user_icss.c.user, user_icss.c.ics).order_by(user_icss.c.ics)):
+            out.setdefault(user, []).append(ics)
+    return out
+
+
 def allowed_icss(store: Store, user: str, icss: Sequence[Ics]) -> list[Ics]:
     """The configured ICSs ``user`` may work in (every one of a lone ICS; the first when none is named)."""
     if len(icss) == 1:

@@ -16,7 +16,7 @@ from horizon.config import load_config
 from horizon.icss import load_icss
 from horizon.store import Store
 from horizon.store_icss import ics_labels, label_scopes
-from horizon.store_scopes import set_user_icss, user_icss
+from horizon.store_scopes import allowed_icss, set_user_icss, user_icss
 from tests.test_icss import two_icss
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.seed import ITEMS, password_hash
@@ -173,3 +173,19 @@ def test_cli_user_add_checks_the_icss_and_records_them(multi, config_dir):
     assert [r["item_id"] for r in ics_labels(multi["store"], "lungs", default=False)] == [FENO]
     off = runner.invoke(cli, ["label", FENO, "--area", "respiratory", "--ics", "heart", "--config", str(config_dir)])
     assert off.exit_code == 1  # respiratory is not one of heart's areas
+
+
+def test_an_admin_gives_users_their_icss_on_the_users_page(multi):
+    ada, store = multi["client"]("ada"), multi["store"]
+    heart, lungs = load_icss(multi["config"])
+    page = ada.get("/users").text
+    assert 'name="icss" value="lungs"' in page
+    token = csrf_of(page)
+    moved = ada.post("/users/rob", data={"csrf": token, "action": "icss", "icss": ["lungs"]})
+    assert moved.status_code == 303
+    assert [i.id for i in allowed_icss(store, "rob", [heart, lungs])] == ["lungs"]
+    wrong = ada.post("/users/rob", data={"csrf": token, "action": "icss", "icss": ["kidneys"]})
+    assert wrong.status_code == 400 and "unknown ICS" in wrong.text
+    assert [i.id for i in allowed_icss(store, "rob", [heart, lungs])] == ["lungs"]
+    rob = multi["client"]("rob")
+    assert "FeNO-guided asthma" in rob.get("/").text and rob.get("/?ics=heart").status_code == 403
