@@ -60,7 +60,7 @@ def request_training(store: Store, by: str, reason: str, ics: Ics | None = None)
     """Queue a retrain (of ``ics``'s model, with several ICSs) or join the one already queued; the job id."""
     if ics is None or ics.single:
         return store_jobs.request(store, by, reason, store_jobs.judgement_count(store))
-    return store_scopes.request_job(store, ics, by, reason, store_scopes.retrain_due(store, ics, 1)[1])
+    return store_scopes.request_job(store, ics, by, reason, store_scopes.judgement_count(store, ics))
 
 
 def ics_model_dir(ics: Ics, store_url: str | None = None) -> str:

@@ -37,8 +37,8 @@ def judge_blind(store: Store, item_id: str, reviewer: str, state: str, areas: Se
     with store.engine.connect() as conn:
         before = set(conn.execute(select(judgements.c.id).where(
             judgements.c.item_id == item_id, judgements.c.reviewer == reviewer)).scalars())
-    if ics is not None and before and (mine := store_scopes.judgement_ids(store, ics)) is not None:
-        before &= mine
+    if ics is not None and before and (mine := store_scopes.judgement_ids(store, ics, list(before))) is not None:
+        before = mine
     if ics is None:
         judgement_id = store.judge(item_id, reviewer, state, areas, note, digest_id=digest_id, proposed=proposed,
                                    now=now)

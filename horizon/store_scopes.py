@@ -162,14 +162,27 @@ def current_judgements(store: Store, ics: Ics, item_ids: Sequence[str] | None = 
     return out
 
 
-def judgement_ids(store: Store, ics: Ics) -> set[int] | None:
-    """The ids of this ICS's judgements (None: every judgement, a lone ICS)."""
+def judgement_ids(store: Store, ics: Ics, among: Sequence[int] | None = None) -> set[int] | None:
+    """The ids of this ICS's judgements (of ``among``); None for a lone ICS: every judgement is its."""
     if ics.single:
         return None
-    owners = _owners(store, judgement_scopes, "judgement_id")
+    if among is None:
+        with store.engine.connect() as conn:
+            among = conn.execute(select(judgements.c.id)).scalars().all()
+    owners = _owners(store, judgement_scopes, "judgement_id", among)
+    return {i for i in among if _mine(ics, owners.get(i))}
+
+
+def judgement_count(store: Store, ics: Ics) -> int:
+    """How many judgements ``ics`` has: what its retraining counts."""
+    if ics.single:
+        return store_jobs.judgement_count(store)
+    mine = judgement_scopes.c.ics == ics.id
+    if ics.first:
+        mine = mine | judgement_scopes.c.ics.is_(None)
+    joined = judgements.outerjoin(judgement_scopes, judgement_scopes.c.judgement_id == judgements.c.id)
     with store.engine.connect() as conn:
-        every = conn.execute(select(judgements.c.id)).scalars().all()
-    return {i for i in every if _mine(ics, owners.get(i))}
+        return conn.execute(select(func.count()).select_from(joined).where(mine)).scalar_one()
 
 
 # -- the register and technologies -------------------------------------------------------------
@@ -227,10 +240,9 @@ def job_ics(store: Store, job_id: int) -> str | None:
 
 def retrain_due(store: Store, ics: Ics, every: int) -> tuple[bool, int]:
     """Whether ``every`` judgements came in for ``ics`` since its last job asked, and how many it has."""
+    count = judgement_count(store, ics)
     if ics.single:
-        count = store_jobs.judgement_count(store)
         return count - store_jobs.last_judgements_seen(store) >= every, count
-    count = len(judgement_ids(store, ics) or ())
     owners = _owners(store, job_scopes, "job_id")
     with store.engine.connect() as conn:
         rows = conn.execute(select(jobs.c.id, jobs.c.judgements_seen))

@@ -187,9 +187,9 @@ async def item_page(request: Request) -> Response:
     verdict = (await run_in_threadpool(classifier.classify, [cards[0].item]))[0] if classifier else None
     if verdict is not None:
         cards[0].why = {a: list(t) for a, t in verdict.why.items()}
-    mine = scopes.judgement_ids(store, ics)
-    history = [j for j in store.judgements([item_id])
-               if j["reviewer"] in cards[0].judgements and (mine is None or j["id"] in mine)]
+    every = store.judgements([item_id])
+    mine = scopes.judgement_ids(store, ics, [j["id"] for j in every])
+    history = [j for j in every if j["reviewer"] in cards[0].judgements and (mine is None or j["id"] in mine)]
     return render(request, "item.html", {
         "card": cards[0], "verdict": verdict, "all_judgements": history, "job": store_jobs.active(store),
         "log": store.register_log(item_id), "stages": request.app.state.stages, "today": date.today(),

@@ -16,7 +16,7 @@ from horizon.config import load_config
 from horizon.icss import load_icss
 from horizon.store import Store
 from horizon.store_icss import ics_labels, label_scopes
-from horizon.store_scopes import allowed_icss, set_user_icss, user_icss
+from horizon.store_scopes import allowed_icss, job_ics, set_user_icss, user_icss
 from tests.test_icss import two_icss
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.seed import ITEMS, password_hash
@@ -189,3 +189,12 @@ def test_an_admin_gives_users_their_icss_on_the_users_page(multi):
     assert [i.id for i in allowed_icss(store, "rob", [heart, lungs])] == ["lungs"]
     rob = multi["client"]("rob")
     assert "FeNO-guided asthma" in rob.get("/").text and rob.get("/?ics=heart").status_code == 403
+
+
+def test_retrain_now_queues_the_current_ics_job(multi):
+    ada, store = multi["client"]("ada"), multi["store"]
+    token = csrf_of(ada.get("/learning").text)
+    assert ada.post("/learning/retrain", data={"csrf": token}).status_code == 303
+    assert ada.post("/learning/retrain", data={"csrf": token, "ics": "lungs"}).status_code == 403  # not ada's
+    (job,) = store_jobs.jobs(store)
+    assert job_ics(store, job["id"]) == "heart"
