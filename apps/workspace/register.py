@@ -27,7 +27,7 @@ async def register_page(request: Request) -> Response:
     store, ics = request.app.state.store, request.state.ics
     stage = request.query_params.get("stage", "")
     entries = [e for e in scopes.register_entries(store, ics) if not stage or e["stage"] == stage]
-    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries], ics=ics)}
+    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries], config=ics.config, ics=ics)}
     return render(request, "register.html", {
         "entries": entries, "cards": cards, "stages": STAGES, "stage": stage if stage in STAGES else "",
         "today": date.today(),

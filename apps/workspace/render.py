@@ -13,10 +13,8 @@ from starlette.templating import Jinja2Templates
 
 from apps.workspace.auth import allows, csrf_token
 from apps.workspace.scope import choices
-from horizon.text import safe_url
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters["safe_url"] = safe_url
 
 
 def highlight(text: str, terms: Iterable[str]) -> Markup:
