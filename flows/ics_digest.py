@@ -90,7 +90,8 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
                       ref.since, [*ref.notes, learned], also, key=key, title=ics.title, due=due)
     # The technologies section labels evidence as the digest does: backfill is not "new".
     worded = {i.id: novelty_of(i, novelty.get(i.id, "new"), ref.as_of, config.settings.ranking) for i in found}
-    digest = with_technologies(store, digest, found, worded, ref.as_of)
+    keep = None if ics.single else (lambda ids: store_scopes.tech_visible(store, ics, ids))
+    digest = with_technologies(store, digest, found, worded, ref.as_of, keep)
     directory, feed = folders(ref, ics)
     paths = publish(store, quote(digest), directory, config.settings.top_n, feed,
                     base_url=config.settings.public_base_url, sample=ref.sample)

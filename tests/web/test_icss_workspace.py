@@ -198,3 +198,17 @@ def test_retrain_now_queues_the_current_ics_job(multi):
     assert ada.post("/learning/retrain", data={"csrf": token, "ics": "lungs"}).status_code == 403  # not ada's
     (job,) = store_jobs.jobs(store)
     assert job_ics(store, job["id"]) == "heart"
+
+
+def test_cli_train_for_one_ics_uses_its_labels_and_its_model_folder(multi, config_dir, model_dir):
+    runner = CliRunner()
+    labelled = runner.invoke(cli, ["label", FENO, "--area", "respiratory", "--ics", "lungs",
+                                   "--config", str(config_dir)])
+    assert labelled.exit_code == 0, labelled.output
+    lungs = runner.invoke(cli, ["train", "--ics", "lungs", "--cv", "0", "--config", str(config_dir)])
+    assert lungs.exit_code == 0, lungs.output
+    assert "(1 reviewer labels)" in lungs.output and str(model_dir / "ics" / "lungs") in lungs.output
+    heart = runner.invoke(cli, ["train", "--ics", "heart", "--cv", "0", "--config", str(config_dir)])
+    assert heart.exit_code == 0 and "(0 reviewer labels)" in heart.output  # lungs' label is not heart's
+    unknown = runner.invoke(cli, ["train", "--ics", "kidneys", "--config", str(config_dir)])
+    assert unknown.exit_code == 1 and "unknown ICS 'kidneys'; configured: heart, lungs" in unknown.output
