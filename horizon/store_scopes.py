@@ -66,12 +66,13 @@ def users_icss(store: Store) -> dict[str, list[str]]:
 
 
 def allowed_icss(store: Store, user: str, icss: Sequence[Ics]) -> list[Ics]:
-    """The configured ICSs ``user`` may work in (every one of a lone ICS; the first when none is named)."""
+    """The configured ICSs ``user`` may work in: a lone ICS; the first when none is named; else those named
+    that icss.yaml still has (none, when it no longer has any of them)."""
     if len(icss) == 1:
         return list(icss)
     with store.engine.connect() as conn:
         named = set(conn.execute(select(user_icss.c.ics).where(user_icss.c.user == user)).scalars())
-    return [i for i in icss if i.id in named] or [i for i in icss if i.first]
+    return [i for i in icss if i.id in named] if named else [i for i in icss if i.first]
 
 
 # -- ownership ----------------------------------------------------------------------------

@@ -22,6 +22,9 @@ async def resolve(request: Request, user: dict) -> Ics | Response:
     """The ICS of this request for ``user``, or a 403 when it names one they may not work in."""
     icss: list[Ics] = request.app.state.icss
     allowed = allowed_icss(request.app.state.store, user["name"], icss)
+    if not allowed:
+        return PlainTextResponse("You work in no ICS of this configuration; ask an admin to give you one.",
+                                 status_code=403)
     asked = request.query_params.get("ics") or ""
     if request.method == "POST":
         asked = str((await request.form()).get("ics") or asked)

@@ -221,7 +221,8 @@ async def item_page(request: Request) -> Response:
     history = [j for j in every if j["reviewer"] in cards[0].judgements and (mine is None or j["id"] in mine)]
     return render(request, "item.html", {
         "card": cards[0], "verdict": verdict, "all_judgements": history, "job": store_jobs.active(store),
-        "log": store.register_log(item_id), "stages": request.app.state.stages, "today": date.today(),
+        "log": store.register_log(item_id) if cards[0].registered else [],  # not another ICS's entry's log
+        "stages": request.app.state.stages, "today": date.today(),
     })
 
 

@@ -86,6 +86,9 @@ def test_another_ics_is_refused_on_pages_and_posts(multi):
     via_digest = judge(rob, FENO, "relevant", ["respiratory"], digest_id=str(multi["lungs"]))
     assert via_digest.status_code == 403  # no ICS named, but the digest is the other ICS's
     assert store.judgements() == [] and store.labels() == []
+    vic = multi["client"]("vic")
+    set_user_icss(store, "vic", ["kidneys"])  # an ICS icss.yaml no longer has: no ICS at all, not the first
+    assert vic.get("/").status_code == 403
 
 
 def test_a_judgement_trains_its_own_ics_and_not_the_other(multi, model_dir):
@@ -134,6 +137,7 @@ def test_register_and_technologies_are_per_ics(multi):
     assert "Virtual atrial fibrillation pathway" in rob.get("/register").text
     assert "Virtual atrial fibrillation pathway" not in vic.get("/register").text
     assert AF not in vic.get("/register.csv").text
+    assert "Rob" not in vic.get(f"/items/{AF}").text and "Rob" in rob.get(f"/items/{AF}").text  # entry, log
     added = rob.post("/technologies", data={"csrf": token, "name": "Kardia pocket ECG", "aliases": ""})
     assert added.status_code == 303
     tech = added.headers["location"]
