@@ -216,3 +216,16 @@ def test_cli_train_for_one_ics_uses_its_labels_and_its_model_folder(multi, confi
     assert heart.exit_code == 0 and "(0 reviewer labels)" in heart.output  # lungs' label is not heart's
     unknown = runner.invoke(cli, ["train", "--ics", "kidneys", "--config", str(config_dir)])
     assert unknown.exit_code == 1 and "unknown ICS 'kidneys'; configured: heart, lungs" in unknown.output
+
+
+PAGES = ["/", "/queue", "/conflicts", "/digests", "/register", "/register.csv", "/technologies", "/technologies.csv",
+         "/technologies.xlsx", "/learning", "/learning/job", f"/items/{FENO}", "/search?q=asthma"]
+
+
+def test_every_page_works_in_an_allowed_ics_and_is_refused_in_another(multi):
+    rey, rob = multi["client"]("rey"), multi["client"]("rob")
+    for path in PAGES:
+        asked = path + ("&" if "?" in path else "?") + "ics=lungs"
+        assert rey.get(asked).status_code == 200, path
+        assert rob.get(asked).status_code == 403, path
+    assert "FeNO-guided asthma" in rey.get("/queue?ics=lungs").text  # the queue is lungs' week
