@@ -7,8 +7,11 @@ import gc
 import re
 import sys
 import traceback
+from copy import copy
 from datetime import date
 from typing import IO, Any
+
+from lxml.etree import SerialisationError  # what lxml's incremental writer raises on a full disk
 
 from horizon.digest import Digest
 from horizon.errors import OutputError
@@ -57,21 +60,28 @@ class XlsxWriter(Writer):
 
     def stream(self, digest: Digest, out: IO[bytes]) -> None:
         from openpyxl import Workbook
+        from openpyxl.styles.builtins import styles as BUILTIN_STYLES
 
         book = Workbook(write_only=True)
+        # The workbook's own copy of the built-in "Hyperlink" style: assigned by name, openpyxl would
+        # bind its module-wide one to this workbook and so keep the workbook alive after it is saved.
+        book.add_named_style(copy(BUILTIN_STYLES["Hyperlink"]))
         book.properties.title = _cell(f"{digest.title} {digest.week}")
         book.properties.created = digest.generated.replace(tzinfo=None)
         try:
             self._entries(book.create_sheet("Entries"), digest)
             self._summary(book.create_sheet("Run summary"), digest)
             book.save(out)
-        except OSError as err:  # openpyxl spools each sheet to a temporary file: a full disk fails here
-            reason = f"{type(err).__name__}: {err}"
-            _release_quietly(err)
+        except (OSError, SerialisationError) as err:  # openpyxl spools each sheet to a temporary file via lxml
+            failure = err
         else:
             return
+        reason = f"{type(failure).__name__}: {failure}"
+        del book  # its half-written sheet streams go now, not at exit with a second traceback
+        _release_quietly(failure)
+        del failure
         raise OutputError(f"xlsx writer: cannot build the workbook ({reason}); free some disk space "
-                          "in the temporary directory or leave xlsx out")
+                          "(in the output folder and the temporary directory) or leave xlsx out")
 
     @staticmethod
     def _entries(sheet, digest: Digest) -> None:

@@ -169,3 +169,30 @@ def test_rows_are_made_once_for_csv_and_xlsx_while_writing_and_not_kept_after():
     assert all(a is b for a, b in zip(first, again, strict=True))  # the same rows, not made again
     assert not any(a is b for a, b in zip(first, after, strict=True))  # nothing kept once the files are written
     assert [dict(zip(rows.columns(digest), line, strict=True)) for line in first] == rows.rows(digest)
+
+
+def test_a_full_disk_while_streaming_the_workbook_is_one_clear_line(tmp_path):
+    """Under a 20 kB file-size limit the write-only workbook's sheet stream fails half-way:
+    one error naming the cause, no second traceback when openpyxl's streams are freed."""
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    script = ("import sys\nfrom tests.outputs.test_outputs_large import many_entries\nimport outputs\n"
+              "from horizon.errors import HorizonError\n"
+              "try:\n    outputs.write(many_entries(40), sys.argv[1], ['xlsx'])\n"
+              "except HorizonError as err:\n    print(err, file=sys.stderr); sys.exit(1)\n")
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "o")], cwd=root, capture_output=True,
+                            text=True, timeout=120, preexec_fn=limit, env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert "xlsx writer: cannot build the workbook" in result.stderr and "free some disk space" in result.stderr
+    assert not [p for p in (tmp_path / "o").iterdir()]  # nothing half-written left
