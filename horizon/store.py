@@ -71,7 +71,9 @@ __all__ = [
     "watermarks",
 ]
 
-SCHEMA_VERSION = 3  # 3: innovation-register entries became technology records (horizon/store_tech.py)
+# Kept in meta.schema_version: above every version a program from before Alembic knows (1, 3), so such a
+# program refuses the store. The schema itself is the Alembic revision (horizon/migrations.py).
+SCHEMA_VERSION = 4
 
 
 class Store(ItemsStore, RunsStore, WorkspaceStore):
