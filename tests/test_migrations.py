@@ -13,6 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_en
 
 from horizon import migrations
 from horizon.errors import StoreError
+from horizon.items import Item
 from horizon.store import SCHEMA_VERSION, Store, meta, metadata, store_label
 
 HEAD = ScriptDirectory.from_config(migrations.alembic_config(None, metadata)).get_current_head()
@@ -143,5 +144,26 @@ def test_new_revision_writes_the_change_of_metadata_that_the_revisions_then_make
         with engine.begin() as conn:
             command.upgrade(migrations.alembic_config(conn, changed, scripts), "head")
             assert compare_metadata(MigrationContext.configure(conn), changed) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_store_from_before_alembic_at_version_3_is_stamped_and_gets_the_tables_it_lacks(store_url):
+    """The last release before Alembic made new tables with ``create_all``: a store it last opened may lack some."""
+    store = Store(store_url)
+    store.upsert([Item(id="x:1", source="x", type="news", title="HeartFlow")])
+    store.save_register("x:1", "piloting", "ann", None, "", by="rob")
+    store.close()
+    engine = create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+            conn.execute(text("DROP TABLE blind_calls"))  # added after schema 3
+            conn.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+        Store(store_url).close()
+        assert revision(engine) == HEAD
+        with engine.connect() as conn:
+            assert differences(conn) == []
+            assert conn.execute(text("SELECT count(*) FROM technologies")).scalar_one() == 0  # 0002 is not re-run
     finally:
         engine.dispose()
