@@ -4,7 +4,8 @@ Revision ID: 0003
 Revises: 0002
 
 Sign-in (accounts, sessions, login_failures), deliveries, label scopes, training
-jobs, blind calls and technology proposals. A store from before Alembic may have
+jobs, blind calls, technology proposals, and the ICS scopes of users, judgements,
+register entries, technologies and jobs. A store from before Alembic may have
 some of them already, so each is created only when missing. From here on a
 revision says exactly what it changes.
 """
@@ -111,9 +112,41 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint('id')
         )
         op.create_index(op.f('ix_training_jobs_state'), 'training_jobs', ['state'], unique=False)
-
+    if _missing('job_scopes'):
+        op.create_table('job_scopes',
+            sa.Column('job_id', sa.Integer(), nullable=False),
+            sa.Column('ics', sa.String(length=60), nullable=False),
+            sa.PrimaryKeyConstraint('job_id')
+        )
+        op.create_index(op.f('ix_job_scopes_ics'), 'job_scopes', ['ics'], unique=False)
+    if _missing('judgement_scopes'):
+        op.create_table('judgement_scopes',
+            sa.Column('judgement_id', sa.Integer(), nullable=False),
+            sa.Column('ics', sa.String(length=60), nullable=False),
+            sa.PrimaryKeyConstraint('judgement_id')
+        )
+        op.create_index(op.f('ix_judgement_scopes_ics'), 'judgement_scopes', ['ics'], unique=False)
+    if _missing('register_scopes'):
+        op.create_table('register_scopes',
+            sa.Column('item_id', sa.String(length=200), nullable=False),
+            sa.Column('ics', sa.String(length=60), nullable=False),
+            sa.PrimaryKeyConstraint('item_id', 'ics')
+        )
+    if _missing('tech_scopes'):
+        op.create_table('tech_scopes',
+            sa.Column('tech_id', sa.String(length=100), nullable=False),
+            sa.Column('ics', sa.String(length=60), nullable=False),
+            sa.PrimaryKeyConstraint('tech_id', 'ics')
+        )
+    if _missing('user_icss'):
+        op.create_table('user_icss',
+            sa.Column('user', sa.String(length=100), nullable=False),
+            sa.Column('ics', sa.String(length=60), nullable=False),
+            sa.PrimaryKeyConstraint('user', 'ics')
+        )
 
 def downgrade() -> None:
     for table in ("accounts", "blind_calls", "deliveries", "label_scopes", "login_failures", "sessions",
-                  "tech_proposals", "training_jobs"):
+                  "tech_proposals", "training_jobs", "job_scopes", "judgement_scopes", "register_scopes",
+                  "tech_scopes", "user_icss"):
         op.drop_table(table)
