@@ -7,7 +7,8 @@ its operations live beside their tables, by concern:
 - ``horizon/store_runs.py``: watermarks, digests and their explanations, meta values;
 - ``horizon/store_workspace.py``: users, judgements, labels, the register, training runs.
 
-Every table is defined on ``metadata`` (``horizon/store_base.py``) and importable from here.
+Every table is defined on ``metadata`` (``horizon/store_base.py``); these three modules' tables are
+importable from here, the others (accounts, deliveries, jobs, technologies, scopes) from their modules.
 """
 
 from __future__ import annotations
