@@ -18,7 +18,7 @@ from horizon.digest import Digest
 from horizon.errors import OutputError
 from outputs.base import write_all
 from outputs.rows import neutralise
-from tests.outputs.golden import TREND, golden_entries, make_digest
+from tests.outputs.golden import TREND, golden_entries, make_digest, showcase_entries
 
 COPIES = 15  # copies of the golden entries: above top_n, the Atom feed's 25 and the table artifact's 50
 
@@ -117,15 +117,19 @@ def test_a_writer_that_fails_leaves_every_previous_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
-def test_sections_are_grouped_once_and_follow_a_copy_with_other_entries():
-    digest = many_entries(2)
+def test_sections_and_safety_notices_are_grouped_once_and_follow_a_copy_with_other_entries():
+    alert = tuple(e for e in showcase_entries() if e.item.type == "safety")
+    digest = make_digest(entries=many_entries(2).entries + alert)
     for area in digest.areas:
         assert digest.section(area.id) == tuple(e for e in digest.entries if area.id in e.classification.areas)
     assert digest.section(digest.areas[0].id) is digest.section(digest.areas[0].id)
-    fewer = digest.model_copy(update={"entries": digest.entries[:3]})
-    for area in digest.areas:
-        assert fewer.section(area.id) == tuple(e for e in digest.entries[:3] if area.id in e.classification.areas)
     assert digest.section("no-such-area") == ()
+    assert len(alert) == 1 and digest.safety == alert
+    for fewer in (digest.model_copy(update={"entries": digest.entries[:3]}),
+                  digest.model_copy(update={"entries": digest.entries[-3:]})):
+        for area in digest.areas:
+            assert fewer.section(area.id) == tuple(e for e in fewer.entries if area.id in e.classification.areas)
+        assert fewer.safety == tuple(e for e in fewer.entries if e.item.type == "safety")
 
 
 def test_the_digest_files_are_written_in_place_of_the_old_ones(tmp_path: Path):
