@@ -66,8 +66,8 @@ def test_republishing_a_week_replaces_its_digest_instead_of_adding_one(store):
     store.record_digest("ics", "2026-W47", "/d/1", [("ctgov:NCT00000001", 0.5, ["cardiovascular"])], now=T0)
     store.record_digest("ics", "2026-W47", "/d/2", [("ctgov:NCT00000002", 0.4, ["diabetes"])], now=T0)
     (only,) = store.digests("ics")
-    assert only["path"] == "/d/2"
-    assert [r["item_id"] for r in store.digest_items(only["id"])] == ["ctgov:NCT00000002"]
+    assert only.path == "/d/2"
+    assert [r.item_id for r in store.digest_items(only.id)] == ["ctgov:NCT00000002"]
 
 
 def test_items_since_the_previous_digest_are_new_or_changed(store):

@@ -70,7 +70,7 @@ def test_a_user_of_one_ics_sees_its_digest_and_areas_and_no_selector(multi):
     assert all(a.name in page for a in heart.config.priorities.areas)
     assert not any(a.name in page for a in lungs.config.priorities.areas)
     assert 'action="/ics"' not in page  # one ICS: nothing to choose
-    assert [d["key"] for d in multi["store"].digests() if f'/digests/{d["id"]}"' in rob.get("/digests").text] \
+    assert [d.key for d in multi["store"].digests() if f'/digests/{d.id}"' in rob.get("/digests").text] \
         == ["ics-heart"]
 
 
@@ -150,7 +150,7 @@ def test_with_one_ics_nothing_is_scoped_and_there_is_no_selector(client_for, sto
     rob = client_for("rob")
     page = rob.get("/").text
     assert 'action="/ics"' not in page and 'name="ics"' not in page
-    item_id = store.digest_items(store.digest_id)[0]["item_id"]
+    item_id = store.digest_items(store.digest_id)[0].item_id
     token = csrf_of(page)
     assert rob.post("/judge", data={"csrf": token, "item_id": item_id, "state": "not-relevant"}).status_code == 303
     with store.engine.connect() as conn:

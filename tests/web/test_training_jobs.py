@@ -92,7 +92,7 @@ def test_retrain_now_returns_at_once_and_the_job_records_what_it_did(client_for,
 def test_a_retrain_is_queued_after_every_n_judgements(client_for, store, config):
     every = config.settings.workspace.retrain_every
     rob = client_for("rob")
-    digest_ids = [r["item_id"] for r in store.digest_items(store.digest_id)]
+    digest_ids = [r.item_id for r in store.digest_items(store.digest_id)]
     assert len(digest_ids) > every
     for n, item_id in enumerate(digest_ids[:every], 1):
         assert store_jobs.jobs(store) == [], f"queued after only {n - 1} judgements"
