@@ -104,8 +104,8 @@ def test_a_judgement_trains_its_own_ics_and_not_the_other(multi, model_dir):
         while (job := store_jobs.claim(store)) is not None:
             done, finished = run_ics_job(store, [heart, lungs], job)
             ran[done.id] = finished
-    assert ran["heart"]["state"] == ran["lungs"]["state"] == "done"
-    assert ran["heart"]["labels"] == 1 and ran["lungs"]["labels"] == 0  # reviewer labels each job trained on
+    assert ran["heart"].state == ran["lungs"].state == "done"
+    assert ran["heart"].labels == 1 and ran["lungs"].labels == 0  # reviewer labels each job trained on
     assert (model_dir / "ics" / "heart" / "model.json").exists() and (model_dir / "ics" / "lungs" / "model.json")\
         .exists()
 
@@ -201,7 +201,7 @@ def test_retrain_now_queues_the_current_ics_job(multi):
     assert ada.post("/learning/retrain", data={"csrf": token}).status_code == 303
     assert ada.post("/learning/retrain", data={"csrf": token, "ics": "lungs"}).status_code == 403  # not ada's
     (job,) = store_jobs.jobs(store)
-    assert job_ics(store, job["id"]) == "heart"
+    assert job_ics(store, job.id) == "heart"
 
 
 def test_cli_train_for_one_ics_uses_its_labels_and_its_model_folder(multi, config_dir, model_dir):

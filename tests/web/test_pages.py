@@ -114,7 +114,7 @@ def test_learning_page_shows_f1_runs_and_reviewer_agreement(client_for, store, c
     token = csrf_of(ada.get("/learning").text)
     assert ada.post("/learning/retrain", data={"csrf": token}).status_code == 303
     [job] = run_queued_jobs(store, config)
-    assert (job["state"], job["requested_by"], job["trained"]) == ("done", "ada", True)
+    assert (job.state, job.requested_by, job.trained) == ("done", "ada", True)
     soup = BeautifulSoup(ada.get("/learning").text, "html.parser")
     run = [td.get_text() for td in soup.select("table.runs tr")[1].select("td")]
     bundled = len((Path(classifiers.__file__).parent / "data" / "dev.jsonl").read_text().splitlines())
