@@ -60,17 +60,36 @@ def test_a_judgement_becomes_the_reviewers_labels_and_the_latest_wins(bare):
     assert _labels(bare) == [("ctgov:NCT1", "cardiovascular", True, "rob"),
                              ("ctgov:NCT1", "digital-self-management", True, "rob"),
                              ("ctgov:NCT1", "mental-health", False, "rob")]
-    bare.add_label("ctgov:NCT1", "diabetes", True, "rey")  # another reviewer's label (e.g. `horizon label`) stays
+    bare.add_label("ctgov:NCT1", "diabetes", True, "rey")  # another reviewer's label (`horizon label`) stays
     bare.judge("ctgov:NCT1", "rob", "not-relevant", ["cardiovascular"], note="a vendor's press release")
     assert _labels(bare) == [("ctgov:NCT1", None, False, "rob"), ("ctgov:NCT1", "diabetes", True, "rey")]
     bare.judge("ctgov:NCT1", "rob", "uncertain", note="discuss on Monday")
     assert _labels(bare) == [("ctgov:NCT1", "diabetes", True, "rey")]
-    history = bare.judgements(["ctgov:NCT1"])
+    history = [j for j in bare.judgements(["ctgov:NCT1"]) if j["reviewer"] == "rob"]
     assert [j["state"] for j in history] == ["relevant", "not-relevant", "uncertain"]
+    assert history[0]["not_areas"] == ["mental-health"]  # the proposed area rob unticked
     assert history[1]["areas"] == [] and history[2]["note"] == "discuss on Monday"
     assert bare.current_judgements()["ctgov:NCT1"]["rob"]["state"] == "uncertain"
     with pytest.raises(StoreError, match="unknown triage state 'maybe'"):
         bare.judge("ctgov:NCT1", "rob", "maybe")
+
+
+def test_a_cli_label_is_a_judgement_merged_into_the_reviewers_current_one(bare):
+    bare.judge("ctgov:NCT1", "rob", "relevant", ["cardiovascular"], note="AF pathway", proposed=["mental-health"])
+    bare.add_label("ctgov:NCT1", "diabetes", True, "rob")
+    bare.add_label("ctgov:NCT1", "cardiovascular", False, "rob")
+    current = bare.current_judgements()["ctgov:NCT1"]["rob"]
+    assert (current["state"], current["areas"], current["not_areas"], current["note"]) == (
+        "relevant", ["diabetes"], ["mental-health", "cardiovascular"], "AF pathway")
+    assert _labels(bare) == [("ctgov:NCT1", "cardiovascular", False, "rob"), ("ctgov:NCT1", "diabetes", True, "rob"),
+                             ("ctgov:NCT1", "mental-health", False, "rob")]
+    bare.add_label("ctgov:NCT1", None, False, "rob")  # no area at all replaces the call
+    assert _labels(bare) == [("ctgov:NCT1", None, False, "rob")]
+    bare.add_label("nice:TA1", "respiratory", False, "rey")  # nothing judged yet: only "not respiratory"
+    assert [(r["area"], r["relevant"]) for r in bare.labels() if r["reviewer"] == "rey"] == [("respiratory", False)]
+    assert len(bare.judgements()) == 5  # every label is a judgement: one table of record
+    with pytest.raises(StoreError, match="without an area"):
+        bare.add_label("ctgov:NCT1", None, True, "rob")
 
 
 def test_register_due_lists_open_entries_due_by_today(bare):
