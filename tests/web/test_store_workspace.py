@@ -164,3 +164,23 @@ def test_scoped_judgements_replace_only_the_reviewers_labels_in_that_ics(bare):
     other = store_scopes.request_job(bare, lungs, "t", "r", 1)
     assert other != first and store_scopes.job_ics(bare, other) == "lungs"
     assert store_scopes.retrain_due(bare, heart, 1) == (False, 2)
+
+
+def test_a_scoped_cli_label_merges_into_the_reviewers_call_in_that_ics_only(bare):
+    from pathlib import Path
+
+    from horizon import store_scopes
+    from horizon.config import load_config
+    from horizon.icss import Ics
+    from horizon.store_icss import ics_labels
+
+    config = load_config()
+    heart, lungs = (Ics(i, config, None, Path("."), single=False, first=i == "heart") for i in ("heart", "lungs"))
+    store_scopes.judge(bare, heart, "nice:TA1", "rey", "relevant", ["cardiovascular"])
+    store_scopes.judge(bare, lungs, "nice:TA1", "rey", "uncertain", note="ask the asthma nurse")
+    store_scopes.add_label(bare, lungs, "nice:TA1", "respiratory", True, "rey")
+    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "lungs", False)] == [("respiratory", True)]
+    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "heart", True)] == [("cardiovascular", True)]
+    call = store_scopes.current_judgements(bare, lungs)["nice:TA1"]["rey"]
+    assert (call["state"], call["note"]) == ("relevant", "ask the asthma nurse")
+    assert store_scopes.judgement_count(bare, lungs) == 2  # the label is one more of lungs' judgements
