@@ -2,9 +2,10 @@
 
 With several ICSs (``icss.yaml``) the review workspace works in one ICS at a time. The
 existing tables stay as they are (other modules write them); a row is scoped by a row
-here (a judgement, and so its labels, by ``judgement_scopes``). A row no ICS claims belongs to the first ICS,
-so a one-ICS store keeps everything it had when a second ICS is added. With one ICS
-nothing is scoped and nothing is filtered: the store works exactly as before.
+here (a judgement, and so the labels read from it, by ``judgement_scopes``). A row no ICS
+claims belongs to the first ICS, so a one-ICS store keeps everything it had when a second
+ICS is added. With one ICS nothing is scoped and nothing is filtered: the store works
+exactly as before.
 """
 
 from __future__ import annotations
