@@ -63,7 +63,7 @@ def account_id(store: Store, name: str) -> int | None:
     user = store.user(name)
     if user is None:
         return None
-    born = _aware(user["created_at"])
+    born = user.created_at
     with store.engine.begin() as conn:
         migrations.exclusive(conn, "accounts")
         rows = conn.execute(select(accounts.c.id, accounts.c.user_created_at).where(accounts.c.name == name)).all()
@@ -105,7 +105,7 @@ def session(store: Store, token: str, now: datetime | None = None) -> Session | 
     if row is None or _aware(row.expires_at) <= now:
         return None
     user = store.user(row.name)
-    if user is None or _aware(user["created_at"]) != _aware(row.user_created_at):
+    if user is None or user.created_at != _aware(row.user_created_at):
         return None  # the account this session belonged to no longer exists
     return Session(account_id=row.account_id, name=row.name, expires_at=_aware(row.expires_at))
 

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String, Tab
 from sqlalchemy.engine import Connection, Engine
 
 from horizon.errors import StoreError
+from horizon.records import User
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
 from horizon.store_labels import call, labels_of, with_label
 
@@ -89,6 +90,10 @@ def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Mappin
         "created_at": now or utcnow()}).inserted_primary_key[0]  # type: ignore[index]
 
 
+def _user(row) -> User:
+    return User(row.name, row.password_hash, row.role, _aware(row.created_at))
+
+
 class WorkspaceStore:
     """The workspace operations of ``horizon.store.Store``."""
 
@@ -131,14 +136,14 @@ class WorkspaceStore:
         with self.engine.begin() as conn:
             conn.execute(users.delete().where(users.c.name == name))
 
-    def user(self, name: str) -> dict | None:
+    def user(self, name: str) -> User | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.name == name)).first()
-        return dict(row._mapping) if row else None
+        return _user(row) if row else None
 
-    def users(self) -> list[dict]:
+    def users(self) -> list[User]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
+            return [_user(r) for r in conn.execute(select(users).order_by(users.c.name))]
 
     # -- judgements ------------------------------------------------------------------------
     def judge(self, item_id: str, reviewer: str, state: str, areas: Sequence[str] = (), note: str = "",

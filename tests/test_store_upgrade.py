@@ -24,7 +24,7 @@ def test_a_release_0_1_store_is_upgraded_in_place_and_keeps_everything(tmp_path)
     store = Store(f"sqlite:///{path}")
     try:
         assert store.count() == 208
-        assert [u["name"] for u in store.users()] == ["ada"]
+        assert [u.name for u in store.users()] == ["ada"]
         assert store.digests()  # both sample digests
         judged = {j["item_id"]: (j["state"], j["areas"], j["not_areas"]) for j in store.judgements()}
         assert judged == {"ctgov:NCT00531661": ("relevant", ["asthma"], []),  # ada's judgement in the workspace

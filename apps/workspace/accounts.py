@@ -52,8 +52,8 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", {"next": target, "error": "Wrong name or password."},
                       status_code=401)
     throttle.clear(name, address)
-    login_session(request, user["name"])
-    log.info("user %r signed in", user["name"])
+    login_session(request, user.name)
+    log.info("user %r signed in", user.name)
     return RedirectResponse(target, status_code=303)
 
 
@@ -101,7 +101,7 @@ async def user_add(request: Request) -> Response:
         set_user_icss(request.app.state.store, name, icss)
     except (ValueError, StoreError) as err:
         return render(request, "users.html", _users(request, error=str(err)), status_code=400)
-    log.info("user %r added with role %s by %r", name, role, request.state.user["name"])
+    log.info("user %r added with role %s by %r", name, role, request.state.user.name)
     return RedirectResponse("/users", status_code=303)
 
 
@@ -112,7 +112,7 @@ async def user_change(request: Request) -> Response:
     store, name = request.app.state.store, request.path_params["name"]
     action = str(form.get("action") or "")
     try:
-        if name == request.state.user["name"] and action in ("role", "delete"):
+        if name == request.state.user.name and action in ("role", "delete"):
             raise ValueError("you cannot change your own role or remove yourself; ask another admin")
         if store.user(name) is None:
             raise ValueError(f"no user '{name}'")
@@ -132,7 +132,7 @@ async def user_change(request: Request) -> Response:
         ended = store_accounts.end_sessions(store, name)
     except (ValueError, StoreError) as err:
         return render(request, "users.html", _users(request, error=str(err)), status_code=400)
-    log.info("user %r: %s by %r (%d sessions ended)", name, action, request.state.user["name"], ended)
+    log.info("user %r: %s by %r (%d sessions ended)", name, action, request.state.user.name, ended)
     return RedirectResponse("/users", status_code=303)
 
 

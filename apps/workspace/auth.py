@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from apps.workspace.scope import resolve
 from horizon import store_accounts
+from horizon.records import User
 from horizon.store import ROLES, Store, utcnow
 
 _hasher = PasswordHasher()
@@ -56,16 +57,16 @@ def hash_password(password: str, name: str = "") -> str:
     return _hasher.hash(password)
 
 
-def authenticate(store: Store, name: str, password: str) -> dict | None:
+def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if the name and password match, else None (and a rehash when parameters changed)."""
     user = store.user(name)
     try:
-        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
-    if _hasher.check_needs_rehash(user["password_hash"]):
+    if _hasher.check_needs_rehash(user.password_hash):
         store.update_user(name, password_hash=_hasher.hash(password))
     return user
 
@@ -138,7 +139,7 @@ def logout_session(request: Request) -> None:
     request.session.clear()
 
 
-def current_user(request: Request) -> dict | None:
+def current_user(request: Request) -> User | None:
     """The signed-in user, read from the store each request so role changes apply at once."""
     token = request.session.get("sid")
     if not token:
@@ -165,7 +166,7 @@ def guard(role: str) -> Callable[[Endpoint], Endpoint]:
                 if request.method in ("GET", "HEAD"):
                     return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
                 return PlainTextResponse("Sign in first.", status_code=401)
-            if not allows(user["role"], role):
+            if not allows(user.role, role):
                 return PlainTextResponse(f"This needs the {role} role.", status_code=403)
             if request.method == "POST" and not await csrf_ok(request):
                 return PlainTextResponse("Invalid or missing CSRF token; reload the page and try again.",

@@ -97,7 +97,7 @@ def _next_for(app, reviewer: str, ics: Ics) -> dict:
 @guard("reviewer")
 async def queue_page(request: Request) -> Response:
     app, user, ics = request.app, request.state.user, request.state.ics
-    found = await run_in_threadpool(_next_for, app, user["name"], ics)
+    found = await run_in_threadpool(_next_for, app, user.name, ics)
     context = {"digest": found["digest"], "card": None, "upcoming": []}
     if found["digest"] is not None:
         todo, scores = found["todo"], found["scores"]

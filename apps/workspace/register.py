@@ -52,7 +52,7 @@ async def register_save(request: Request) -> Response:
     if not scopes.register_entries(store, ics, [item_id]) and not any(j["state"] == "relevant"
                                                                      for j in judged.values()):
         raise HTTPException(400, "Only an item judged relevant can join the register; judge it first.")
-    store.save_register(item_id, stage, owner, next_review, notes, by=request.state.user["name"])
+    store.save_register(item_id, stage, owner, next_review, notes, by=request.state.user.name)
     scopes.claim_register(store, ics, item_id)
     return RedirectResponse("/register", status_code=303)
 

@@ -48,8 +48,8 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     ics = getattr(request.state, "ics", None) or request.app.state.icss[0]
     base = {
         "user": user,
-        "can_review": bool(user) and allows(user["role"], "reviewer"),
-        "is_admin": bool(user) and allows(user["role"], "admin"),
+        "can_review": bool(user) and allows(user.role, "reviewer"),
+        "is_admin": bool(user) and allows(user.role, "admin"),
         "csrf": csrf_token(request),
         "priorities": ics.config.priorities,  # the current ICS's areas
         "ics": ics, "ics_choices": choices(request), "path": request.url.path,

@@ -12,16 +12,17 @@ from starlette.routing import Route
 
 from apps.workspace.auth import allows, guard
 from apps.workspace.render import render
+from horizon.records import User
 from horizon.store_scopes import current_judgements
 
 
-def visible(judged: dict[str, dict], user: dict | None) -> tuple[dict[str, dict], int]:
+def visible(judged: dict[str, dict], user: User | None) -> tuple[dict[str, dict], int]:
     """The calls ``user`` may see on one item, and how many are hidden from them.
 
     Viewers (who never judge) see every call; a reviewer sees others' calls only after
     judging the item themselves.
     """
-    if not user or not allows(user["role"], "reviewer") or user["name"] in judged:
+    if not user or not allows(user.role, "reviewer") or user.name in judged:
         return judged, 0
     return {}, len(judged)
 

@@ -14,15 +14,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from horizon.icss import Ics
+from horizon.records import User
 from horizon.store import Store
 from horizon.store_runs import DigestRecord
 from horizon.store_scopes import allowed_icss
 
 
-async def resolve(request: Request, user: dict) -> Ics | Response:
+async def resolve(request: Request, user: User) -> Ics | Response:
     """The ICS of this request for ``user``, or a 403 when it names one they may not work in."""
     icss: list[Ics] = request.app.state.icss
-    allowed = allowed_icss(request.app.state.store, user["name"], icss)
+    allowed = allowed_icss(request.app.state.store, user.name, icss)
     if not allowed:
         return PlainTextResponse("You work in no ICS of this configuration; ask an admin to give you one.",
                                  status_code=403)
@@ -38,7 +39,7 @@ async def resolve(request: Request, user: dict) -> Ics | Response:
 
 def refuse_other(request: Request, owner: Ics) -> Response | None:
     """A 403 unless the reader may work in ``owner`` (the ICS a digest or record belongs to)."""
-    allowed = allowed_icss(request.app.state.store, request.state.user["name"], request.app.state.icss)
+    allowed = allowed_icss(request.app.state.store, request.state.user.name, request.app.state.icss)
     if owner.id in {i.id for i in allowed}:
         request.state.ics = owner
         return None
@@ -68,6 +69,6 @@ def choices(request: Request) -> list[Ics]:
     user = getattr(request.state, "user", None)
     if not user or len(request.app.state.icss) == 1:
         return []
-    allowed = allowed_icss(request.app.state.store, user["name"], request.app.state.icss)
+    allowed = allowed_icss(request.app.state.store, user.name, request.app.state.icss)
     return allowed if len(allowed) > 1 else []
 

@@ -88,7 +88,7 @@ async def link_item(request: Request) -> Response:
     if _techs(request).get(tech_id) and not _visible(request, tech_id):
         raise HTTPException(403, "That technology is another ICS's.")
     try:
-        _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
+        _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(404, str(err)) from None
     return RedirectResponse(f"/items/{quote(item_id, safe=':')}#technologies", status_code=303)
@@ -125,7 +125,7 @@ async def decide_link(request: Request) -> Response:
     if decision not in ("confirmed", "rejected"):
         raise HTTPException(400, "decision must be confirmed or rejected")
     try:
-        _techs(request).decide(record.id, item_id, decision, by=request.state.user["name"])
+        _techs(request).decide(record.id, item_id, decision, by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(404, str(err)) from None
     return RedirectResponse(f"/technologies/{record.id}#links", status_code=303)
@@ -139,7 +139,7 @@ async def change_stage(request: Request) -> Response:
     if stage not in STAGES:
         raise HTTPException(400, f"stage must be one of {', '.join(STAGES)}")
     if stage != record.stage:
-        _techs(request).set_stage(record.id, stage, by=request.state.user["name"], why=why)
+        _techs(request).set_stage(record.id, stage, by=request.state.user.name, why=why)
     return RedirectResponse(f"/technologies/{record.id}#stage", status_code=303)
 
 
@@ -165,7 +165,7 @@ async def merge_into(request: Request) -> Response:
     if into == record.id or not _visible(request, into):
         raise HTTPException(400, "Choose another technology (of this ICS) to merge into.")
     try:
-        _techs(request).merge(record.id, into, by=request.state.user["name"])
+        _techs(request).merge(record.id, into, by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     return RedirectResponse(f"/technologies/{quote(into)}", status_code=303)
@@ -177,7 +177,7 @@ async def split_off(request: Request) -> Response:
     record, form = _record(request), await request.form()
     try:
         made = _techs(request).split(record.id, str(form.get("name") or "")[:200],
-                                     [str(i) for i in form.getlist("item_id")], by=request.state.user["name"])
+                                     [str(i) for i in form.getlist("item_id")], by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     _claim(request, made)
@@ -193,9 +193,9 @@ async def add_tech(request: Request) -> Response:
     item_id = str(form.get("item_id") or "").strip()
     techs = _techs(request)
     try:
-        tech_id = techs.add(name, aliases, by=request.state.user["name"], why="added in the workspace")
+        tech_id = techs.add(name, aliases, by=request.state.user.name, why="added in the workspace")
         if item_id:
-            techs.decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
+            techs.decide(tech_id, item_id, "confirmed", by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     _claim(request, tech_id)
@@ -210,7 +210,7 @@ async def decide_proposal(request: Request) -> Response:
     form = await request.form()
     name, action, into = str(form.get("name") or ""), str(form.get("action") or ""), str(form.get("into") or "")
     try:
-        tech_id = _techs(request).decide_proposal(name, action, by=request.state.user["name"], into=into or None)
+        tech_id = _techs(request).decide_proposal(name, action, by=request.state.user.name, into=into or None)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     _claim(request, tech_id)

@@ -77,7 +77,7 @@ async def job_status(request: Request) -> Response:
 @guard("admin")
 async def retrain_now(request: Request) -> Response:
     """Queue a retrain and return at once; the runner thread picks it up."""
-    request_training(request.app.state.store, request.state.user["name"], "retrain now", request.state.ics)
+    request_training(request.app.state.store, request.state.user.name, "retrain now", request.state.ics)
     if request.app.state.runner is not None:
         request.app.state.runner.wake()
     return RedirectResponse("/learning", status_code=303)

@@ -22,6 +22,7 @@ from horizon.config import Config
 from horizon.digest import Novelty
 from horizon.icss import Ics
 from horizon.items import ITEM_TYPES, Item
+from horizon.records import User
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.store_runs import DigestExplanation, DigestItemRecord
@@ -81,7 +82,7 @@ class Card:
 
 
 def cards_for(store: Store, item_ids: list[str], rows: dict[str, DigestItemRecord] | None = None,
-              explanations: dict[str, DigestExplanation] | None = None, after=None, reader: dict | None = None, *,
+              explanations: dict[str, DigestExplanation] | None = None, after=None, reader: User | None = None, *,
               config: Config, as_of: date | None = None, ics: Ics | None = None) -> list[Card]:
     """Cards for these items, in this order, with history, and the register state and judgements of ``ics``
     (every ICS's when None) that ``reader`` may see.
@@ -197,9 +198,9 @@ async def judge(request: Request) -> Response:
     # The areas the reviewer was shown: the digest's, or (the queue) the model's; unticking one is a "not A" label.
     proposed = next((list(r.areas) for r in store.digest_items(digest_id) if r.item_id == item_id), []) \
         if digest_id is not None else [str(a) for a in form.getlist("proposed") if a in priorities.ids]
-    judge_blind(store, item_id, request.state.user["name"], state, areas, str(form.get("note") or "")[:5000],
+    judge_blind(store, item_id, request.state.user.name, state, areas, str(form.get("note") or "")[:5000],
                 digest_id=digest_id, proposed=proposed, ics=ics)
-    retrain_if_due(request.app, request.state.user["name"], ics)
+    retrain_if_due(request.app, request.state.user.name, ics)
     if request.headers.get("x-requested-with") == "fetch":
         return JSONResponse({"item_id": item_id, "state": state, "areas": areas if state == "relevant" else []})
     return RedirectResponse(safe_next(str(form.get("next") or "/")) + "#" + anchor(item_id), status_code=303)

@@ -86,7 +86,7 @@ def test_a_reviewer_cannot_retrain_or_manage_users(client_for, store):
     assert client.post("/users", data={"csrf": token, "name": "eve", "role": "admin",
                                        "password": "long-enough-password"}).status_code == 403
     assert client.post("/users/rob", data={"csrf": token, "action": "role", "role": "admin"}).status_code == 403
-    assert store.user("rob")["role"] == "reviewer" and store.user("eve") is None
+    assert store.user("rob").role == "reviewer" and store.user("eve") is None
 
 
 def test_a_post_without_a_valid_csrf_token_is_refused(app, store, client_for):
@@ -102,7 +102,7 @@ def test_a_post_without_a_valid_csrf_token_is_refused(app, store, client_for):
             response = admin.post(path, data=data)
             assert response.status_code == 403, (path, token)
     assert store.judgements() == [] and store.register_entries() == [] and store.training_runs() == []
-    assert store.user("rob")["role"] == "reviewer" and store.user("eve") is None
+    assert store.user("rob").role == "reviewer" and store.user("eve") is None
     # Signing in needs the login form's token too (no login CSRF).
     fresh = TestClient(app, follow_redirects=False)
     response = fresh.post("/login", data={"name": "ada", "password": "ada-admin-password", "next": "/"})
@@ -222,8 +222,8 @@ def test_passwords_are_never_stored_or_logged_in_clear(config, config_dir, store
     token = csrf_of(anonymous.get("/login").text)
     assert anonymous.post("/login", data={"csrf": token, "name": "wes", "password": wrong}).status_code == 401
     assert anonymous.post("/login", data={"csrf": token, "name": "wes", "password": web_password}).status_code == 303
-    assert store.user("wes")["password_hash"].startswith("$argon2id$")
-    assert store.user("cal")["password_hash"].startswith("$argon2id$")
+    assert store.user("wes").password_hash.startswith("$argon2id$")
+    assert store.user("cal").password_hash.startswith("$argon2id$")
     db = Path(config.settings.store_url.removeprefix("sqlite:///"))
     stored = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
     logged = caplog.text
@@ -354,4 +354,4 @@ def test_the_cli_refuses_an_empty_user_name(config_dir, store, name):
     result = CliRunner().invoke(cli, ["user", "add", name, "--role", "viewer", "--password-stdin",
                                       "--config", str(config_dir)], input="long-enough-password\n")
     assert result.exit_code == 1 and "user name: needs 1 to 100 characters" in str(result.exception)
-    assert [u["name"] for u in store.users() if not u["name"].strip()] == []
+    assert [u.name for u in store.users() if not u.name.strip()] == []

@@ -137,7 +137,7 @@ def test_users_and_the_session_secret(bare):
     with pytest.raises(StoreError, match="unknown role 'owner'"):
         bare.update_user("ann", role="owner")
     bare.update_user("ann", role="admin")
-    assert bare.user("ann")["role"] == "admin"
+    assert bare.user("ann").role == "admin"
     assert bare.secret("web_session_key") == bare.secret("web_session_key") != bare.secret("other")
     assert len(bare.secret("web_session_key")) >= 48
 
