@@ -8,9 +8,11 @@ retrains when the store holds labels the saved model has not seen.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from sklearn.model_selection import KFold
@@ -20,12 +22,22 @@ from classifiers.metrics import f1_scores
 from classifiers.model import UNKNOWN, AreaModel
 from classifiers.records import Record, read_records
 from horizon.config import DEFAULT_DIR, Priorities, load_config
+from horizon.items import Item
+from horizon.records import Label
 
 BUNDLED = Path(str(resources.files("classifiers") / "data" / "dev.jsonl"))
 RANDOM_STATE = 0
 # A reviewer's judgement counts as this many bundled labels: the team judges for its own ICS,
 # so its calls should outweigh the generic bundled set (and the keywords) soon.
 REVIEWER_WEIGHT = 3.0
+
+
+class LabelSource(Protocol):
+    """What training reads: the store, or a view of it whose labels are one ICS's (``horizon.store_icss``)."""
+
+    def labels(self) -> list[Label]: ...
+
+    def get(self, ids: Sequence[str]) -> Mapping[str, Item]: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,8 @@ def label_matrix(records: list[Record], priorities: Priorities, known: tuple[str
     return Y
 
 
-def training_set(priorities: Priorities, labels_file: str | Path | None = None, store=None) -> TrainingSet:
+def training_set(priorities: Priorities, labels_file: str | Path | None = None,
+                 store: LabelSource | None = None) -> TrainingSet:
     """The labelled file (the bundled dev set by default) plus the store's reviewer labels."""
     if labels_file is None:  # bundled labels speak for the default areas only
         records = read_records(BUNDLED)
@@ -97,26 +110,26 @@ def training_set(priorities: Priorities, labels_file: str | Path | None = None, 
     return TrainingSet(ids, texts, Y, used, latest, len(rows))
 
 
-def store_rows(store, priorities: Priorities) -> tuple[dict[str, tuple[str, np.ndarray]], int, str | None]:
+def store_rows(store: LabelSource, priorities: Priorities) -> tuple[dict[str, tuple[str, np.ndarray]], int, str | None]:
     """Reviewer judgements as {item_id: (text, label row)}, the number used and the newest time.
 
     An item's judgements apply in order: "relevant to A" sets A, "not A" clears A,
     "no area" clears all. Areas nobody mentioned count as not relevant.
     """
-    labels = [row for row in store.labels() if row["area"] is None or row["area"] in priorities.ids]
-    items = store.get(sorted({row["item_id"] for row in labels}))
+    labels = [row for row in store.labels() if row.area is None or row.area in priorities.ids]
+    items = store.get(sorted({row.item_id for row in labels}))
     rows: dict[str, np.ndarray] = {}
     used, latest = 0, None
     for row in labels:
-        if row["item_id"] not in items:
+        if row.item_id not in items:
             continue  # a label for an item the store no longer has
-        y = rows.setdefault(row["item_id"], np.zeros(len(priorities.ids), dtype=np.int8))
-        if row["area"] is None:
+        y = rows.setdefault(row.item_id, np.zeros(len(priorities.ids), dtype=np.int8))
+        if row.area is None:
             y[:] = 0
         else:
-            y[priorities.ids.index(row["area"])] = int(bool(row["relevant"]))
+            y[priorities.ids.index(row.area)] = int(bool(row.relevant))
         used += 1
-        latest = max(latest or "", str(row["created_at"]))
+        latest = max(latest or "", str(row.created_at))
     return {i: (items[i].text, y) for i, y in rows.items()}, used, latest
 
 
@@ -159,7 +172,7 @@ def train(priorities: Priorities, data: TrainingSet, model_dir: str | Path, cv: 
     return model
 
 
-def ensure_current(priorities: Priorities, store, model_dir: str | Path | None = None, cv: int = 5,
+def ensure_current(priorities: Priorities, store: LabelSource, model_dir: str | Path | None = None, cv: int = 5,
                    unseen: bool = False):
     """The classifier to use this week, retrained first if the store has labels it has not seen.
 
@@ -176,7 +189,7 @@ def ensure_current(priorities: Priorities, store, model_dir: str | Path | None =
     return unseen_classifier(priorities, data, classifier, report.model_dir), report
 
 
-def _current(priorities: Priorities, store, model_dir: str | Path | None, cv: int):
+def _current(priorities: Priorities, store: LabelSource, model_dir: str | Path | None, cv: int):
     from classifiers import AreaClassifier
 
     model_dir = Path(model_dir) if model_dir else persist.default_model_dir(priorities, getattr(store, "url", None))

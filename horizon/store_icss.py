@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from horizon.records import Label
 from horizon.store import Store, changes, items, judgement_scopes
 from horizon.store_labels import labels_of
 
@@ -25,12 +26,12 @@ def scope_label(store: Store, label_id: int, ics: str) -> None:
         conn.execute(judgement_scopes.insert(), {"judgement_id": label_id, "ics": ics})
 
 
-def ics_labels(store: Store, ics: str, default: bool) -> list[dict]:
+def ics_labels(store: Store, ics: str, default: bool) -> list[Label]:
     """The labels of one ICS (its reviewers' latest judgements there); with ``default``, also of judgements no
     ICS claims."""
     with store.engine.connect() as conn:
         scopes = dict(conn.execute(select(judgement_scopes.c.judgement_id, judgement_scopes.c.ics)).all())
-    mine = [j for j in store.judgements() if scopes.get(j["id"]) == ics or (j["id"] not in scopes and default)]
+    mine = [j for j in store.judgements() if scopes.get(j.id) == ics or (j.id not in scopes and default)]
     return labels_of(mine, {})
 
 
@@ -41,7 +42,7 @@ class IcsStore:
         self._store, self.ics, self.default = store, ics, default
         self.url = store.url  # the classifier keys its model folder by the store (classifiers.persist)
 
-    def labels(self) -> list[dict]:
+    def labels(self) -> list[Label]:
         return ics_labels(self._store, self.ics, self.default)
 
     def get(self, ids: Sequence[str]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from horizon.errors import StoreError
+from horizon.records import Judgement, Label
 
 
 def call(state: str, areas: Sequence[str] = (), proposed: Sequence[str] = ()) -> dict:
@@ -21,7 +22,7 @@ def call(state: str, areas: Sequence[str] = (), proposed: Sequence[str] = ()) ->
     return {"state": state, "areas": ticked, "not_areas": unticked}
 
 
-def with_label(current: Mapping | None, area: str | None, relevant: bool) -> dict:
+def with_label(current: Judgement | None, area: str | None, relevant: bool) -> dict:
     """``current`` (a reviewer's judgement of an item, or None) with one more label: what ``horizon label`` records.
 
     "No area at all" replaces the call; a relevant area joins the areas (the call becomes
@@ -31,28 +32,27 @@ def with_label(current: Mapping | None, area: str | None, relevant: bool) -> dic
         if relevant:
             raise StoreError("a label without an area can only say the item is relevant to no area")
         return {"state": "not-relevant", "areas": [], "not_areas": []}
-    state = current["state"] if current else "uncertain"
-    areas = [a for a in current["areas"] if a != area] if current else []
-    not_areas = [a for a in current["not_areas"] if a != area] if current else []
+    state = current.state if current else "uncertain"
+    areas = [a for a in current.areas if a != area] if current else []
+    not_areas = [a for a in current.not_areas if a != area] if current else []
     if relevant:
         return {"state": "relevant", "areas": [*areas, area], "not_areas": not_areas}
     return {"state": state if state != "uncertain" else "relevant", "areas": areas, "not_areas": [*not_areas, area]}
 
 
-def judgement_labels(judgement: Mapping) -> list[tuple[str | None, bool]]:
+def judgement_labels(judgement: Judgement) -> list[tuple[str | None, bool]]:
     """(area, relevant) per label of one judgement; area None: "no area at all"."""
-    none = [(None, False)] if judgement["state"] == "not-relevant" else []
-    return none + [(a, True) for a in judgement["areas"]] + [(a, False) for a in judgement["not_areas"]]
+    none: list[tuple[str | None, bool]] = [(None, False)] if judgement.state == "not-relevant" else []
+    return none + [(a, True) for a in judgement.areas] + [(a, False) for a in judgement.not_areas]
 
 
-def labels_of(judgements: Iterable[Mapping], scopes: Mapping[int, str]) -> list[dict]:
+def labels_of(judgements: Iterable[Judgement], scopes: Mapping[int, str]) -> list[Label]:
     """The labels of each reviewer's latest judgement per item and ICS (``scopes``: judgement id -> ICS).
 
     In the order the judgements were made; a label's ``id`` is its judgement's.
     """
-    latest: dict[tuple, Mapping] = {}
-    for row in sorted(judgements, key=lambda j: j["id"]):
-        latest[(row["item_id"], row["reviewer"], scopes.get(row["id"]))] = row
-    return [{"id": j["id"], "item_id": j["item_id"], "area": area, "relevant": relevant, "reviewer": j["reviewer"],
-             "created_at": j["created_at"]}
-            for j in sorted(latest.values(), key=lambda j: j["id"]) for area, relevant in judgement_labels(j)]
+    latest: dict[tuple, Judgement] = {}
+    for row in sorted(judgements, key=lambda j: j.id):
+        latest[(row.item_id, row.reviewer, scopes.get(row.id))] = row
+    return [Label(j.id, j.item_id, area, relevant, j.reviewer, j.created_at)
+            for j in sorted(latest.values(), key=lambda j: j.id) for area, relevant in judgement_labels(j)]

@@ -15,6 +15,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Table, select
 
 from horizon import store_scopes
 from horizon.icss import Ics
+from horizon.records import Judgement
 from horizon.store import Store, judgements, metadata, utcnow
 
 blind_calls = Table(
@@ -51,12 +52,12 @@ def judge_blind(store: Store, item_id: str, reviewer: str, state: str, areas: Se
     return judgement_id, not before
 
 
-def blind_judgements(store: Store) -> dict[str, dict[str, dict]]:
+def blind_judgements(store: Store) -> dict[str, dict[str, Judgement]]:
     """Each reviewer's blind call per item: {item_id: {reviewer: judgement}}."""
     with store.engine.connect() as conn:
         ids = {r.judgement_id for r in conn.execute(select(blind_calls.c.judgement_id))}
-    out: dict[str, dict[str, dict]] = {}
+    out: dict[str, dict[str, Judgement]] = {}
     for row in store.judgements():
-        if row["id"] in ids:
-            out.setdefault(row["item_id"], {})[row["reviewer"]] = row
+        if row.id in ids:
+            out.setdefault(row.item_id, {})[row.reviewer] = row
     return out

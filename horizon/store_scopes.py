@@ -17,6 +17,7 @@ from sqlalchemy import Column, Integer, String, Table, func, select
 
 from horizon import migrations, store_jobs
 from horizon.icss import Ics
+from horizon.records import Judgement
 from horizon.store import CLOSED_STAGES, TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
 from horizon.store_jobs import training_jobs as jobs
 from horizon.store_labels import call, with_label
@@ -120,7 +121,7 @@ def add_label(store: Store, ics: Ics, item_id: str, area: str | None, relevant: 
         return store.add_label(item_id, area, relevant, reviewer, now=now)
     current = current_judgements(store, ics, [item_id]).get(item_id, {}).get(reviewer)
     return _scoped(store, ics, item_id, reviewer, with_label(current, area, relevant),
-                   current["note"] if current else "", None, now)
+                   current.note if current else "", None, now)
 
 
 def _scoped(store: Store, ics: Ics, item_id: str, reviewer: str, made: dict, note: str, digest_id: int | None,
@@ -131,14 +132,15 @@ def _scoped(store: Store, ics: Ics, item_id: str, reviewer: str, made: dict, not
     return judgement_id
 
 
-def current_judgements(store: Store, ics: Ics, item_ids: Sequence[str] | None = None) -> dict[str, dict[str, dict]]:
+def current_judgements(store: Store, ics: Ics,
+                       item_ids: Sequence[str] | None = None) -> dict[str, dict[str, Judgement]]:
     """``Store.current_judgements`` within one ICS: the latest judgement per item and reviewer there."""
     rows = store.judgements(item_ids)
-    owners = {} if ics.single else _owners(store, judgement_scopes, "judgement_id", [r["id"] for r in rows])
-    out: dict[str, dict[str, dict]] = {}
+    owners = {} if ics.single else _owners(store, judgement_scopes, "judgement_id", [r.id for r in rows])
+    out: dict[str, dict[str, Judgement]] = {}
     for row in rows:
-        if _mine(ics, owners.get(row["id"])):
-            out.setdefault(row["item_id"], {})[row["reviewer"]] = row
+        if _mine(ics, owners.get(row.id)):
+            out.setdefault(row.item_id, {})[row.reviewer] = row
     return out
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String, Tab
 from sqlalchemy.engine import Connection, Engine
 
 from horizon.errors import StoreError
-from horizon.records import User
+from horizon.records import Judgement, Label, User
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
 from horizon.store_labels import call, labels_of, with_label
 
@@ -90,6 +90,12 @@ def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Mappin
         "created_at": now or utcnow()}).inserted_primary_key[0]  # type: ignore[index]
 
 
+def judgement_of(row) -> Judgement:
+    """The record of a ``judgements`` row."""
+    return Judgement(row.id, row.item_id, row.digest_id, row.reviewer, row.state, tuple(_json(row.areas)),
+                     tuple(_json(row.not_areas)), row.note, _aware(row.created_at))
+
+
 def _user(row) -> User:
     return User(row.name, row.password_hash, row.role, _aware(row.created_at))
 
@@ -106,9 +112,9 @@ class WorkspaceStore:
         current = self.current_judgements([item_id]).get(item_id, {}).get(reviewer)
         with self.engine.begin() as conn:
             return insert_judgement(conn, item_id, reviewer, with_label(current, area, relevant),
-                                    current["note"] if current else "", None, now)
+                                    current.note if current else "", None, now)
 
-    def labels(self) -> list[dict]:
+    def labels(self) -> list[Label]:
         """Every ICS's reviewer labels: those of each reviewer's latest judgement per item and ICS, oldest first."""
         with self.engine.connect() as conn:
             scopes = dict(conn.execute(select(judgement_scopes.c.judgement_id, judgement_scopes.c.ics)).all())
@@ -157,24 +163,22 @@ class WorkspaceStore:
         with self.engine.begin() as conn:
             return insert_judgement(conn, item_id, reviewer, call(state, areas, proposed), note, digest_id, now)
 
-    def judgements(self, item_ids: Sequence[str] | None = None) -> list[dict]:
+    def judgements(self, item_ids: Sequence[str] | None = None) -> list[Judgement]:
         """Every judgement (of these items), oldest first."""
         query = select(judgements).order_by(judgements.c.id)
-        out: list[dict] = []
+        out: list[Judgement] = []
         with self.engine.connect() as conn:
             chunks = [None] if item_ids is None else [list(item_ids)[i:i + 500] for i in range(0, len(item_ids), 500)]
             for chunk in chunks:
                 q = query if chunk is None else query.where(judgements.c.item_id.in_(chunk))
-                out += [{**r._mapping, "areas": _json(r.areas), "not_areas": _json(r.not_areas),
-                         "created_at": _aware(r.created_at)}
-                        for r in conn.execute(q)]
-        return sorted(out, key=lambda r: r["id"])
+                out += [judgement_of(r) for r in conn.execute(q)]
+        return sorted(out, key=lambda r: r.id)
 
-    def current_judgements(self, item_ids: Sequence[str] | None = None) -> dict[str, dict[str, dict]]:
+    def current_judgements(self, item_ids: Sequence[str] | None = None) -> dict[str, dict[str, Judgement]]:
         """The latest judgement per item and reviewer: {item_id: {reviewer: judgement}}."""
-        out: dict[str, dict[str, dict]] = {}
+        out: dict[str, dict[str, Judgement]] = {}
         for row in self.judgements(item_ids):
-            out.setdefault(row["item_id"], {})[row["reviewer"]] = row
+            out.setdefault(row.item_id, {})[row.reviewer] = row
         return out
 
     # -- innovation register -----------------------------------------------------------------

@@ -83,11 +83,11 @@ def test_each_ics_trains_only_on_its_own_reviewers_labels(tmp_path):
     store.add_label("ctgov:NCT00000001", "cardiovascular", True, "asha", now=now)
     store.add_label("ctgov:NCT00000002", "respiratory", True, "ben", now=now)
     store.add_label("ctgov:NCT00000003", None, False, "old", now=now)  # from before there were two ICSs
-    by_item = {row["item_id"]: row["id"] for row in store.labels()}
+    by_item = {row.item_id: row.id for row in store.labels()}
     scope_label(store, by_item["ctgov:NCT00000001"], "heart")
     scope_label(store, by_item["ctgov:NCT00000002"], "lungs")
-    heart = {r["item_id"] for r in IcsStore(store, "heart", default=True).labels()}
-    lungs = {r["item_id"] for r in IcsStore(store, "lungs", default=False).labels()}
+    heart = {r.item_id for r in IcsStore(store, "heart", default=True).labels()}
+    lungs = {r.item_id for r in IcsStore(store, "lungs", default=False).labels()}
     assert heart == {"ctgov:NCT00000001", "ctgov:NCT00000003"} and lungs == {"ctgov:NCT00000002"}
     store.close()
 

@@ -49,15 +49,15 @@ def test_labels_become_judgements_keeping_unticked_areas_and_their_ics(store_url
     try:
         before = Store(store_url)  # opening it upgrades it
         try:
-            calls = [(j["item_id"], j["reviewer"], j["state"], j["areas"], j["not_areas"], j["note"])
+            calls = [(j.item_id, j.reviewer, j.state, j.areas, j.not_areas, j.note)
                      for j in before.judgements()]
-            assert calls == [("a", "rob", "relevant", ["cardiovascular"], ["mental-health"], "AF pathway"),
-                             ("b", "rey", "not-relevant", [], [], ""),
-                             ("a", "rob", "relevant", ["cardiovascular", "diabetes"], ["mental-health"], "AF pathway"),
-                             ("c", "rey", "relevant", ["respiratory"], [], "")]
-            heart = sorted((r["item_id"], r["area"], r["relevant"]) for r in ics_labels(before, "heart", True))
+            assert calls == [("a", "rob", "relevant", ("cardiovascular",), ("mental-health",), "AF pathway"),
+                             ("b", "rey", "not-relevant", (), (), ""),
+                             ("a", "rob", "relevant", ("cardiovascular", "diabetes"), ("mental-health",), "AF pathway"),
+                             ("c", "rey", "relevant", ("respiratory",), (), "")]
+            heart = sorted((r.item_id, r.area, r.relevant) for r in ics_labels(before, "heart", True))
             assert heart == [("a", "cardiovascular", True), ("a", "diabetes", True), ("a", "mental-health", False)]
-            lungs = [(r["item_id"], r["area"], r["relevant"]) for r in ics_labels(before, "lungs", False)]
+            lungs = [(r.item_id, r.area, r.relevant) for r in ics_labels(before, "lungs", False)]
             assert lungs == [("b", None, False), ("c", "respiratory", True)]
         finally:
             before.close()

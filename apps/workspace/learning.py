@@ -8,6 +8,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from horizon.config import Priorities
+from horizon.records import Judgement
 
 
 def curve(runs: list[dict]) -> dict:
@@ -47,7 +48,7 @@ def _svg(points: list[dict], width: int = 480, height: int = 160) -> dict:
             "path": " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y, *_) in enumerate(dots))}
 
 
-def agreement(priorities: Priorities, current: dict[str, dict[str, dict]]) -> list[dict]:
+def agreement(priorities: Priorities, current: dict[str, dict[str, Judgement]]) -> list[dict]:
     """Per area, how far reviewers who judged the same item agree: pairs, raw agreement, Cohen's kappa.
 
     ``current`` is ``store_review.blind_judgements(store)``: each reviewer's blind call, so a
@@ -56,12 +57,12 @@ def agreement(priorities: Priorities, current: dict[str, dict[str, dict]]) -> li
     """
     pairs = []
     for by_reviewer in current.values():
-        decided = {r: j for r, j in by_reviewer.items() if j["state"] != "uncertain"}
+        decided = {r: j for r, j in by_reviewer.items() if j.state != "uncertain"}
         pairs += list(combinations([decided[r] for r in sorted(decided)], 2))
     out = []
     for area in priorities.areas:
-        first = [int(a["state"] == "relevant" and area.id in a["areas"]) for a, _ in pairs]
-        second = [int(b["state"] == "relevant" and area.id in b["areas"]) for _, b in pairs]
+        first = [int(a.state == "relevant" and area.id in a.areas) for a, _ in pairs]
+        second = [int(b.state == "relevant" and area.id in b.areas) for _, b in pairs]
         out.append({"area": area, "pairs": len(pairs), "agreement": _share(first, second),
                     "kappa": _kappa(first, second)})
     return out

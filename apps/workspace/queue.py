@@ -70,8 +70,8 @@ class Scores:
 def progress(store: Store, pool: list[str], scores: dict, reviewer: str, ics: Ics | None = None) -> dict:
     """How far the team (of ``ics``) is through the week, and an estimate of the relevant items left."""
     current = store.current_judgements(pool) if ics is None else scopes.current_judgements(store, ics, pool)
-    latest = {i: max(js.values(), key=lambda j: j["id"]) for i, js in current.items()}
-    decided = {i: j["state"] == "relevant" for i, j in latest.items() if j["state"] != "uncertain"}
+    latest = {i: max(js.values(), key=lambda j: j.id) for i, js in current.items()}
+    decided = {i: j.state == "relevant" for i, j in latest.items() if j.state != "uncertain"}
     unreviewed = [i for i in pool if i not in current]
     tops = {i: screening.top_score(s or {}) for i, s in scores.items()}
     return {"total": len(pool), "reviewed": len(pool) - len(unreviewed),

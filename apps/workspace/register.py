@@ -49,7 +49,7 @@ async def register_save(request: Request) -> Response:
     if not store.get([item_id]):
         raise HTTPException(404, "No such item.")
     judged = scopes.current_judgements(store, ics, [item_id]).get(item_id, {})
-    if not scopes.register_entries(store, ics, [item_id]) and not any(j["state"] == "relevant"
+    if not scopes.register_entries(store, ics, [item_id]) and not any(j.state == "relevant"
                                                                      for j in judged.values()):
         raise HTTPException(400, "Only an item judged relevant can join the register; judge it first.")
     store.save_register(item_id, stage, owner, next_review, notes, by=request.state.user.name)

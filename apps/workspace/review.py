@@ -12,11 +12,11 @@ from starlette.routing import Route
 
 from apps.workspace.auth import allows, guard
 from apps.workspace.render import render
-from horizon.records import User
+from horizon.records import Judgement, User
 from horizon.store_scopes import current_judgements
 
 
-def visible(judged: dict[str, dict], user: User | None) -> tuple[dict[str, dict], int]:
+def visible(judged: dict[str, Judgement], user: User | None) -> tuple[dict[str, Judgement], int]:
     """The calls ``user`` may see on one item, and how many are hidden from them.
 
     Viewers (who never judge) see every call; a reviewer sees others' calls only after
@@ -27,20 +27,20 @@ def visible(judged: dict[str, dict], user: User | None) -> tuple[dict[str, dict]
     return {}, len(judged)
 
 
-def call(judgement: dict) -> tuple[str, tuple[str, ...]]:
+def call(judgement: Judgement) -> tuple[str, tuple[str, ...]]:
     """What a judgement says, for comparing two reviewers: the state, and the areas if relevant."""
-    areas = tuple(sorted(judgement["areas"])) if judgement["state"] == "relevant" else ()
-    return judgement["state"], areas
+    areas = tuple(sorted(judgement.areas)) if judgement.state == "relevant" else ()
+    return judgement.state, areas
 
 
-def conflicts(current: dict[str, dict[str, dict]]) -> list[tuple[str, dict[str, dict]]]:
+def conflicts(current: dict[str, dict[str, Judgement]]) -> list[tuple[str, dict[str, Judgement]]]:
     """Items whose reviewers' latest decided calls differ (uncertain calls wait for discussion)."""
     out = []
     for item_id, by_reviewer in current.items():
-        decided = {r: j for r, j in by_reviewer.items() if j["state"] != "uncertain"}
+        decided = {r: j for r, j in by_reviewer.items() if j.state != "uncertain"}
         if len({call(j) for j in decided.values()}) > 1:
             out.append((item_id, decided))
-    return sorted(out, key=lambda pair: -max(j["id"] for j in pair[1].values()))
+    return sorted(out, key=lambda pair: -max(j.id for j in pair[1].values()))
 
 
 @guard("viewer")

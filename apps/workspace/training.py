@@ -40,18 +40,18 @@ def job_view(store, job: TrainingJob | None) -> dict | None:
 async def learning_page(request: Request) -> Response:
     store, ics = request.app.state.store, request.state.ics
     labels = store.labels() if ics.single else ics_labels(store, ics.id, ics.first)
-    per_area = Counter((row["area"] or "(no area)", row["relevant"]) for row in labels)
+    per_area = Counter((row.area or "(no area)", row.relevant) for row in labels)
     runs = [r for r in store.training_runs() if _mine(store, ics, (r["report"] or {}).get("job"))]
     jobs = [j for j in store_jobs.jobs(store, limit=50) if _mine(store, ics, j.id)][:10]
     mine = store_scopes.judgement_ids(store, ics)
     blind = {item: kept for item, calls in blind_judgements(store).items()
-             if (kept := {r: j for r, j in calls.items() if mine is None or j["id"] in mine})}
+             if (kept := {r: j for r, j in calls.items() if mine is None or j.id in mine})}
     return render(request, "learning.html", {
         "runs": list(reversed(runs)), "curve": learning.curve(runs),
         "job": job_view(store, store_jobs.active(store)),
         "last": job_view(store, next((j for j in jobs if j.state in ("done", "failed")), None)),
         "jobs": jobs, "labels": labels, "per_area": per_area,
-        "reviewers": sorted({row["reviewer"] for row in labels}),
+        "reviewers": sorted({row.reviewer for row in labels}),
         "agreement": learning.agreement(ics.config.priorities, blind),
         "retrain_every": request.app.state.config.settings.workspace.retrain_every,
     })

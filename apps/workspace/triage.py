@@ -22,7 +22,7 @@ from horizon.config import Config
 from horizon.digest import Novelty
 from horizon.icss import Ics
 from horizon.items import ITEM_TYPES, Item
-from horizon.records import User
+from horizon.records import Judgement, User
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.store_runs import DigestExplanation, DigestItemRecord
@@ -48,7 +48,7 @@ class Card:
     areas: list[str] = field(default_factory=list)  # the digest's areas
     why: dict[str, list[str]] = field(default_factory=dict)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    judgements: dict[str, dict] = field(default_factory=dict)  # reviewer -> latest judgement, as the reader may see
+    judgements: dict[str, Judgement] = field(default_factory=dict)  # reviewer -> latest call the reader may see
     registered: dict | None = None
     hidden: int = 0  # colleagues' calls hidden until the reader judges the item (blind review)
 
@@ -69,16 +69,16 @@ class Card:
     @property
     def state(self) -> str:
         """The team's current view: the latest judgement by anyone."""
-        latest = max(self.judgements.values(), key=lambda j: j["id"], default=None)
-        return latest["state"] if latest else "untriaged"
+        latest = max(self.judgements.values(), key=lambda j: j.id, default=None)
+        return latest.state if latest else "untriaged"
 
-    def mine(self, reviewer: str) -> dict | None:
+    def mine(self, reviewer: str) -> Judgement | None:
         return self.judgements.get(reviewer)
 
     def checked(self, reviewer: str) -> list[str]:
         """Areas to pre-tick: the reviewer's own correction, else the digest's."""
         own = self.mine(reviewer)
-        return own["areas"] if own and own["state"] == "relevant" else self.areas
+        return list(own.areas) if own and own.state == "relevant" else self.areas
 
 
 def cards_for(store: Store, item_ids: list[str], rows: dict[str, DigestItemRecord] | None = None,
@@ -219,8 +219,8 @@ async def item_page(request: Request) -> Response:
     if verdict is not None:
         cards[0].why = {a: list(t) for a, t in verdict.why.items()}
     every = store.judgements([item_id])
-    mine = scopes.judgement_ids(store, ics, [j["id"] for j in every])
-    history = [j for j in every if j["reviewer"] in cards[0].judgements and (mine is None or j["id"] in mine)]
+    mine = scopes.judgement_ids(store, ics, [j.id for j in every])
+    history = [j for j in every if j.reviewer in cards[0].judgements and (mine is None or j.id in mine)]
     return render(request, "item.html", {
         "card": cards[0], "verdict": verdict, "all_judgements": history, "job": store_jobs.active(store),
         "log": store.register_log(item_id) if cards[0].registered else [],  # not another ICS's entry's log

@@ -143,12 +143,12 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
 
     store = Store(config.settings.store_url)
     current = {i: j["rob"] for i, j in store.current_judgements().items()}
-    assert {i: j["state"] for i, j in current.items()} == expected
-    assert current[TAUGHT[0].id]["areas"] == ["cardiovascular"]
+    assert {i: j.state for i, j in current.items()} == expected
+    assert current[TAUGHT[0].id].areas == ("cardiovascular",)
     assert current[TAUGHT[0].id]["note"] == "wearable AF detection: cardiovascular, not frailty"
-    assert ("cardiovascular", True) in {(r["area"], r["relevant"]) for r in store.labels()
-                                        if r["item_id"] == TAUGHT[0].id}
-    assert "cardiovascular" in current[TAUGHT[1].id]["areas"]
+    assert ("cardiovascular", True) in {(r.area, r.relevant) for r in store.labels()
+                                        if r.item_id == TAUGHT[0].id}
+    assert "cardiovascular" in current[TAUGHT[1].id].areas
     [entry] = store.register_entries()
     assert (entry["item_id"], entry["stage"], str(entry["next_review"]), entry["updated_by"]) == \
         (ITEMS[1].id, "piloting", "2026-12-14", "rob")
@@ -216,7 +216,7 @@ def test_screen_ten_items_from_the_queue_then_retrain_in_the_background(browser,
     store = Store(config.settings.store_url)
     [run] = store.training_runs()
     assert run["by"] == "ada" and run["labels"] >= 10 and run["f1"] is not None
-    assert len({j["item_id"] for j in store.judgements()}) == 11
+    assert len({j.item_id for j in store.judgements()}) == 11
     store.close()
     for password in PASSWORDS.values():
         assert password not in log.read_text()

@@ -95,7 +95,7 @@ def test_a_judgement_trains_its_own_ics_and_not_the_other(multi, model_dir):
     rob, store = multi["client"]("rob"), multi["store"]
     assert judge(rob, AF, "relevant", ["cardiovascular"], ics="heart").status_code == 303
     heart_labels = ics_labels(store, "heart", default=True)
-    assert [(r["item_id"], r["area"], r["relevant"]) for r in heart_labels] == [(AF, "cardiovascular", True)]
+    assert [(r.item_id, r.area, r.relevant) for r in heart_labels] == [(AF, "cardiovascular", True)]
     assert ics_labels(store, "lungs", default=False) == []
     heart, lungs = load_icss(multi["config"])
     ran = {}
@@ -120,8 +120,8 @@ def test_a_user_of_both_switches_ics_and_each_keeps_its_own_call(multi):
     assert "FeNO-guided asthma" in page and "Virtual atrial fibrillation pathway" not in page
     assert judge(rey, FENO, "not-relevant").status_code == 303  # in lungs, the session's ICS
     assert judge(rey, FENO, "relevant", ["diabetes"], ics="heart").status_code == 303
-    lungs = [(r["area"], r["relevant"]) for r in ics_labels(store, "lungs", default=False)]
-    heart = [(r["area"], r["relevant"]) for r in ics_labels(store, "heart", default=True)]
+    lungs = [(r.area, r.relevant) for r in ics_labels(store, "lungs", default=False)]
+    heart = [(r.area, r.relevant) for r in ics_labels(store, "heart", default=True)]
     assert lungs == [(None, False)] and heart == [("diabetes", True)]  # one reviewer, two ICSs, two calls
     conflicts = rey.get("/conflicts?ics=lungs").text
     assert "FeNO-guided asthma" not in conflicts  # calls in different ICSs never conflict
@@ -155,7 +155,7 @@ def test_with_one_ics_nothing_is_scoped_and_there_is_no_selector(client_for, sto
     assert rob.post("/judge", data={"csrf": token, "item_id": item_id, "state": "not-relevant"}).status_code == 303
     with store.engine.connect() as conn:
         assert conn.execute(judgement_scopes.select()).all() == []
-    assert [r["item_id"] for r in store.labels()] == [item_id]
+    assert [r.item_id for r in store.labels()] == [item_id]
 
 
 def test_cli_user_add_checks_the_icss_and_records_them(multi, config_dir):
@@ -174,7 +174,7 @@ def test_cli_user_add_checks_the_icss_and_records_them(multi, config_dir):
     labelled = runner.invoke(cli, ["label", FENO, "--area", "respiratory", "--ics", "lungs", "--reviewer", "kim",
                                    "--config", str(config_dir)])
     assert labelled.exit_code == 0, labelled.output
-    assert [r["item_id"] for r in ics_labels(multi["store"], "lungs", default=False)] == [FENO]
+    assert [r.item_id for r in ics_labels(multi["store"], "lungs", default=False)] == [FENO]
     off = runner.invoke(cli, ["label", FENO, "--area", "respiratory", "--ics", "heart", "--config", str(config_dir)])
     assert off.exit_code == 1  # respiratory is not one of heart's areas
 

@@ -62,7 +62,7 @@ def test_a_plain_form_judgement_with_a_corrected_area_returns_to_the_item(client
                                            "next": f"/?area={shown_in}"})
     assert response.status_code == 303
     assert response.headers["location"] == f"/?area={shown_in}#item-ctgov-NCT06100011"
-    labels = {(r["area"], r["relevant"]) for r in store.labels()}
+    labels = {(r.area, r.relevant) for r in store.labels()}
     # The reviewer's area is a positive label; every area the digest gave and the reviewer took away, a negative.
     assert labels == {("cardiovascular", True)} | {(a, False) for a in given - {"cardiovascular"}}
     page = client.get(f"/?area={shown_in}").text  # sections follow the digest; the correction shows on the card

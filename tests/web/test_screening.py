@@ -99,7 +99,7 @@ def test_a_queue_judgement_unticking_the_models_area_is_a_negative_label(client_
     token = csrf_of(html)
     rob.post("/judge", data={"csrf": token, "item_id": card["data-item"], "state": "relevant", "areas": [],
                              "proposed": [*proposed, "not-an-area"]})
-    labels = {(r["area"], r["relevant"]) for r in store.labels() if r["item_id"] == card["data-item"]}
+    labels = {(r.area, r.relevant) for r in store.labels() if r.item_id == card["data-item"]}
     assert labels == {(a, False) for a in proposed}
 
 

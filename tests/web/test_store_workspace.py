@@ -51,7 +51,7 @@ def bare(database):
 
 
 def _labels(store):
-    return sorted(((r["item_id"], r["area"], r["relevant"], r["reviewer"]) for r in store.labels()),
+    return sorted(((r.item_id, r.area, r.relevant, r.reviewer) for r in store.labels()),
                   key=lambda row: (row[0], row[1] or "", row[3]))
 
 
@@ -66,11 +66,11 @@ def test_a_judgement_becomes_the_reviewers_labels_and_the_latest_wins(bare):
     assert _labels(bare) == [("ctgov:NCT1", None, False, "rob"), ("ctgov:NCT1", "diabetes", True, "rey")]
     bare.judge("ctgov:NCT1", "rob", "uncertain", note="discuss on Monday")
     assert _labels(bare) == [("ctgov:NCT1", "diabetes", True, "rey")]
-    history = [j for j in bare.judgements(["ctgov:NCT1"]) if j["reviewer"] == "rob"]
-    assert [j["state"] for j in history] == ["relevant", "not-relevant", "uncertain"]
-    assert history[0]["not_areas"] == ["mental-health"]  # the proposed area rob unticked
-    assert history[1]["areas"] == [] and history[2]["note"] == "discuss on Monday"
-    assert bare.current_judgements()["ctgov:NCT1"]["rob"]["state"] == "uncertain"
+    history = [j for j in bare.judgements(["ctgov:NCT1"]) if j.reviewer == "rob"]
+    assert [j.state for j in history] == ["relevant", "not-relevant", "uncertain"]
+    assert history[0].not_areas == ("mental-health",)  # the proposed area rob unticked
+    assert history[1].areas == () and history[2].note == "discuss on Monday"
+    assert bare.current_judgements()["ctgov:NCT1"]["rob"].state == "uncertain"
     with pytest.raises(StoreError, match="unknown triage state 'maybe'"):
         bare.judge("ctgov:NCT1", "rob", "maybe")
 
@@ -80,14 +80,14 @@ def test_a_cli_label_is_a_judgement_merged_into_the_reviewers_current_one(bare):
     bare.add_label("ctgov:NCT1", "diabetes", True, "rob")
     bare.add_label("ctgov:NCT1", "cardiovascular", False, "rob")
     current = bare.current_judgements()["ctgov:NCT1"]["rob"]
-    assert (current["state"], current["areas"], current["not_areas"], current["note"]) == (
-        "relevant", ["diabetes"], ["mental-health", "cardiovascular"], "AF pathway")
+    assert (current.state, current.areas, current.not_areas, current.note) == (
+        "relevant", ("diabetes",), ("mental-health", "cardiovascular"), "AF pathway")
     assert _labels(bare) == [("ctgov:NCT1", "cardiovascular", False, "rob"), ("ctgov:NCT1", "diabetes", True, "rob"),
                              ("ctgov:NCT1", "mental-health", False, "rob")]
     bare.add_label("ctgov:NCT1", None, False, "rob")  # no area at all replaces the call
     assert _labels(bare) == [("ctgov:NCT1", None, False, "rob")]
     bare.add_label("nice:TA1", "respiratory", False, "rey")  # nothing judged yet: only "not respiratory"
-    assert [(r["area"], r["relevant"]) for r in bare.labels() if r["reviewer"] == "rey"] == [("respiratory", False)]
+    assert [(r.area, r.relevant) for r in bare.labels() if r.reviewer == "rey"] == [("respiratory", False)]
     assert len(bare.judgements()) == 5  # every label is a judgement: one table of record
     with pytest.raises(StoreError, match="without an area"):
         bare.add_label("ctgov:NCT1", None, True, "rob")
@@ -155,10 +155,10 @@ def test_scoped_judgements_replace_only_the_reviewers_labels_in_that_ics(bare):
     store_scopes.judge(bare, heart, "ctgov:NCT1", "rey", "relevant", ["cardiovascular"])
     store_scopes.judge(bare, lungs, "ctgov:NCT1", "rey", "not-relevant")
     store_scopes.judge(bare, heart, "ctgov:NCT1", "rey", "relevant", ["diabetes"], proposed=["cardiovascular"])
-    assert sorted((r["area"], r["relevant"]) for r in ics_labels(bare, "heart", True)) == [
+    assert sorted((r.area, r.relevant) for r in ics_labels(bare, "heart", True)) == [
         ("cardiovascular", False), ("diabetes", True)]  # the latest call in heart replaced heart's labels only
-    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "lungs", False)] == [(None, False)]
-    assert [j["state"] for j in store_scopes.current_judgements(bare, lungs)["ctgov:NCT1"].values()] \
+    assert [(r.area, r.relevant) for r in ics_labels(bare, "lungs", False)] == [(None, False)]
+    assert [j.state for j in store_scopes.current_judgements(bare, lungs)["ctgov:NCT1"].values()] \
         == ["not-relevant"]
     first = store_scopes.request_job(bare, heart, "t", "r", 2)
     assert store_scopes.request_job(bare, heart, "t", "again", 2) == first  # one queued job per ICS
@@ -180,8 +180,8 @@ def test_a_scoped_cli_label_merges_into_the_reviewers_call_in_that_ics_only(bare
     store_scopes.judge(bare, heart, "nice:TA1", "rey", "relevant", ["cardiovascular"])
     store_scopes.judge(bare, lungs, "nice:TA1", "rey", "uncertain", note="ask the asthma nurse")
     store_scopes.add_label(bare, lungs, "nice:TA1", "respiratory", True, "rey")
-    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "lungs", False)] == [("respiratory", True)]
-    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "heart", True)] == [("cardiovascular", True)]
+    assert [(r.area, r.relevant) for r in ics_labels(bare, "lungs", False)] == [("respiratory", True)]
+    assert [(r.area, r.relevant) for r in ics_labels(bare, "heart", True)] == [("cardiovascular", True)]
     call = store_scopes.current_judgements(bare, lungs)["nice:TA1"]["rey"]
-    assert (call["state"], call["note"]) == ("relevant", "ask the asthma nurse")
+    assert (call.state, call.note) == ("relevant", "ask the asthma nurse")
     assert store_scopes.judgement_count(bare, lungs) == 2  # the label is one more of lungs' judgements
