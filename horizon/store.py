@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -579,12 +581,24 @@ def _engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL waits for other openers too
-            cur.execute("PRAGMA journal_mode=WAL")
+            _wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
     elif engine.dialect.name != "postgresql":
         raise StoreError(f"store_url {store_label(url)!r}: only sqlite and postgresql are supported")
     return engine
+
+
+def _wal(cur, tries: int = 300) -> None:
+    """Switch to WAL. SQLite answers "locked" at once, without the busy wait, while another opener switches."""
+    for attempt in range(tries):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == tries - 1:
+                raise
+            time.sleep(0.1)
 
 
 def _insert_for(engine: Engine):
