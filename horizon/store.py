@@ -44,7 +44,7 @@ from sqlalchemy.exc import DatabaseError
 
 from horizon import migrations
 from horizon.errors import StoreError
-from horizon.items import Item, changes_between
+from horizon.items import Item, changes_between, fingerprint_of
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")  # each may do what the ones before it may
 TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
@@ -199,7 +199,8 @@ class Store:
         """
         now = now or utcnow()
         unique = {item.id: item for item in batch}  # a response may repeat an id
-        prints = {item_id: item.fingerprint() for item_id, item in unique.items()}
+        records = {item_id: item.model_dump(mode="json") for item_id, item in unique.items()}  # dumped once
+        prints = {item_id: fingerprint_of(record) for item_id, record in records.items()}
         result = Upserted()
         with self.engine.begin() as conn:
             migrations.exclusive(conn, "items")  # concurrent runs: read, compare and write as one
@@ -220,7 +221,7 @@ class Store:
                     result.seen.append(item_id)
                     unchanged.append(item_id)
                     continue
-                rows.append(self._row(item, now, prints[item_id]))
+                rows.append(self._row(item, now, prints[item_id], records[item_id]))
             if rows:
                 self._upsert_rows(conn, rows)
             for start in range(0, len(unchanged), 500):
@@ -235,10 +236,11 @@ class Store:
                 self._set_watermark(conn, watermark[0], watermark[1], now)
         return result
 
-    def _row(self, item: Item, now: datetime, fingerprint: str | None = None) -> dict:
+    def _row(self, item: Item, now: datetime, fingerprint: str | None = None, record: dict | None = None) -> dict:
+        record = item.model_dump(mode="json") if record is None else record
         return {
             "id": item.id, "source": item.source, "type": item.type, "updated": item.updated,
-            "fingerprint": fingerprint or item.fingerprint(), "record": item.model_dump(mode="json"),
+            "fingerprint": fingerprint or fingerprint_of(record), "record": record,
             "first_seen": now, "last_seen": now,
         }
 
