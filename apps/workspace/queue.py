@@ -97,7 +97,10 @@ async def queue_page(request: Request) -> Response:
     if found["digest"] is not None:
         todo, scores = found["todo"], found["scores"]
         rows = {r["item_id"]: r for r in app.state.store.digest_items(found["digest"]["id"])}
-        cards = cards_for(app.state.store, todo[:1], reader=user)
+        digest = found["digest"]  # the card says new, changed or backfill as the week's digest would
+        after = app.state.store.previous_digest_time(digest["key"], digest["week"])
+        cards = cards_for(app.state.store, todo[:1], after=after, reader=user, config=app.state.config,
+                          as_of=digest["created_at"].date())
         if cards:
             card, verdict = cards[0], app.state.queue_scores.verdicts.get(todo[0])
             card.areas = list(verdict.areas) if verdict else list(rows.get(card.item.id, {}).get("areas") or [])

@@ -26,7 +26,7 @@ async def register_page(request: Request) -> Response:
     store = request.app.state.store
     stage = request.query_params.get("stage", "")
     entries = [e for e in store.register_entries() if not stage or e["stage"] == stage]
-    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries])}
+    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries], config=request.app.state.config)}
     return render(request, "register.html", {
         "entries": entries, "cards": cards, "stages": STAGES, "stage": stage if stage in STAGES else "",
         "today": date.today(),

@@ -12,10 +12,8 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from apps.workspace.auth import allows, csrf_token
-from horizon.text import safe_url
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters["safe_url"] = safe_url
 
 
 def highlight(text: str, terms: Iterable[str]) -> Markup:

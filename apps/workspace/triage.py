@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -16,28 +16,46 @@ from apps.workspace.render import anchor, render
 from apps.workspace.review import visible
 from flows.training_job import request_training
 from horizon import store_jobs
+from horizon.config import Config
+from horizon.digest import Novelty
 from horizon.items import ITEM_TYPES, Item
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.text import parse_date
+from outputs.entry_view import EntryView, present
+from steps.ranking import kind, novelty_of
 
 STATE_FILTERS = ("untriaged", *TRIAGE_STATES)
 
 
 @dataclass
 class Card:
-    """One item as the triage page shows it."""
+    """One item as the triage page shows it: the digest's view of the entry, and the team's calls on it."""
 
     item: Item
+    names: dict[str, str] = field(default_factory=dict)  # area id -> name
+    kind: str = ""
+    novelty: Novelty | None = None  # only in a digest's context
+    first_seen: datetime | None = None
+    also: list[Item] = field(default_factory=list)  # the same thing from other sources
     rank: int | None = None
     score: float | None = None
     areas: list[str] = field(default_factory=list)  # the digest's areas
     why: dict[str, list[str]] = field(default_factory=dict)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    sources: list[str] = field(default_factory=list)
     judgements: dict[str, dict] = field(default_factory=dict)  # reviewer -> latest judgement, as the reader may see
     registered: dict | None = None
     hidden: int = 0  # colleagues' calls hidden until the reader judges the item (blind review)
+
+    @property
+    def view(self) -> EntryView:
+        """The entry worded as the digest's writers word it (built when shown, after the page set areas and why)."""
+        return present(self.item, also=self.also, kind=self.kind, novelty=self.novelty or "", changes=self.changes,
+                       first_seen=self.first_seen, areas=self.areas, names=self.names, why=self.why,
+                       score=self.score)
+
+    def area_names(self, area_ids: list[str]) -> list[str]:
+        return [self.names.get(a, a) for a in area_ids]
 
     @property
     def terms(self) -> list[str]:
@@ -59,23 +77,35 @@ class Card:
 
 
 def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = None,
-              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None) -> list[Card]:
-    """Cards for these items, in this order, with history, register state and the judgements ``reader`` may see."""
+              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None, *,
+              config: Config, as_of: date | None = None) -> list[Card]:
+    """Cards for these items, in this order, with history, register state and the judgements ``reader`` may see.
+
+    With ``as_of`` (a digest's date) each card says whether its item is new, changed or backfill for
+    that digest, by the rules the digest itself used (changes since ``after``).
+    """
     found = store.get(item_ids)
     ids = [i for i in item_ids if i in found]
     history = store.history(ids, after)
     judged = store.current_judgements(ids)
     registered = {e["item_id"]: e for e in store.register_entries(ids)}
     xrefs = store.get([x for i in ids for x in found[i].extras.xrefs])
+    first_seen = store.first_seen(ids)
+    names, ranking = {a.id: a.name for a in config.priorities.areas}, config.settings.ranking
     cards = []
     for item_id in ids:
         row, item = (rows or {}).get(item_id, {}), found[item_id]
         shown, hidden = visible(judged.get(item_id, {}), reader)
-        sources = list(dict.fromkeys([item.source, *(xrefs[x].source for x in item.extras.xrefs if x in xrefs)]))
+        seen = first_seen.get(item_id)
+        state: Novelty = "new" if after is None or (seen and seen > after) else \
+            "changed" if item_id in history else "seen"
         cards.append(Card(
-            item=item, rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
+            item=item, names=names, kind=kind(item, ranking), first_seen=seen,
+            novelty=novelty_of(item, state, as_of, ranking) if as_of else None,
+            also=[xrefs[x] for x in item.extras.xrefs if x in xrefs],
+            rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
             why=(explanations or {}).get(item_id, {}).get("why", {}), changes=history.get(item_id, {}),
-            sources=sources, judgements=shown, hidden=hidden, registered=registered.get(item_id),
+            judgements=shown, hidden=hidden, registered=registered.get(item_id),
         ))
     return cards
 
@@ -120,7 +150,8 @@ async def digest_page(request: Request) -> Response:
         return render(request, "triage.html", {"digest": None, "sections": [], "digests": []})
     rows = {r["item_id"]: r for r in store.digest_items(digest["id"])}
     after = store.previous_digest_time(digest["key"], digest["week"])
-    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user)
+    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user,
+                      config=request.app.state.config, as_of=digest["created_at"].date())
     filters = Filters.from_query(request, priorities.ids)
     shown = [c for c in cards if filters.keep(c)]
     sections, placed = [], set()
@@ -165,7 +196,7 @@ async def judge(request: Request) -> Response:
 async def item_page(request: Request) -> Response:
     store = request.app.state.store
     item_id = request.path_params["item_id"]
-    cards = cards_for(store, [item_id], reader=request.state.user)
+    cards = cards_for(store, [item_id], reader=request.state.user, config=request.app.state.config)
     if not cards:
         raise HTTPException(404, "No such item.")
     classifier = await run_in_threadpool(request.app.state.model.get)  # loads the saved model; never trains
@@ -183,7 +214,8 @@ async def item_page(request: Request) -> Response:
 async def search_page(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:200]
     store = request.app.state.store
-    cards = cards_for(store, [i.id for i in store.search(query)], reader=request.state.user) if query else []
+    found = [i.id for i in store.search(query)] if query else []
+    cards = cards_for(store, found, reader=request.state.user, config=request.app.state.config)
     return render(request, "search.html", {"q": query, "cards": cards})
 
 
