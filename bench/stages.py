@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe
 import synth
 
+from horizon.bulk import fewer_collections
 from horizon.config import DEFAULT_DIR, load_config
 from horizon.digest import Classification
 from horizon.items import Item
@@ -145,7 +146,7 @@ def run(n: int, profile: str | None) -> dict:
             found[source] = list(seen.values())
         return found
 
-    found = measure("parse", parse_all, sampler, figures, profile)
+    found = measure("parse", fewer_collections()(parse_all), sampler, figures, profile)
     parsed = sum(map(len, found.values()))
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{tmp}/store.db")

@@ -43,6 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 
 from horizon import migrations
+from horizon.bulk import fewer_collections
 from horizon.errors import StoreError
 from horizon.items import Item, changes_between, fingerprint_of
 
@@ -190,6 +191,7 @@ class Store:
         self._migrate()
 
     # -- items -------------------------------------------------------------------------
+    @fewer_collections()  # thousands of rows at once: see horizon.bulk
     def upsert(self, batch: Iterable[Item], now: datetime | None = None,
                watermark: tuple[str, date] | None = None) -> Upserted:
         """Insert new items, update changed ones, record what changed; one transaction.
