@@ -23,6 +23,7 @@ from prefect.utilities.annotations import quote
 
 from flows.publish import publish, send, shown_url, summary
 from flows.tasks import classify, read_nice_overviews
+from horizon import store_scopes
 from horizon.config import load_config
 from horizon.digest import SourceReport
 from horizon.icss import Ics, find
@@ -72,7 +73,8 @@ def ics_digest(ref: DigestRef, ics_id: str) -> dict:
 def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     config, key = ics.config, ics.key
     labels = store if ics.single else IcsStore(store, ics.id, default=ics.first)
-    state = run_state(ref, ics, [row["id"] for row in labels.labels()], store.register_due(ref.as_of))
+    due = store.register_due(ref.as_of) if ics.single else store_scopes.register_due(store, ics, ref.as_of)
+    state = run_state(ref, ics, [row["id"] for row in labels.labels()], due)
     if (saved := reusable(store, key, ref.week, state, ref.since)) is not None:
         report(f"{ics.id}: nothing new since this week's digest; kept it")
         return kept(saved, ref)
@@ -83,12 +85,13 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
     items, read = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config), items)
     counts.update(read)
     verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics), sample=ref.sample,
-                                 shared=quote(store))
+                                 shared=quote(store), ics=quote(ics))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
-                      ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
+                      ref.since, [*ref.notes, learned], also, key=key, title=ics.title, due=due)
     # The technologies section labels evidence as the digest does: backfill is not "new".
     worded = {i.id: novelty_of(i, novelty.get(i.id, "new"), ref.as_of, config.settings.ranking) for i in found}
-    digest = with_technologies(store, digest, found, worded, ref.as_of)
+    keep = None if ics.single else (lambda ids: store_scopes.tech_visible(store, ics, ids))
+    digest = with_technologies(store, digest, found, worded, ref.as_of, keep)
     directory, feed = folders(ref, ics)
     paths = publish(store, quote(digest), directory, config.settings.top_n, feed,
                     base_url=config.settings.public_base_url, sample=ref.sample)
@@ -117,11 +120,9 @@ def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
 
 def model_dir(ics: Ics) -> str | None:
     """A lone ICS keeps the usual model cache; each of several gets its own folder in it."""
-    if ics.single:
-        return None
-    from classifiers.persist import default_model_dir
+    from flows.training_job import ics_model_dir
 
-    return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
+    return None if ics.single else ics_model_dir(ics)
 
 
 def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[dict]) -> str:

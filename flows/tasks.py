@@ -125,20 +125,21 @@ def store_items(store: Store, results: Sequence[ScanResult], now: datetime, wate
 
 @task(name="classify", cache_policy=NO_CACHE)
 def classify(config: Config, store: Store, items: Sequence[Item], model_dir: str | None = None,
-             sample: bool = False, shared: Store | None = None) -> tuple[list[Classification], str]:
+             sample: bool = False, shared: Store | None = None, ics=None) -> tuple[list[Classification], str]:
     """Retrain through the training job if reviewers added labels, then score every candidate item.
 
     Returns the verdicts and one line for the run summary on what the classifier learned.
     ``store`` may be one ICS's view (``horizon.store_icss.IcsStore``) and ``model_dir``
     its own model folder, so each ICS learns only from its own reviewers; ``shared`` is then
-    the whole store, which holds the job queue. The workspace's "Retrain now" runs the same
+    the whole store, which holds the job queue, and ``ics`` (``horizon.icss.Ics``) the ICS whose
+    training job it queues. The workspace's "Retrain now" runs the same
     job, so a weekly run and a reviewer never train at once. A sample run scores the bundled
     training items with models that did not see them, so it shows the model on unseen text.
     """
     from classifiers import ensure_current
     from flows.training_job import describe, run_training_job
 
-    job = run_training_job(shared or store, config, by="weekly run", model_dir=model_dir, labels=store)
+    job = run_training_job(shared or store, config, by="weekly run", model_dir=model_dir, labels=store, ics=ics)
     classifier, _ = ensure_current(config.priorities, store, model_dir=model_dir, cv=0, unseen=sample)
     verdicts = classifier.classify(list(items))
     report(f"classified {len(verdicts)} items")

@@ -639,4 +639,4 @@ def store_label(url: str) -> str:
 
 
 # Tables kept in their own modules join ``metadata`` here, before any store is opened.
-from horizon import store_accounts, store_delivery, store_icss, store_jobs, store_review, store_tech  # noqa: E402,F401
+from horizon import store_accounts, store_delivery, store_icss, store_jobs, store_review, store_scopes, store_tech  # noqa: E402,F401
