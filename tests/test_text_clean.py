@@ -1,4 +1,4 @@
-"""horizon.text.clean skips the steps that cannot change a text; what it returns is what it always returned.
+"""horizon.text.clean and safe_url take shortcuts; what they return is what they always returned.
 
 The oracle is the implementation before the shortcuts (every step on every text), run on
 texts built from the characters each step is about: entities, markdown escapes, tags,
@@ -56,3 +56,32 @@ def test_clean_returns_what_every_step_returned(markup):
 
 def test_clean_of_nothing_is_empty():
     assert clean(None) == clean("") == ""
+
+
+def every_character(url: str | None) -> str:
+    """safe_url before the shortcut: every character tested one by one."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return ""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return ""
+    return url
+
+
+def test_safe_url_refuses_what_it_refused():
+    from horizon.text import safe_url
+
+    rng = random.Random(16)
+    pieces = ["https://", "http://", "ftp://", "HTTPS://", "example.org", "/a", "?q=1", "#x", "[", "]", " ", "\t",
+              "\x00", "\x1f", "\x7f", "\x85", "\u00a0", "\u2028", "\u3000", "é", "%20", ":", "@"]
+    for _ in range(20_000):
+        url = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 8)))
+        assert safe_url(url) == every_character(url), repr(url)
