@@ -3,13 +3,13 @@
 Why: Python's cyclic collector runs after every 700 new container objects, and its older
 generations re-scan everything still alive. A stage that builds a week of items (parsing,
 upserting, reading them back) creates millions of dicts, lists and models while the
-previous stage's items are still alive, so at 100,000 items a third to half of the
+previous stage's items are still alive, so at 30,000 items a quarter to a half of the
 stage's CPU time was the collector finding nothing to free (bench/stages.py). Inside
 ``fewer_collections`` the first generation is collected after ``YOUNG`` new objects
 instead, so reference cycles are still freed, just in fewer, larger passes.
 
 The threshold is process-wide; nested and concurrent uses (fetch tasks run in threads)
-share one count, and the first to enter restores the old thresholds when the last leaves.
+share one count: the thresholds saved by the first to enter are restored when the last leaves.
 """
 
 from __future__ import annotations
