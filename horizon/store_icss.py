@@ -10,7 +10,7 @@ made in (``horizon/store_scopes.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Column, Integer, String, Table, func, select
 
@@ -66,6 +66,4 @@ def news_since(store: Store, when: datetime) -> bool:
 
 def published_at(store: Store, key: str, week: str) -> datetime | None:
     """When the digest of ``key`` and ``week`` was (last) published, if it was."""
-    found = [d for d in store.digests(key) if d["week"] == week]
-    when = found[0]["created_at"] if found else None
-    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+    return next((d.created_at for d in store.digests(key) if d.week == week), None)

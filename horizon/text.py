@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|<=])")
 _TAGS = re.compile(r"<[^>]{0,2000}>")
-# Whitespace or a control character inside a URL (re's \s is exactly str.isspace).
-_URL_BREAK = re.compile(r"[\s\x00-\x1f]")
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f]")  # any whitespace (str.isspace's set) or control character
 # Bidi overrides and zero-width characters can disguise text; they carry no meaning here.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 
@@ -53,7 +52,7 @@ def safe_url(url: str | None) -> str:
         return ""
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
-    if _URL_BREAK.search(url):
+    if _URL_UNSAFE.search(url):
         return ""
     return url
 

@@ -13,6 +13,7 @@ from horizon.digest import Classification
 from horizon.errors import StoreError
 from horizon.items import Item
 from horizon.store import Store
+from horizon.store_runs import DigestExplanation
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -106,8 +107,8 @@ def test_record_digest_keeps_the_old_call_and_stores_why_when_given(bare):
     new = bare.record_digest("weekly", "2026-W48", "p", [("ctgov:NCT1", 0.5, ["cardiovascular"])],
                              now=datetime(2026, 11, 30, tzinfo=UTC), classifications=[verdict])
     assert bare.digest_explanations(new) == {
-        "ctgov:NCT1": {"scores": {"cardiovascular": 0.5}, "why": {"cardiovascular": ["atrial", "fibrillation"]}}}
-    assert bare.digest()["id"] == new and bare.digest(old)["week"] == "2026-W47"
+        "ctgov:NCT1": DigestExplanation(scores={"cardiovascular": 0.5}, why={"cardiovascular": ["atrial", "fibrillation"]})}
+    assert bare.digest().id == new and bare.digest(old).week == "2026-W47"
 
 
 def test_users_and_the_session_secret(bare):
