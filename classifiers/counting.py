@@ -2,50 +2,53 @@
 
 scikit-learn's ``CountVectorizer.transform`` looks every n-gram up in a Python
 loop with its own bookkeeping; at 100,000 items that loop is most of the
-classifier's time. Here each text is tokenised by the same regular expression,
-each token is looked up once (``map(dict.get)``, in C), and bigrams are found
-with numpy over the token ids, so a batch costs little more than tokenising
-it. Case-sensitive keywords ("AF", "FFR-CT" as the tokens FFR, CT) are checked
-in capitals only where their lower-cased tokens occur.
+classifier's time. Here a batch is tokenised in one go (``tokens.py``), each
+token is looked up once (``map(dict.get)``, in C), bigrams are found with a
+numpy hash table over the token ids and the counts come from one sort, so a
+batch costs little more than tokenising it. Case-sensitive keywords ("AF",
+"FFR-CT" as the tokens FFR, CT) are checked in capitals only where their
+lower-cased tokens occur.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import chain, repeat
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
+
+from classifiers.tokens import SEPARATOR, batch_tokens
+
+_WORDS = re.compile(r"\w+")  # the same tokens as tokens.py, on the text as written
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
 
 class BatchCounter:
     """Counts of a fixed vocabulary of lower-cased unigrams and bigrams, plus case-sensitive phrases."""
 
-    def __init__(self, vocabulary: dict[str, int], token_pattern: str,
-                 exact: dict[str, set[int]] | None = None, n_exact: int = 0):
-        self.pattern = re.compile(token_pattern)
+    def __init__(self, vocabulary: dict[str, int], exact: dict[str, set[int]] | None = None, n_exact: int = 0):
         self.n_features = len(vocabulary)
-        self.tokens: dict[str, int] = {}
+        self.tokens: dict[bytes, int] = {}
         unigram, bigram = {}, {}
         for term, column in vocabulary.items():
-            parts = term.split(" ")
-            ids = [self.tokens.setdefault(p, len(self.tokens)) for p in parts]
+            ids = [self.tokens.setdefault(p.encode("utf-8"), len(self.tokens)) for p in term.split(" ")]
             if len(ids) == 1:
                 unigram[ids[0]] = column
             elif len(ids) == 2:
-                bigram[ids[0] * (1 << 32) + ids[1]] = column
+                bigram[ids[0] << 32 | ids[1]] = column
+        self.exact = _Exact(exact or {}, n_exact)
+        # The lower-cased exact tokens, so only their few positions are checked in capitals.
+        exact_ids = [self.tokens.setdefault(t.lower().encode("utf-8"), len(self.tokens)) for t in self.exact.leading]
+        self.unknown, self.separator = len(self.tokens), len(self.tokens) + 1
+        self.tokens[SEPARATOR] = self.separator
         self.unigram_column = np.full(len(self.tokens) + 1, -1, dtype=np.int64)
         for token, column in unigram.items():
             self.unigram_column[token] = column
-        self.bigram_keys = np.array(sorted(bigram), dtype=np.int64)
-        self.bigram_columns = np.array([bigram[k] for k in self.bigram_keys], dtype=np.int64)
-        self.exact = _Exact(exact or {}, n_exact)
-        # The lower-cased exact tokens, so only their few positions are checked in capitals.
-        self.exact_ids = np.array(sorted({self.tokens.setdefault(t.lower(), len(self.tokens))
-                                          for t in self.exact.leading}), dtype=np.int64)
-        self.unigram_column = np.concatenate([self.unigram_column, np.full(
-            len(self.tokens) + 1 - len(self.unigram_column), -1, dtype=np.int64)])
+        self.is_exact = np.zeros(len(self.tokens) + 1, dtype=bool)
+        self.is_exact[exact_ids] = True
+        self.bigrams = PairTable(np.array(list(bigram), dtype=np.int64), np.array(list(bigram.values()), np.int64))
 
     def transform(self, texts: Sequence[str], chunk: int = 10_000) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """(word counts (n_texts, n_features), case-sensitive phrase hits (n_texts, n_exact)).
@@ -59,29 +62,34 @@ class BatchCounter:
         return self._transform(texts)
 
     def _transform(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        findall = self.pattern.findall
-        found = [findall(text.lower()) for text in texts]
-        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-        flat = list(chain.from_iterable(found))
-        ids = np.fromiter(map(self.tokens.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
-        doc = np.repeat(np.arange(len(found)), lengths)
-        rows, cols = _ngrams(ids, doc, self.unigram_column, self.bigram_keys, self.bigram_columns)
-        counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                                   shape=(len(found), self.n_features))
-        counts.sum_duplicates()
-        at = np.flatnonzero(np.isin(ids, self.exact_ids)) if len(self.exact_ids) else np.empty(0, np.int64)
-        return counts, self.exact.hits(self._as_written(texts, found, lengths, at, doc), doc, len(found))
+        flat = batch_tokens(texts)
+        ids = np.fromiter(map(self.tokens.get, flat, repeat(self.unknown)), dtype=np.int64, count=len(flat))
+        del flat
+        doc = np.cumsum(ids == self.separator)  # each token's text (a separator counts as the next text's)
+        uni = self.unigram_column[ids]
+        at = np.flatnonzero(uni >= 0)
+        rows, cols = [doc[at]], [uni[at]]
+        if len(ids) > 1:
+            column = self.bigrams.get(ids[:-1] << 32 | ids[1:])
+            at = np.flatnonzero(column >= 0)
+            rows.append(doc[at])
+            cols.append(column[at])
+        counts = _csr(np.concatenate(rows), np.concatenate(cols), len(texts), self.n_features)
+        return counts, self.exact.hits(self._as_written(texts, ids, doc), doc, len(texts))
 
-    def _as_written(self, texts, found, lengths, at, doc) -> dict[int, str]:
-        """The candidate tokens at positions ``at`` as the text writes them (capitals kept)."""
+    def _as_written(self, texts, ids, doc) -> dict[int, str]:
+        """The tokens at the exact phrases' candidate positions as the text writes them (capitals kept)."""
+        at = np.flatnonzero(self.is_exact[ids])
         out: dict[int, str] = {}
-        starts = np.concatenate([[0], np.cumsum(lengths)])
+        if not len(at):
+            return out
+        starts = np.concatenate([[0], np.flatnonzero(ids == self.separator) + 1, [len(ids) + 1]])
         current, written = -1, []
         for i in at.tolist():  # positions are in document order: one pass, each document tokenised once
             d = int(doc[i])
             if d != current:
-                current, written = d, self.pattern.findall(texts[d])
-                if len(written) != len(found[d]):  # lower-casing changed the tokens (rare letters): skip
+                current, written = d, _WORDS.findall(texts[d])
+                if len(written) != starts[d + 1] - 1 - starts[d]:  # lower-casing changed the tokens: skip
                     written = []
             if written:
                 k = i - starts[d]
@@ -89,6 +97,47 @@ class BatchCounter:
                 if k + 1 < len(written):  # the second token of a two-token phrase ("FFR-CT")
                     out[i + 1] = written[k + 1]
         return out
+
+
+class PairTable:
+    """Non-negative int64 keys to columns by open addressing: a few vectorised gathers, not a binary search."""
+
+    def __init__(self, keys: np.ndarray, columns: np.ndarray):
+        bits = max(4, (4 * len(keys)).bit_length())  # at most a quarter full: most look-ups end at the first slot
+        self.mask, self.shift = (1 << bits) - 1, np.uint64(64 - bits)
+        self.keys = np.full(1 << bits, -1, dtype=np.int64)
+        self.columns = np.full(1 << bits, -1, dtype=np.int64)
+        for key, column, slot in zip(keys.tolist(), columns.tolist(), self._slots(keys).tolist()):
+            while self.keys[slot] >= 0:
+                slot = (slot + 1) & self.mask
+            self.keys[slot], self.columns[slot] = key, column
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * _FIBONACCI) >> self.shift).astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each key, -1 where the key is not in the table."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        pending, slots = np.arange(len(keys)), self._slots(keys)
+        while len(pending):
+            found = self.keys[slots]
+            hit = found == keys[pending]
+            out[pending[hit]] = self.columns[slots[hit]]
+            more = ~hit & (found >= 0)  # an occupied slot with another key: try the next one
+            pending, slots = pending[more], (slots[more] + 1) & self.mask
+        return out
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sparse.csr_matrix:
+    """Occurrences (row, column) as a canonical CSR count matrix (sorted columns, no duplicates)."""
+    keys = np.sort(rows * n_cols + cols)
+    first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else keys
+    counts = np.diff(np.append(first, len(keys))).astype(np.float32)
+    unique = keys[first]
+    indptr = np.searchsorted(unique, np.arange(n_rows + 1) * n_cols)
+    matrix = sparse.csr_matrix((counts, (unique % n_cols).astype(np.int32), indptr), shape=(n_rows, n_cols))
+    matrix.has_canonical_format = True
+    return matrix
 
 
 class _Exact:
@@ -122,18 +171,3 @@ class _Exact:
                     rows.append(doc[i])
                     cols.append(column)
         return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_docs, self.n_columns))
-
-
-def _ngrams(ids, doc, unigram_column, bigram_keys, bigram_columns):
-    """(rows, columns) of every unigram and bigram occurrence that is in the vocabulary."""
-    known = ids >= 0
-    uni = unigram_column[np.where(known, ids, -1)]
-    rows, cols = [doc[uni >= 0]], [uni[uni >= 0]]
-    if len(ids) > 1 and len(bigram_keys):
-        pair = (doc[:-1] == doc[1:]) & known[:-1] & known[1:]
-        keys = ids[:-1][pair] * (1 << 32) + ids[1:][pair]
-        at = np.minimum(np.searchsorted(bigram_keys, keys), len(bigram_keys) - 1)
-        hit = bigram_keys[at] == keys
-        rows.append(doc[:-1][pair][hit])
-        cols.append(bigram_columns[at[hit]])
-    return np.concatenate(rows), np.concatenate(cols)

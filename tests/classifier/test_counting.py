@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from classifiers.counting import BatchCounter
 from classifiers.features import WORD_PATTERN, KeywordPrior, keyword_hits, with_terms, word_counter
+from classifiers.tokens import SEPARATOR, batch_tokens
 from classifiers.training import training_set
 
 ODD = ["Ünïcode İstanbul FFR-CT AF-related", "", "   ", "a b a b a", "pre-eclampsia PlGF\ntest\tFeNO"]
@@ -13,7 +16,7 @@ def test_counts_equal_count_vectorizers(priorities):
     texts = training_set(priorities).texts
     vocabulary = with_terms(word_counter().fit(texts[:120]).vocabulary_, KeywordPrior.terms(priorities.areas))
     expected = word_counter(vocabulary).transform(texts + ODD)
-    counts, _ = BatchCounter(vocabulary, WORD_PATTERN).transform(texts + ODD)
+    counts, _ = BatchCounter(vocabulary).transform(texts + ODD)
     assert counts.shape == expected.shape and (counts != expected).nnz == 0
 
 
@@ -28,3 +31,13 @@ def test_acronym_keywords_match_only_in_capitals_and_negatives_cancel_their_sens
     assert hits[1, cancer] == hits[2, cancer] == 0 and hits[3, cancer] == 1  # "fit" is not FIT
     assert hits[4, cardio] == 0 and hits[5, mental] == 0  # sense cues: not these areas
     assert keyword_hits(priorities.areas, ["Hypertension in adults"])[0, cardio] == 1
+
+
+def test_batch_tokens_are_the_word_patterns_tokens_for_every_character():
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    texts = [every, "x".join(every), "ΑΣ ΑΣ. ΑΣΑ Σ", "", "a\x00b", "  ", "İstanbul ǅemal STRAẞE ﬁbrosis", "é–e’s"]
+    expected: list[bytes] = []
+    for i, text in enumerate(texts):
+        expected += [SEPARATOR] * (i > 0) + [t.encode() for t in re.findall(WORD_PATTERN, text.lower())]
+    assert batch_tokens(texts) == expected
+    assert batch_tokens(["ΑΣ ΑΣ. ΑΣΑ"]) == ["ας".encode(), "ας".encode(), "ασα".encode()]  # final sigma per text
