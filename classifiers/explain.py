@@ -14,6 +14,7 @@ scored it; explaining one item is the batch of one.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Sequence
 
@@ -39,79 +40,120 @@ def usable(term: str) -> bool:
 
 def surface(term: str, text: str) -> str | None:
     """The term as the text writes it, or None if the text has it only inside a longer word."""
+    found = re.search(_surface_pattern(term), text, flags=re.IGNORECASE)
+    return None if found is None else _shown(found.group(0))
+
+
+def _surface_pattern(term: str) -> str:
     words = r"[ \t\-\u2010-\u2015/]+".join(re.escape(t) for t in term.split())
-    found = re.search(rf"(?<![\w-]){words}(?![\w-])", text, flags=re.IGNORECASE)
-    if found is None:
-        return None
-    shown = " ".join(found.group(0).split())
+    return rf"(?<![\w-]){words}(?![\w-])"
+
+
+def _shown(found: str) -> str | None:
+    shown = " ".join(found.split())
     return None if shown.islower() and len(shown) < 3 else shown
 
 
 class Explainer:
-    """Turns the scoring matrices of a batch into a few readable terms per assigned area."""
+    """Turns the scoring matrices of a batch into a few readable terms per assigned area.
+
+    Per (item, area) only the item's own non-zero features are read, with numpy; what is
+    fixed per term (readable? the area's own word? the regular expression that finds it
+    as written) is worked out once per term, not once per item.
+    """
 
     def __init__(self, model, top: int = 3):
         self.model, self.top = model, top
         areas = model.areas
         self.names = model.feature_names()
         words, acronyms = phrase_terms([a.keywords for a in areas])
-        self.keyword_columns: list[set] = [set() for _ in areas]
+        self.is_keyword = np.zeros((len(areas), len(self.names)), dtype=bool)
         for term, js in words.items():
             if term in model.vocabulary_:
-                for j in js:
-                    self.keyword_columns[j].add(model.vocabulary_[term])
-        self.acronyms = [{t for t, js in acronyms.items() if j in js} for j in range(len(areas))]
+                self.is_keyword[sorted(js), model.vocabulary_[term]] = True
+        # Each area's acronyms as (lower-cased name, tokens): counted as the prior counts them.
+        self.acronyms = [[(t.lower(), re.findall(r"\w+", t)[:2]) for t, js in sorted(acronyms.items()) if j in js]
+                         for j in range(len(areas))]
         self.vocabulary = [_area_words(a) for a in areas]
+        self._usable: dict[str, bool] = {}
+        self._patterns: dict[str, re.Pattern] = {}
+        self._in_area: dict[tuple[str, int], bool] = {}
 
     def explain(self, texts: Sequence[str], counts, F, P, assigned: np.ndarray) -> list[dict[int, list[str]]]:
         """For each text, {area index: terms} for the areas marked in ``assigned`` (n_texts, n_areas)."""
         a, b, _ = self.model.blend_.T
         out: list[dict[int, list[str]]] = [{} for _ in texts]
-        for i, j in zip(*np.nonzero(assigned)):
+        tokens: dict[int, list[str]] = {}  # each text's tokens as written, made once when an acronym needs them
+        for i, j in zip(*(part.tolist() for part in np.nonzero(assigned))):
             pushes = self._learned(F, i, j, b[j])
-            self._add_keywords(pushes, counts, texts[i], i, j, a[j] * P[i, j])
-            out[i][int(j)] = self._words(pushes, texts[i], j)
+            prior = a[j] * P[i, j]
+            if prior > 0:
+                found = self._keywords(counts, i, j)
+                if self.acronyms[j]:
+                    if i not in tokens:
+                        tokens[i] = _WORD.findall(texts[i])
+                    _count_acronyms(found, tokens[i], self.acronyms[j])
+                total = sum(found.values())
+                for term, hits in found.items():  # share the prior's push by the keywords' counts
+                    pushes[term] = pushes.get(term, 0.0) + prior * hits / total
+            out[i][j] = self._words(pushes, texts[i], j)
         return out
 
     def _learned(self, F, i: int, j: int, weight: float) -> dict[str, float]:
         start, end = F.indptr[i], F.indptr[i + 1]
-        columns, values = F.indices[start:end], F.data[start:end]
-        pushes = values * self.model.coef_[j, columns] * weight
-        return {self.names[c]: float(v) for c, v in zip(columns, pushes) if v > 0}
+        columns = F.indices[start:end]
+        pushes = F.data[start:end] * self.model.coef_[j, columns] * weight
+        up = pushes > 0
+        return dict(zip(self.names[columns[up]].tolist(), pushes[up].tolist()))
 
-    def _add_keywords(self, pushes: dict[str, float], counts, text: str, i: int, j: int, prior: float) -> None:
-        """Share the prior's push among the area's keywords found in the text, by their counts."""
-        if prior <= 0:
-            return
+    def _keywords(self, counts, i: int, j: int) -> dict[str, float]:
+        """The area's word keywords in text i with their counts."""
         start, end = counts.indptr[i], counts.indptr[i + 1]
-        row = zip(counts.indices[start:end], counts.data[start:end])
-        found: dict[str, float] = {self.names[c]: float(v) for c, v in row if c in self.keyword_columns[j]}
-        tokens = _WORD.findall(text) if self.acronyms[j] else []
-        for term in self.acronyms[j]:  # counted as the prior counts them: the same tokens, in capitals
-            parts = re.findall(r"\w+", term)[:2]
-            n = sum(tokens[k:k + len(parts)] == parts for k in range(len(tokens)))
-            if n:
-                found[term.lower()] = found.get(term.lower(), 0.0) + n
-        total = sum(found.values())
-        for term, hits in found.items():
-            pushes[term] = pushes.get(term, 0.0) + prior * hits / total
+        columns = counts.indices[start:end]
+        mine = self.is_keyword[j, columns]
+        return dict(zip(self.names[columns[mine]].tolist(), counts.data[start:end][mine].tolist()))
 
     def _words(self, pushes: dict[str, float], text: str, j: int) -> list[str]:
         chosen: list[tuple[bool, float, str]] = []
         taken: list[set[str]] = []
-        for term, push in sorted(pushes.items(), key=lambda kv: (-kv[1], kv[0])):
-            if len(chosen) >= self.top:
-                break
+        order = [(-push, term) for term, push in pushes.items()]
+        heapq.heapify(order)  # the strongest first, ties by term; only as many popped as needed
+        while order and len(chosen) < self.top:
+            negative, term = heapq.heappop(order)
             tokens = set(term.split())
-            if not usable(term) or any(tokens <= t or t <= tokens for t in taken):
+            if not self._is_usable(term) or any(tokens <= t or t <= tokens for t in taken):
                 continue  # debris, or part of (or containing) a term already shown
-            shown = surface(term, text)
+            shown = self._surface(term, text)
             if shown is None:
                 continue
             taken.append(tokens)
-            in_area = all(t in self.vocabulary[j] for t in tokens if t not in UNHELPFUL)
-            chosen.append((not in_area, -push, shown))
+            if (term, j) not in self._in_area:
+                self._in_area[term, j] = all(t in self.vocabulary[j] for t in tokens if t not in UNHELPFUL)
+            chosen.append((not self._in_area[term, j], negative, shown))
         return [shown for *_, shown in sorted(chosen)]
+
+    def _is_usable(self, term: str) -> bool:
+        if term not in self._usable:
+            self._usable[term] = usable(term)
+        return self._usable[term]
+
+    def _surface(self, term: str, text: str) -> str | None:
+        """``surface(term, text)`` with the term's expression compiled once."""
+        if term not in self._patterns:
+            self._patterns[term] = re.compile(_surface_pattern(term), flags=re.IGNORECASE)
+        found = self._patterns[term].search(text)
+        return None if found is None else _shown(found.group(0))
+
+
+def _count_acronyms(found: dict[str, float], tokens: list[str], acronyms) -> None:
+    """Add each acronym's occurrences among the tokens (as written) to ``found``, under its lower-cased name."""
+    for name, parts in acronyms:
+        if len(parts) == 1:
+            n = tokens.count(parts[0])
+        else:
+            n = sum(tokens[k + 1:k + 2] == parts[1:] for k, t in enumerate(tokens) if t == parts[0])
+        if n:
+            found[name] = found.get(name, 0.0) + n
 
 
 def _area_words(area) -> set[str]:
