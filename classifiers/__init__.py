@@ -43,12 +43,20 @@ class AreaClassifier:
         counts, F, P = self.estimator.transform_parts(texts)
         scores = 1.0 / (1.0 + np.exp(-self.estimator.decision_from(F, P)))
         assigned = scores > 0.5
-        why = Explainer(self.estimator, self.top_terms).explain(texts, counts, F, P, assigned)
+        why = self._explainer().explain(texts, counts, F, P, assigned)
         ids = self.priorities.ids
         return [Classification(item_id=item.id, scores={a: round(float(s), 4) for a, s in zip(ids, row)},
                                areas=tuple(a for a, on in zip(ids, hit) if on),
                                why={ids[j]: tuple(terms) for j, terms in sorted(reasons.items())})
                 for item, row, hit, reasons in zip(items, scores, assigned, why)]
+
+
+    def _explainer(self) -> Explainer:
+        """One explainer per estimator: it works out what is fixed per term once, not per call."""
+        key = (self.estimator, self.top_terms)
+        if getattr(self, "_explaining", (None, None))[0] != key:
+            self._explaining = (key, Explainer(self.estimator, self.top_terms))
+        return self._explaining[1]
 
 
 def load_classifier(priorities: Priorities, model_dir: str | Path | None = None,

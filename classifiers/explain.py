@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -75,82 +76,92 @@ class Explainer:
         self.acronyms = [[(t.lower(), re.findall(r"\w+", t)[:2]) for t, js in sorted(acronyms.items()) if j in js]
                          for j in range(len(areas))]
         self.vocabulary = [_area_words(a) for a in areas]
-        self._usable: dict[str, bool] = {}
-        self._patterns: dict[str, re.Pattern] = {}
+        self.readable = np.array([usable(t) for t in self.names], dtype=bool)
+        self._terms: dict[str, tuple[bool, frozenset[str], re.Pattern]] = {}
         self._in_area: dict[tuple[str, int], bool] = {}
 
-    def explain(self, texts: Sequence[str], counts, F, P, assigned: np.ndarray) -> list[dict[int, list[str]]]:
+    def explain(self, texts: Sequence[str], counts, F, P, assigned: np.ndarray,
+                block: int = 10_000) -> list[dict[int, list[str]]]:
         """For each text, {area index: terms} for the areas marked in ``assigned`` (n_texts, n_areas)."""
-        a, b, _ = self.model.blend_.T
         out: list[dict[int, list[str]]] = [{} for _ in texts]
-        tokens: dict[int, list[str]] = {}  # each text's tokens as written, made once when an acronym needs them
-        for i, j in zip(*(part.tolist() for part in np.nonzero(assigned))):
-            pushes = self._learned(F, i, j, b[j])
-            prior = a[j] * P[i, j]
-            if prior > 0:
-                found = self._keywords(counts, i, j)
-                if self.acronyms[j]:
-                    if i not in tokens:
-                        tokens[i] = _WORD.findall(texts[i])
-                    _count_acronyms(found, tokens[i], self.acronyms[j])
-                total = sum(found.values())
-                for term, hits in found.items():  # share the prior's push by the keywords' counts
-                    pushes[term] = pushes.get(term, 0.0) + prior * hits / total
-            out[i][j] = self._words(pushes, texts[i], j)
+        current = -1  # the text whose tokens as written are at hand (made when an acronym needs them)
+        tokens: tuple[list[str], Counter[str]] = ([], Counter())
+        rows, areas = np.nonzero(assigned)
+        for at in range(0, len(rows), block):  # a block of (item, area) pairs at a time bounds the memory
+            docs, areas_of = rows[at:at + block], areas[at:at + block]
+            learned, keywords, prior = self._pushes(counts, F, P, docs, areas_of)
+            for n, (i, j) in enumerate(zip(docs.tolist(), areas_of.tolist())):
+                pushes = dict(zip(*learned[n]))
+                if prior[n] > 0:
+                    found = dict(zip(*keywords[n]))
+                    if self.acronyms[j]:
+                        if i != current:  # pairs come text by text: one tokenisation per text
+                            written = _WORD.findall(texts[i])
+                            current, tokens = i, (written, Counter(written))
+                        _count_acronyms(found, *tokens, self.acronyms[j])
+                    total = sum(found.values())
+                    for term, hits in found.items():  # share the prior's push by the keywords' counts
+                        pushes[term] = pushes.get(term, 0.0) + prior[n] * hits / total
+                out[i][j] = self._words(pushes, texts[i], j)
         return out
 
-    def _learned(self, F, i: int, j: int, weight: float) -> dict[str, float]:
-        start, end = F.indptr[i], F.indptr[i + 1]
-        columns = F.indices[start:end]
-        pushes = F.data[start:end] * self.model.coef_[j, columns] * weight
-        up = pushes > 0
-        return dict(zip(self.names[columns[up]].tolist(), pushes[up].tolist()))
+    def _pushes(self, counts, F, P, docs: np.ndarray, areas_of: np.ndarray):
+        """Per pair (docs[n], areas_of[n]): (terms, learned pushes > 0), (keywords, counts) and the prior's push.
 
-    def _keywords(self, counts, i: int, j: int) -> dict[str, float]:
-        """The area's word keywords in text i with their counts."""
-        start, end = counts.indptr[i], counts.indptr[i + 1]
-        columns = counts.indices[start:end]
-        mine = self.is_keyword[j, columns]
-        return dict(zip(self.names[columns[mine]].tolist(), counts.data[start:end][mine].tolist()))
+        One numpy pass over the pairs' rows; counts and F share their sparsity pattern.
+        """
+        a, b, _ = self.model.blend_.T
+        starts, lengths = F.indptr[docs], F.indptr[docs + 1] - F.indptr[docs]
+        pair = np.repeat(np.arange(len(docs)), lengths)
+        at = np.arange(len(pair)) - np.repeat(np.cumsum(lengths) - lengths - starts, lengths)
+        columns, area = F.indices[at], areas_of[pair]
+        pushes = F.data[at] * self.model.coef_[area, columns] * b[area]
+        prior = a[areas_of] * P[docs, areas_of]
+        up = (pushes > 0) & self.readable[columns]
+        mine = self.is_keyword[area, columns] & (prior > 0)[pair]
+        return (_split(pair[up], len(docs), self.names[columns[up]].tolist(), pushes[up].tolist()),
+                _split(pair[mine], len(docs), self.names[columns[mine]].tolist(), counts.data[at[mine]].tolist()),
+                prior.tolist())
 
     def _words(self, pushes: dict[str, float], text: str, j: int) -> list[str]:
         chosen: list[tuple[bool, float, str]] = []
-        taken: list[set[str]] = []
+        taken: list[frozenset[str]] = []
         order = [(-push, term) for term, push in pushes.items()]
         heapq.heapify(order)  # the strongest first, ties by term; only as many popped as needed
         while order and len(chosen) < self.top:
             negative, term = heapq.heappop(order)
-            tokens = set(term.split())
-            if not self._is_usable(term) or any(tokens <= t or t <= tokens for t in taken):
+            readable, tokens, pattern = self._term(term)
+            if not readable or (taken and any(tokens <= t or t <= tokens for t in taken)):
                 continue  # debris, or part of (or containing) a term already shown
-            shown = self._surface(term, text)
+            found = pattern.search(text)
+            shown = None if found is None else _shown(found.group(0))
             if shown is None:
                 continue
             taken.append(tokens)
             if (term, j) not in self._in_area:
                 self._in_area[term, j] = all(t in self.vocabulary[j] for t in tokens if t not in UNHELPFUL)
             chosen.append((not self._in_area[term, j], negative, shown))
-        return [shown for *_, shown in sorted(chosen)]
+        return [choice[2] for choice in sorted(chosen)]
 
-    def _is_usable(self, term: str) -> bool:
-        if term not in self._usable:
-            self._usable[term] = usable(term)
-        return self._usable[term]
-
-    def _surface(self, term: str, text: str) -> str | None:
-        """``surface(term, text)`` with the term's expression compiled once."""
-        if term not in self._patterns:
-            self._patterns[term] = re.compile(_surface_pattern(term), flags=re.IGNORECASE)
-        found = self._patterns[term].search(text)
-        return None if found is None else _shown(found.group(0))
+    def _term(self, term: str) -> tuple[bool, frozenset[str], re.Pattern]:
+        """What is fixed per term: readable at all, its tokens, and the expression that finds it as written."""
+        if term not in self._terms:
+            self._terms[term] = (usable(term), frozenset(term.split()),
+                                 re.compile(_surface_pattern(term), flags=re.IGNORECASE))
+        return self._terms[term]
 
 
-def _count_acronyms(found: dict[str, float], tokens: list[str], acronyms) -> None:
+def _split(pair: np.ndarray, n: int, terms: list, values: list) -> list[tuple[list, list]]:
+    """The (terms, values) of each of n pairs, from entries grouped by (sorted) pair index."""
+    ends = np.cumsum(np.bincount(pair, minlength=n)).tolist()
+    return [(terms[s:e], values[s:e]) for s, e in zip([0, *ends], ends)]
+
+
+def _count_acronyms(found: dict[str, float], tokens: list[str], tally: Counter, acronyms) -> None:
     """Add each acronym's occurrences among the tokens (as written) to ``found``, under its lower-cased name."""
     for name, parts in acronyms:
-        if len(parts) == 1:
-            n = tokens.count(parts[0])
-        else:
+        n = tally[parts[0]]
+        if n and len(parts) == 2:
             n = sum(tokens[k + 1:k + 2] == parts[1:] for k, t in enumerate(tokens) if t == parts[0])
         if n:
             found[name] = found.get(name, 0.0) + n
