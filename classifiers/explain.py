@@ -50,8 +50,8 @@ def _surface_pattern(term: str) -> str:
     return rf"(?<![\w-]){words}(?![\w-])"
 
 
-def _shown(found: str) -> str | None:
-    shown = " ".join(found.split())
+def _shown(found: str, spaced: bool = True) -> str | None:
+    shown = " ".join(found.split()) if spaced else found  # one word holds no white space
     return None if shown.islower() and len(shown) < 3 else shown
 
 
@@ -94,11 +94,12 @@ class Explainer:
                 pushes = dict(zip(*learned[n]))
                 if prior[n] > 0:
                     found = dict(zip(*keywords[n]))
-                    if self.acronyms[j]:
-                        if i != current:  # pairs come text by text: one tokenisation per text
+                    present = [acronym for acronym in self.acronyms[j] if acronym[1][0] in texts[i]]
+                    if present:  # only a text that holds an acronym's letters is tokenised, once
+                        if i != current:
                             written = _WORD.findall(texts[i])
                             current, tokens = i, (written, Counter(written))
-                        _count_acronyms(found, *tokens, self.acronyms[j])
+                        _count_acronyms(found, *tokens, present)
                     total = sum(found.values())
                     for term, hits in found.items():  # share the prior's push by the keywords' counts
                         pushes[term] = pushes.get(term, 0.0) + prior[n] * hits / total
@@ -134,7 +135,7 @@ class Explainer:
             if not readable or (taken and any(tokens <= t or t <= tokens for t in taken)):
                 continue  # debris, or part of (or containing) a term already shown
             found = pattern.search(text)
-            shown = None if found is None else _shown(found.group(0))
+            shown = None if found is None else _shown(found.group(0), " " in term)
             if shown is None:
                 continue
             taken.append(tokens)
