@@ -97,8 +97,13 @@ def load_classifier(priorities: Priorities, model_dir: str | Path | None = None,
     return AreaClassifier(priorities, persist.load(cache, priorities)[0])
 
 
-def score_texts(model: AreaModel, texts: Sequence[str], n_jobs: int = 2, chunk: int = 20_000) -> np.ndarray:
-    """``predict_proba`` over many texts, split across processes in chunks (same result, faster)."""
+def score_texts(model: AreaModel, texts: Sequence[str], n_jobs: int = 1, chunk: int = 20_000) -> np.ndarray:
+    """``predict_proba`` over many texts; with ``n_jobs`` > 1 split across processes in chunks (same result).
+
+    One process is the default, and what ``horizon classify`` uses: at 100,000 items one
+    process takes 1.4 s, two fresh worker processes 9.3 s (starting them and shipping the
+    model and texts cost more than the scoring; docs/classifier.md, "Speed").
+    """
     if n_jobs == 1 or len(texts) <= chunk:
         return model.predict_proba(texts)
     from joblib import Parallel, delayed

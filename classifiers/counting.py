@@ -21,7 +21,6 @@ from scipy import sparse
 
 from classifiers.tokens import SEPARATOR, batch_tokens
 
-_WORDS = re.compile(r"\w+")  # the same tokens as tokens.py, on the text as written
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -75,28 +74,45 @@ class BatchCounter:
             rows.append(doc[at])
             cols.append(column[at])
         counts = _csr(np.concatenate(rows), np.concatenate(cols), len(texts), self.n_features)
-        return counts, self.exact.hits(self._as_written(texts, ids, doc), doc, len(texts))
+        return counts, self._exact_hits(texts, ids, doc)
 
-    def _as_written(self, texts, ids, doc) -> dict[int, str]:
-        """The tokens at the exact phrases' candidate positions as the text writes them (capitals kept)."""
-        at = np.flatnonzero(self.is_exact[ids])
-        out: dict[int, str] = {}
+    def _exact_hits(self, texts: Sequence[str], ids: np.ndarray, doc: np.ndarray) -> sparse.csr_matrix:
+        """Hits of the case-sensitive phrases, read off the tokens as written at the candidate positions only.
+
+        Only the texts with a candidate are tokenised again (as written, in one batch); a text whose
+        tokens lower-casing changed (rare letters) has no exact hits.
+        """
+        exact, at = self.exact, np.flatnonzero(self.is_exact[ids])
         if not len(at):
-            return out
-        starts = np.concatenate([[0], np.flatnonzero(ids == self.separator) + 1, [len(ids) + 1]])
-        current, written = -1, []
-        for i in at.tolist():  # positions are in document order: one pass, each document tokenised once
-            d = int(doc[i])
-            if d != current:
-                current, written = d, _WORDS.findall(texts[d])
-                if len(written) != starts[d + 1] - 1 - starts[d]:  # lower-casing changed the tokens: skip
-                    written = []
-            if written:
-                k = i - starts[d]
-                out[i] = written[k]
-                if k + 1 < len(written):  # the second token of a two-token phrase ("FFR-CT")
-                    out[i + 1] = written[k + 1]
-        return out
+            return sparse.csr_matrix((len(texts), exact.n_columns), dtype=np.float32)
+        docs = np.unique(doc[at])
+        written = batch_tokens([texts[d] for d in docs.tolist()], lower=False)
+        wid = np.fromiter(map(exact.tokens.get, written, repeat(-1)), dtype=np.int64, count=len(written))
+        starts, lengths = _spans(ids == self.separator)
+        wstarts, wlengths = _spans(wid == exact.separator)
+        text, candidate = doc[at], np.searchsorted(docs, doc[at])
+        k = at - starts[text]
+        same = wlengths[candidate] == lengths[text]
+        text, candidate, k = text[same], candidate[same], k[same]
+        here = wid[wstarts[candidate] + k]
+        following = np.where(k + 1 < wlengths[candidate],
+                             wid[np.minimum(wstarts[candidate] + k + 1, len(wid) - 1)], -1)
+        single = np.where(here >= 0, exact.single[np.maximum(here, 0)], -1)
+        pair = np.full(len(here), -1, dtype=np.int64)
+        both = (here >= 0) & (following >= 0)
+        pair[both] = exact.pairs.get(here[both] << 32 | following[both])
+        found = sparse.csr_matrix((np.ones(int((single >= 0).sum() + (pair >= 0).sum()), dtype=np.float32),
+                                   (np.concatenate([text[single >= 0], text[pair >= 0]]),
+                                    np.concatenate([single[single >= 0], pair[pair >= 0]]))),
+                                  shape=(len(texts), exact.incidence.shape[0]))
+        return sparse.csr_matrix(found @ exact.incidence)
+
+
+def _spans(is_separator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, number of tokens) of each text in a flat token stream with separators."""
+    at = np.flatnonzero(is_separator)
+    starts = np.concatenate([[0], at + 1])
+    return starts, np.concatenate([at, [len(is_separator)]]) - starts
 
 
 class PairTable:
@@ -141,33 +157,28 @@ def _csr(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sparse
 
 
 class _Exact:
-    """Case-sensitive phrases of one or two tokens ("AF", "FFR-CT") mapped to area columns."""
+    """Case-sensitive phrases of one or two tokens ("AF", "FFR-CT") mapped to area columns.
+
+    Each distinct token sequence is one phrase; ``incidence`` (phrases x columns) says whose it is.
+    """
 
     def __init__(self, phrases: dict[str, set[int]], n_columns: int):
         self.n_columns, self.leading = n_columns, set()
-        self.tokens: dict = {}
-        self.single: dict[int, set[int]] = {}
-        self.pairs: dict[int, set[int]] = {}
+        self.separator = -2
+        self.tokens: dict[bytes, int] = {SEPARATOR: self.separator}
+        singles: dict[int, set[int]] = {}
+        pairs: dict[int, set[int]] = {}
         for phrase, columns in phrases.items():
             parts = re.findall(r"\w+", phrase)[:2]
             self.leading.add(parts[0])  # only a phrase's first token makes a text worth a second look
-            ids = [self.tokens.setdefault(p, len(self.tokens)) for p in parts]
-            key = ids[0] if len(ids) == 1 else ids[0] * (1 << 32) + ids[1]
-            (self.single if len(ids) == 1 else self.pairs).setdefault(key, set()).update(columns)
-
-    def hits(self, written: dict[int, str], doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:
-        """Hits per (text, column) from the candidate tokens {position: token as written}."""
-        ids = {i: self.tokens.get(token, -1) for i, token in written.items()}
-        rows, cols = [], []
-        for i, token in ids.items():
-            if token < 0:
-                continue
-            for column in self.single.get(token, ()):
-                rows.append(doc[i])
-                cols.append(column)
-            following = ids.get(i + 1, -1)
-            if following >= 0 and doc[i + 1] == doc[i]:
-                for column in self.pairs.get(token * (1 << 32) + following, ()):
-                    rows.append(doc[i])
-                    cols.append(column)
-        return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_docs, self.n_columns))
+            ids = [self.tokens.setdefault(p.encode("utf-8"), len(self.tokens) - 1) for p in parts]
+            key = ids[0] if len(ids) == 1 else ids[0] << 32 | ids[1]
+            (singles if len(ids) == 1 else pairs).setdefault(key, set()).update(columns)
+        self.single = np.full(len(self.tokens), -1, dtype=np.int64)
+        self.single[list(singles)] = np.arange(len(singles))
+        self.pairs = PairTable(np.array(list(pairs), dtype=np.int64), len(singles) + np.arange(len(pairs)))
+        owners = [*singles.values(), *pairs.values()]
+        rows = [k for k, columns in enumerate(owners) for _ in columns]
+        self.incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32),
+                                            (rows, [c for columns in owners for c in sorted(columns)])),
+                                           shape=(len(owners), n_columns))

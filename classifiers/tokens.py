@@ -18,12 +18,13 @@ _ASCII = bytes(range(128))
 _KEEP = bytes(b if chr(b).isalnum() or chr(b) in "_\x00" else ord(" ") for b in range(128)) + bytes(range(128, 256))
 
 
-def batch_tokens(texts: Sequence[str]) -> list[bytes]:
-    """Lower-cased word tokens of every text, texts separated by one ``SEPARATOR`` token."""
+def batch_tokens(texts: Sequence[str], lower: bool = True) -> list[bytes]:
+    """Word tokens of every text (lower-cased unless not ``lower``), texts separated by one ``SEPARATOR`` token."""
     joined = " \x00 ".join(texts)
     if joined.count("\x00") != max(len(texts) - 1, 0):  # a text holds NUL itself: not a word character
         joined = " \x00 ".join(text.replace("\x00", " ") for text in texts)
-    lowered = joined.lower()  # one call: lower() is per character but for the final sigma, which spaces end too
+    # One call: lower() is per character but for the final sigma, which the spaces around NUL end as a text's end does.
+    lowered = joined.lower() if lower else joined
     if not lowered.isascii():
         others = lowered.encode("utf-8").translate(None, _ASCII).decode("utf-8")
         breaking = sorted({c for c in set(others) if not c.isalnum()})
