@@ -2,14 +2,17 @@
 
     uv run python bench/e2e.py                      # N = 1,000, 10,000 and 100,000
     uv run python bench/e2e.py --items 1000 10000   # only these sizes
-    uv run python bench/e2e.py --sample             # `horizon digest --sample`, fresh and warm
+    uv run python bench/e2e.py --sample             # `horizon digest --sample`, fresh and warm, on both engines
+    uv run python bench/e2e.py --engine prefect     # the N-item weeks on Prefect's engine (default: plain)
 
 For each N the week (bench/synth.py) is served from a local HTTP server in this
 process; the digest runs twice in a child process each (the first run on an empty
 store, then the same week again: nothing new, conditional requests), with its own
 store, output folder and Prefect home. Each child measures its stages (bench/probe.py)
 and this process prints wall, CPU and peak memory per stage. Figures, not assertions:
-the machine's load is printed with them.
+the machine's load is printed with them. ``--sample`` runs `horizon digest --sample`
+fresh (new folder, no trained model; on Prefect also a new Prefect home) and warm (the
+model and Prefect home of the fresh run), on the plain engine and on Prefect's.
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ def child(args: argparse.Namespace) -> None:
     from apps.cli import app
     from apps.cli.digest import prepare_prefect
 
-    prepare_prefect()  # the CLI's own Prefect settings, before the probe's imports load Prefect
-    probe.install()
-    argv = ["digest", *(["--sample"] if args.sample_run else ["--config", args.config])]
+    prefect = args.engine == "prefect"
+    if prefect:
+        prepare_prefect()  # the CLI's own Prefect settings, before the probe's imports load Prefect
+    probe.install(prefect=prefect)
+    argv = ["digest", "--engine", args.engine, *(["--sample"] if args.sample_run else ["--config", args.config])]
     try:
         app(argv, standalone_mode=False)
         error = None
@@ -79,14 +84,15 @@ def write_config(work: Path, url: str) -> Path:
     return config
 
 
-def environment(work: Path, prefect_home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "HORIZON_STORE_URL"))}
-    env.update(PREFECT_HOME=str(prefect_home), HORIZON_MODEL_DIR=str(work.parent / "models"),
+def environment(work: Path, prefect_home: Path, models: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "HORIZON_STORE_URL",
+                                                                    "HORIZON_ENGINE"))}
+    env.update(PREFECT_HOME=str(prefect_home), HORIZON_MODEL_DIR=str(models or work.parent / "models"),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONPATH=str(ROOT))
     return env
 
 
-def bench_items(n: int, base: Path, prefect_home: Path) -> list[tuple[str, dict, dict]]:
+def bench_items(n: int, base: Path, prefect_home: Path, engine: str) -> list[tuple[str, dict, dict]]:
     from bench.synth import serve, synthesise
     from steps.pipeline import today_in_london
 
@@ -99,20 +105,22 @@ def bench_items(n: int, base: Path, prefect_home: Path) -> list[tuple[str, dict,
         runs = []
         for name in ("first", "second"):
             before = dict(served)
-            figures = run_child(work, f"{name}", env, "--config", str(config))
+            figures = run_child(work, f"{name}", env, "--config", str(config), "--engine", engine)
             figures["requests"] = {k: v - before.get(k, 0) for k, v in served.items() if v - before.get(k, 0)}
-            runs.append((f"{n:,} items, {name} run", figures, {}))
+            runs.append((f"{n:,} items, {name} run, {engine} engine", figures, {}))
     return runs
 
 
 def bench_sample(base: Path) -> list[tuple[str, dict, dict]]:
     runs = []
-    home = base / "prefect-sample"
-    for name in ("fresh Prefect home", "warm Prefect home"):
-        work = base / f"sample-{name.split()[0]}"
-        work.mkdir()
-        figures = run_child(work, "sample", environment(work, home), "--sample-run")
-        runs.append((f"--sample, {name}", figures, {}))
+    for engine in ("plain", "prefect"):
+        home, models = base / f"prefect-home-{engine}", base / f"models-{engine}"
+        for state in ("fresh", "warm"):
+            work = base / f"sample-{engine}-{state}"
+            work.mkdir()
+            figures = run_child(work, "sample", environment(work, home, models), "--sample-run", "--engine", engine)
+            runs.append((f"--sample, {engine} engine, {state}" + (" Prefect home" if engine == "prefect" else ""),
+                         figures, {}))
     return runs
 
 
@@ -123,7 +131,7 @@ def table(title: str, figures: dict) -> str:
     lines.append(f"{'total in process':44} {figures.get('wall', 0):8.2f} {figures.get('cpu', 0):8.2f} "
                  f"{figures.get('peak', 0) / 2**20:8.0f}")
     lines.append(f"{'whole child process (start to exit)':44} {figures['process_wall']:8.2f}")
-    lines.append(f"{'Prefect API server process CPU':44} {'':8} {figures.get('children_cpu', 0):8.2f}")
+    lines.append(f"{'child processes CPU (Prefect API server)':44} {'':8} {figures.get('children_cpu', 0):8.2f}")
     if figures.get("requests"):
         lines.append(f"requests served: {figures['requests']}")
     return "\n".join(lines)
@@ -139,6 +147,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--sample", action="store_true", help="measure `horizon digest --sample`, fresh and warm")
+    parser.add_argument("--engine", choices=["plain", "prefect"], default="plain",
+                        help="the engine of the N-item runs (--sample measures both)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (stores, digests, logs)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sample-run", action="store_true", help=argparse.SUPPRESS)
@@ -152,10 +162,15 @@ def main() -> None:
     print(machine())
     try:
         batches = [lambda: bench_sample(base)] if args.sample else [
-            (lambda n=n: bench_items(n, base, base / "prefect-home")) for n in args.items]
+            (lambda n=n: bench_items(n, base, base / "prefect-home", args.engine)) for n in args.items]
+        done = []
         for batch in batches:
             for title, figures, _ in batch():
                 print(table(title, figures), flush=True)
+                done.append((title, figures))
+        print("\nwhole process, wall (CPU in process):")
+        for title, figures in done:
+            print(f"  {title:52} {figures['process_wall']:7.1f} s ({figures.get('cpu', 0):.1f} CPU-s)")
     finally:
         print(machine())
         if args.keep:

@@ -21,27 +21,26 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 # (module, attribute, stage, nested): nested stages run inside another and are not subtracted.
 STAGES = (
-    ("flows.weekly_digest", "fetch_all", "fetch (all sources)", False),
+    ("flows.week", "fetch_week", "fetch (all sources)", False),
     ("horizon.store", "Store.upsert", "store (upsert)", False),
     ("flows.ics_digest", "make_digest", "per-ICS digests (sum, incl. below)", True),
     ("flows.ics_digest", "reusable", "  same-week check", True),
-    ("flows.weekly_digest", "candidates", "select", False),  # before per-ICS digests
     ("flows.ics_digest", "candidates", "select", False),
-    ("flows.weekly_digest", "one_per_thing", "dedup", False),
-    ("flows.ics_digest", "one_per_thing", "dedup", False),
+    ("flows.stages", "one_per_thing", "dedup", False),
     ("classifiers", "ensure_current", "model (load/train)", False),
     ("classifiers", "AreaClassifier.classify", "classify", False),
     ("classifiers.explain", "Explainer.explain", "  explain (batch)", True),
-    ("flows.weekly_digest", "assemble", "assemble", False),
     ("flows.ics_digest", "assemble", "assemble", False),
     ("steps.pipeline", "rank", "  rank", True),
     ("outputs", "write_atomic", "write files", False),
-    ("flows.publish", "update_feed", "write feed.atom", False),
+    ("flows.publishing", "update_feed", "write feed.atom", False),
     ("horizon.store", "Store.record_digest", "record digest", False),
-    ("flows.publish", "create_markdown_artifact", "artifacts", False),
-    ("flows.publish", "create_table_artifact", "artifacts", False),
-    ("flows.publish", "create_link_artifact", "artifacts", False),
 )
+# Measured only on Prefect's engine: importing them imports Prefect.
+PREFECT_STAGES = (
+    ("flows.publish", "leave_artifacts", "artifacts", False),
+)
+START_UP = "start-up (imports; Prefect: API, flow run)"
 
 
 def rss() -> int:
@@ -103,31 +102,31 @@ class Probe:
 
         return timed
 
-    def install(self) -> None:
+    def install(self, prefect: bool = True) -> None:
         """Wrap every stage, plus each scanner's ``parse`` and each writer's ``render``."""
         import importlib
 
         import outputs
         import scanners
 
-        for module, attribute, stage, nested in STAGES:
+        for module, attribute, stage, nested in STAGES + (PREFECT_STAGES if prefect else ()):
             owner = importlib.import_module(module)
             *path, name = attribute.split(".")
             for part in path:
                 owner = getattr(owner, part)
             if hasattr(owner, name):  # a stage another branch renamed is simply not measured
                 setattr(owner, name, self.wrap(getattr(owner, name), stage, nested))
-        import flows.weekly_digest
+        import flows.week
 
-        opener = flows.weekly_digest.open_run
+        opener = flows.week.open_run
 
         def open_run(*args, **kwargs):
-            self.figures["start-up: imports, Prefect API, flow run"] = Figure(
+            self.figures[START_UP] = Figure(
                 wall=time.perf_counter() - self.started, cpu=time.process_time() - self.cpu_started,
                 peak=self._peak[0], calls=1)
             return opener(*args, **kwargs)
 
-        flows.weekly_digest.open_run = open_run
+        flows.week.open_run = open_run
         for cls in {c for c in scanners.REGISTRY.values()}:
             if "parse" in cls.__dict__:
                 cls.parse = self.wrap(cls.parse, "  parse (in fetch, summed over threads)", True)
@@ -141,7 +140,7 @@ class Probe:
         cpu = time.process_time() - self.cpu_started
         rows = {stage: vars(f) for stage, f in self.figures.items()}
         top = [f for f in self.figures.values() if not f.nested]
-        rows["Prefect, start-up and other (remainder)"] = {
+        rows["engine, start-up and other (remainder)"] = {
             "wall": wall - sum(f.wall for f in top), "cpu": cpu - sum(f.cpu for f in top),
             "peak": self._peak[0], "calls": 1, "nested": False}
         return {"stages": rows, "wall": wall, "cpu": cpu, "peak": self._peak[0], "children_cpu": children_cpu()}

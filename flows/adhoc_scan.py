@@ -70,17 +70,19 @@ def adhoc_scan(
         now = datetime.now(UTC)
         start = since or as_of - timedelta(days=DEFAULT_SCAN_DAYS)
         results = fetch_all(config, run.scanners, lambda _scanner: start)
-        reports, counts = store_items(store, results, now, watermarks=False)
+        stored = store_items(store, results, now, watermarks=False)
+        reports, counts = stored.kept, stored.counts
         stop_if_every_source_failed(reports)
         listed_only = {s.source for s in run.scanners if not s.searches}  # these return everything: filter here
         fetched = [i for r in results for i in (mentions(r.items, query) if r.source in listed_only else r.items)]
         counts["dropped/no-mention"] = sum(len(r.items) for r in results) - len(fetched)
         fetched, counts["dropped/after-until"] = until_filter(fetched, until)
         items, also, counts["dropped/duplicate"] = one_per_thing(fetched, list(config.sources))
-        items, read = nice_overviews(config, store, run.http, items)
-        counts.update(read)
+        read = nice_overviews(config, store, run.http, items)
+        items = read.kept
+        counts.update(read.counts)
         novelty, history = scan_novelty(store, [i.id for i in items], now)
-        verdicts, learned = classify(config, store, items)
+        verdicts, learned = classify(config, store, items).kept
         notes = [*run.notes, f"Ad-hoc scan for “{query}” in {', '.join(r.name for r in reports) or 'no sources'}, "
                  f"items updated {start.isoformat()} to {until.isoformat() if until else 'now'}.",
                  *(n for r in results for n in r.notes), learned]

@@ -1,30 +1,30 @@
-"""One ICS's part of the weekly run: select, dedup, classify, rank, publish, deliver.
+"""One ICS's part of the weekly run: select, dedup, NICE overviews, classify, assemble, publish, deliver.
 
-The weekly flow fetches and stores every source once, then runs this task once per
-ICS (in parallel, on whichever task runner the flow has). The task takes a
-``DigestRef`` (plain data: the config folder, the store URL, dates) and opens what it
-needs itself, so it can run in another process (Dask) and Prefect has nothing big
-to walk. A re-run of a week in which nothing new was stored reuses the published
-digest instead of classifying and writing everything again.
+The weekly composition (``flows/week.py``) fetches and stores every source once, then
+runs ``digest_for`` once per ICS (in parallel, as the engine runs them: a thread each, or
+a Prefect task on whichever task runner the flow has). It takes a ``DigestRef`` (plain
+data: the config folder, the store URL, dates) and opens what it needs itself, so it can
+run in another process (Dask) and Prefect has nothing big to walk. A re-run of a week
+in which nothing new was stored reuses the published digest instead of classifying and
+writing everything again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
-
-from flows.publish import publish, send, shown_url, summary
-from flows.tasks import classify, read_nice_overviews
+from flows.kept import Tally
+from flows.publishing import publish, send, shown_url, summary
+from flows.stages import classify, dedup, read_nice_overviews
+from flows.throttle import host_throttle
+from horizon import store_scopes
 from horizon.config import load_config
-from horizon.digest import SourceReport
+from horizon.digest import Digest, SourceReport
 from horizon.icss import Ics, find
 from horizon.progress import report
 from horizon.store import Store
@@ -32,8 +32,11 @@ from horizon.store_icss import IcsStore, news_since, published_at
 from horizon.tech.digest_section import with_technologies
 from outputs.delivery import DeliveryConfig, load_delivery
 from scanners.http import HttpClient
-from steps.pipeline import assemble, candidates, one_per_thing
+from steps.pipeline import assemble, candidates
 from steps.ranking import novelty_of
+
+if TYPE_CHECKING:
+    from flows.engine import Engine
 
 STATE_KEY = "digest-state:{key}:{week}"  # meta row: what a published digest was made from, and its summary
 
@@ -56,55 +59,64 @@ class DigestRef:
     counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     nice_pages: tuple[tuple[str, str], ...] = ()  # (source, base URL) whose guidance pages give summaries
+    formats: tuple[str, ...] | None = None  # every registered format unless a caller asks for fewer
 
 
-@task(name="ics-digest", cache_policy=NO_CACHE)
-def ics_digest(ref: DigestRef, ics_id: str) -> dict:
-    """Classify, rank and publish one ICS's digest from the shared store; returns its summary."""
+@dataclass(frozen=True)
+class IcsDone:
+    """One ICS's summary (what the CLI prints), and its digest when it was made in this process now."""
+
+    summary: dict
+    digest: Digest | None = None  # None when this week's published digest was kept, or it ran elsewhere
+
+
+def digest_for(ref: DigestRef, ics_id: str, engine: Engine) -> IcsDone:
+    """Classify, rank and publish one ICS's digest from the shared store."""
     ics = find(load_config(ref.config_dir), ics_id)
     store = Store(ref.store_url)
     try:
-        return make_digest(ref, ics, store)
+        return make_digest(ref, ics, store, engine)
     finally:
         store.close()
 
 
-def make_digest(ref: DigestRef, ics: Ics, store: Store) -> dict:
+def make_digest(ref: DigestRef, ics: Ics, store: Store, engine: Engine) -> IcsDone:
     config, key = ics.config, ics.key
     labels = store if ics.single else IcsStore(store, ics.id, default=ics.first)
-    state = run_state(ref, ics, [row["id"] for row in labels.labels()], store.register_due(ref.as_of))
+    due = store.register_due(ref.as_of) if ics.single else store_scopes.register_due(store, ics, ref.as_of)
+    state = run_state(ref, ics, [row["id"] for row in labels.labels()], due)
     if (saved := reusable(store, key, ref.week, state, ref.since)) is not None:
         report(f"{ics.id}: nothing new since this week's digest; kept it")
-        return kept(saved, ref)
+        return IcsDone(kept(saved, ref))
+    tally = Tally(ref.counts)
     found, novelty, history = candidates(store, key, ref.week, ref.since)
-    items, also, merged = one_per_thing(found, list(ref.source_order))
-    counts = Counter(ref.counts)
-    counts["dropped/duplicate"] = merged
-    items, read = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config), items)
-    counts.update(read)
-    verdicts, learned = classify(config, quote(labels), quote(items), model_dir(ics), sample=ref.sample,
-                                 shared=quote(store))
-    digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports, counts,
-                      ref.since, [*ref.notes, learned], also, key=key, title=ics.title)
+    things = tally.take("dedup", dedup(found, ref.source_order))
+    overviews = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config, engine), things.items)
+    items = tally.take("nice-overviews", overviews)
+    verdicts, learned = tally.take("classify", engine.step("classify", classify)(
+        config, labels, items, model_dir(ics), sample=ref.sample, shared=store, ics=ics))
+    digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports,
+                      tally.counts, ref.since, [*ref.notes, learned], things.also, key=key, title=ics.title, due=due)
     # The technologies section labels evidence as the digest does: backfill is not "new".
     worded = {i.id: novelty_of(i, novelty.get(i.id, "new"), ref.as_of, config.settings.ranking) for i in found}
-    digest = with_technologies(store, digest, found, worded, ref.as_of)
+    keep = None if ics.single else (lambda ids: store_scopes.tech_visible(store, ics, ids))
+    digest = with_technologies(store, digest, found, worded, ref.as_of, keep)
     directory, feed = folders(ref, ics)
-    paths = publish(store, quote(digest), directory, config.settings.top_n, feed,
-                    base_url=config.settings.public_base_url, sample=ref.sample)
+    paths = engine.step("publish-digest", publish)(
+        store, digest, directory, config.settings.top_n, feed, base_url=config.settings.public_base_url,
+        sample=ref.sample, formats=ref.formats, leave=engine.leave)
     delivery = DeliveryConfig() if ref.sample else load_delivery(ics.directory)  # a sample is never sent
-    delivered, problem = send(store, digest, delivery, ref.resend)
+    delivered, problem = send(store, digest, delivery, ref.resend, engine.attempt)
     result = {**summary(digest, paths, delivered, problem, store=shown_url(ref.store_url)), "ics": ics.id}
     if problem is None and ref.since is None:
         store.set_meta_value(STATE_KEY.format(key=key, week=ref.week), json.dumps({"state": state, "summary": result}))
-    return result
+    return IcsDone(result, digest)
 
 
-def overview_client(ref: DigestRef, config) -> HttpClient:
-    """The polite client for NICE guidance pages: the run's settings, the hosts' shared limits (not the sample's)."""
-    from flows.limits import HostThrottle
-
-    return HttpClient(config.settings.http, throttle=None if ref.sample else HostThrottle())
+def overview_client(ref: DigestRef, config, engine: Engine) -> HttpClient:
+    """The polite client for NICE guidance pages: the run's settings, the hosts' limits (not the sample's)."""
+    return HttpClient(config.settings.http, throttle=None if ref.sample else host_throttle(engine.throttle,
+                                                                                          config.settings.http))
 
 
 def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
@@ -117,11 +129,9 @@ def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
 
 def model_dir(ics: Ics) -> str | None:
     """A lone ICS keeps the usual model cache; each of several gets its own folder in it."""
-    if ics.single:
-        return None
-    from classifiers.persist import default_model_dir
+    from flows.training_job import ics_model_dir
 
-    return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
+    return None if ics.single else ics_model_dir(ics)
 
 
 def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[dict]) -> str:

@@ -1,9 +1,9 @@
-"""Which task runner the flows use: threads by default, a Dask cluster when one is configured.
+"""Which task runner the flows on Prefect's engine use: threads by default, a Dask cluster when one is configured.
 
 ``HORIZON_DASK_ADDRESS`` (e.g. ``tcp://scheduler:8786``) sends the fetch and per-ICS
 tasks to an existing ``distributed`` cluster through prefect-dask; ``local`` starts a
 ``LocalCluster`` of processes for the run. Tasks take plain data (see
-``flows/tasks.SourceRef`` and ``flows/ics_digest.DigestRef``), so they can travel.
+``flows/fetching.SourceRef`` and ``flows/ics_digest.DigestRef``), so they can travel.
 See docs/performance.md for when each pays.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-THREADS = 4  # sources fetch concurrently; more threads only queue on the per-host limits
+THREADS = 4  # sources fetch concurrently (on either engine); more threads only queue on the per-host limits
 
 
 def task_runner():

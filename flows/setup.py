@@ -16,10 +16,10 @@ import yaml
 
 import scanners
 from flows.deadline import RunDeadline
-from flows.limits import HostThrottle
+from flows.fetching import VALIDATORS_KEY
 from flows.preflight import check_outputs
-from flows.publish import shown_url
-from flows.tasks import VALIDATORS_KEY
+from flows.publishing import shown_url
+from flows.throttle import PREFECT, host_throttle
 from horizon.config import Config, digest_key, load_config
 from horizon.errors import HorizonError
 from horizon.store import Store
@@ -46,12 +46,13 @@ class Run:
 @contextmanager
 def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None,
              overrides: dict[str, dict] | None = None, query: str | None = None,
-             out: str | None = None) -> Iterator[Run]:
+             out: str | None = None, throttle: str = PREFECT) -> Iterator[Run]:
     """Load and validate everything, then yield a ready ``Run``; cleans up whatever happens.
 
     With ``query`` (an ad-hoc scan), each source searches for it in its own syntax.
-    Requests to each host are rate-limited by Prefect (see ``flows/limits.py``),
-    except in sample mode, where they go to the local replay server.
+    Requests to each host are rate-limited (``throttle``: by Prefect, see ``flows/limits.py``,
+    or in this process, see ``flows/throttle.py``), except in sample mode, where they go to
+    the local replay server.
     """
     config = load_config(config_dir)
     deadline = RunDeadline(config.settings.run_deadline)
@@ -72,7 +73,8 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
             sources = {name: {**body, **overrides.get(name, {})} for name, body in config.sources.items()}
             config = config.model_copy(update={"sources": sources})
         # Each fetch task builds its own client from this one's settings, with the run's deadline.
-        http = HttpClient(config.settings.http, throttle=None if sample else HostThrottle())
+        limits = None if sample else host_throttle(throttle, config.settings.http)
+        http = HttpClient(config.settings.http, throttle=limits)
         stack.callback(http.close)
         found = scanners.build(config, http, only)  # validates every source's settings first
         url = config.store_for(sample)

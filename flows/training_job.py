@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import time
 
-from horizon import store_jobs
+from horizon import store_jobs, store_scopes
 from horizon.config import Config
 from horizon.errors import HorizonError
+from horizon.icss import Ics, load_icss
 from horizon.store import Store
 
 log = logging.getLogger("flows.training_job")
@@ -55,21 +56,44 @@ def run_job(store: Store, config: Config, job: dict, model_dir: str | None = Non
     return _job(store, job["id"])
 
 
-def request_training(store: Store, by: str, reason: str) -> int:
-    """Queue a retrain (or join the one already queued); returns the job id."""
-    return store_jobs.request(store, by, reason, store_jobs.judgement_count(store))
+def request_training(store: Store, by: str, reason: str, ics: Ics | None = None) -> int:
+    """Queue a retrain (of ``ics``'s model, with several ICSs) or join the one already queued; the job id."""
+    if ics is None or ics.single:
+        return store_jobs.request(store, by, reason, store_jobs.judgement_count(store))
+    return store_scopes.request_job(store, ics, by, reason, store_scopes.judgement_count(store, ics))
+
+
+def ics_model_dir(ics: Ics, store_url: str | None = None) -> str:
+    """Where an ICS's model is saved: the usual cache for a lone ICS, its own folder in it for one of several."""
+    from classifiers.persist import default_model_dir
+
+    if ics.single:
+        return str(default_model_dir(ics.config.priorities, store_url))
+    return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
+
+
+def run_ics_job(store: Store, icss: list[Ics], job: dict) -> tuple[Ics, dict]:
+    """Run a claimed job for the ICS it was queued for (the first when it names none)."""
+    from horizon.store_icss import IcsStore
+
+    wanted = store_scopes.job_ics(store, job["id"])
+    ics = next((i for i in icss if i.id == wanted), None) or next(i for i in icss if i.first)
+    labels = store if ics.single else IcsStore(store, ics.id, default=ics.first)
+    return ics, run_job(store, ics.config, job, ics_model_dir(ics, store.url), labels)
 
 
 def run_training_job(store: Store, config: Config, by: str, reason: str = "weekly run",
-                     timeout: float = 1800, model_dir: str | None = None, labels=None) -> dict:
+                     timeout: float = 1800, model_dir: str | None = None, labels=None,
+                     ics: Ics | None = None) -> dict:
     """Queue a retrain and see it through: run it here, or wait while another process runs one first.
 
     Returns the finished job (``state`` done or failed, ``trained``, ``labels``, ``f1_before``,
     ``f1_after``). For the weekly flow: call it before classifying, then load the saved model
     (``classifiers.load_classifier(priorities, model_dir)``). ``model_dir`` and ``labels`` (an
-    ``IcsStore`` view) let one ICS of several train its own model on its own reviewers' labels.
+    ``IcsStore`` view) let one ICS of several (``ics``) train its own model on its own reviewers' labels;
+    a job another process queued for another ICS is run for that ICS.
     """
-    job_id = request_training(store, by, reason)
+    job_id = request_training(store, by, reason, ics)
     deadline = time.monotonic() + timeout
     while True:
         mine = _job(store, job_id)
@@ -77,7 +101,10 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
             return mine
         claimed = store_jobs.claim(store)
         if claimed is not None:
-            run_job(store, config, claimed, model_dir, labels)
+            if ics is not None and not ics.single:  # whichever ICS's job it is, in that ICS's folder
+                run_ics_job(store, load_icss(config), claimed)
+            else:
+                run_job(store, config, claimed, model_dir, labels)
             continue
         if time.monotonic() > deadline:
             raise HorizonError(f"training job {job_id} still {mine['state']} after {timeout:.0f} s; "

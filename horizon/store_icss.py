@@ -3,8 +3,8 @@
 The existing ``labels`` table is left as it is (other tools write it); a label is
 scoped by a row here. A label with no scope belongs to the first ICS of the
 configuration, which is how a one-ICS store keeps working unchanged when a second
-ICS is added. (The review workspace does not write scopes yet: today it labels for
-the first ICS; see docs/performance.md.)
+ICS is added. The review workspace scopes each judgement's labels to the ICS it was
+made in (``horizon/store_scopes.py``).
 """
 
 from __future__ import annotations

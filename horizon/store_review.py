@@ -13,6 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, select
 
+from horizon import store_scopes
+from horizon.icss import Ics
 from horizon.store import Store, judgements, metadata, utcnow
 
 blind_calls = Table(
@@ -26,21 +28,27 @@ blind_calls = Table(
 
 def judge_blind(store: Store, item_id: str, reviewer: str, state: str, areas: Sequence[str] = (),
                 note: str = "", digest_id: int | None = None, proposed: Sequence[str] = (),
-                now: datetime | None = None) -> tuple[int, bool]:
-    """``Store.judge`` from the workspace; returns the judgement id and whether it was a blind call.
+                now: datetime | None = None, ics: Ics | None = None) -> tuple[int, bool]:
+    """``Store.judge`` from the workspace (for ``ics``, with several); the judgement id and whether it was blind.
 
-    A call is blind when it is the reviewer's first judgement of the item: until then the
-    workspace showed them nobody else's.
+    A call is blind when it is the reviewer's first judgement of the item (in that ICS):
+    until then the workspace showed them nobody else's.
     """
     with store.engine.connect() as conn:
-        before = conn.execute(select(judgements.c.id).where(
-            judgements.c.item_id == item_id, judgements.c.reviewer == reviewer).limit(1)).first()
-    judgement_id = store.judge(item_id, reviewer, state, areas, note, digest_id=digest_id, proposed=proposed, now=now)
-    if before is None:
+        before = set(conn.execute(select(judgements.c.id).where(
+            judgements.c.item_id == item_id, judgements.c.reviewer == reviewer)).scalars())
+    if ics is not None and before and (mine := store_scopes.judgement_ids(store, ics, list(before))) is not None:
+        before = mine
+    if ics is None:
+        judgement_id = store.judge(item_id, reviewer, state, areas, note, digest_id=digest_id, proposed=proposed,
+                                   now=now)
+    else:
+        judgement_id = store_scopes.judge(store, ics, item_id, reviewer, state, areas, note, digest_id, proposed, now)
+    if not before:
         with store.engine.begin() as conn:
             conn.execute(blind_calls.insert(), {"judgement_id": judgement_id, "item_id": item_id,
                                                 "reviewer": reviewer, "at": now or utcnow()})
-    return judgement_id, before is None
+    return judgement_id, not before
 
 
 def blind_judgements(store: Store) -> dict[str, dict[str, dict]]:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from horizon.digest import Digest
+from horizon.digest import Digest, Entry
 from horizon.text import safe_url
-from outputs import view
-from outputs.markdown import escape, item_link
+from outputs import entry_view, view
+from outputs.markdown import escape, item_link, link
 
 MAX_KEY = 100
 
@@ -69,16 +69,14 @@ def summary_markdown(digest: Digest, top: int = 5) -> str:
         out += [f"- {escape(s.name)}: {escape(s.error or 'no reason given')}" for s in digest.summary.failed]
     if digest.safety:
         out += ["", "## Safety notices", ""]
-        out += [f"- {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}\\)" for e in digest.safety]
+        out += [f"- {item_link(e.item)} \\({escape(', '.join(entry_view.of(digest, e).areas))}\\)"
+                for e in digest.safety]
     best = view.top(digest, top)
     out += ["", f"## {escape(view.heading(digest, len(best)))}", ""]
-    for rank, e in enumerate(best, 1):
-        changed = "; ".join(view.changes(e))
+    for rank, v in enumerate((entry_view.of(digest, e) for e in best), 1):
+        changed = "; ".join(v.changes)
         extra = f" — changed: {escape(changed)}" if changed else ""
-        out.append(
-            f"{rank}. {item_link(e.item)} \\({escape(', '.join(view.area_names(digest, e)))}; "
-            f"score {e.score:.3f}\\){extra}"
-        )
+        out.append(f"{rank}. {link(v.title, v.link)} \\({escape(', '.join(v.areas))}; score {v.score:.3f}\\){extra}")
     out += ["", "## Run summary", "", *(escape(s) + "  " for s in view.run_sentences(digest))]
     if counts := view.counts(digest):
         out += ["", "| Count | Value |", "| --- | ---: |"]
@@ -93,21 +91,13 @@ MAX_ROWS = 50  # a table artifact is for reading; every entry is in the CSV/JSON
 
 def entry_rows(digest: Digest, limit: int = MAX_ROWS) -> list[dict[str, Any]]:
     """One compact row per top entry for a Prefect table artifact (the first ``limit``)."""
-    return [
-        {
-            "rank": rank,
-            "title": view.one_line(e.item.title),
-            "url": view.link(e.item),
-            "areas": ", ".join(view.area_names(digest, e)),
-            "what": view.words.KIND_WORDS.get(e.kind, e.item.type),
-            "publisher": view.publisher(e),
-            "novelty": e.novelty,
-            "changes": "; ".join(view.changes(e)),
-            "score": e.score,
-            "factors": view.factors(e.factors),
-        }
-        for rank, e in enumerate(digest.entries[:limit], 1)
-    ]
+    return [_entry_row(entry_view.of(digest, e), e, rank) for rank, e in enumerate(digest.entries[:limit], 1)]
+
+
+def _entry_row(v: entry_view.EntryView, e: Entry, rank: int) -> dict[str, Any]:
+    return {"rank": rank, "title": view.one_line(v.title), "url": v.link, "areas": ", ".join(v.areas),
+            "what": v.what, "publisher": v.publisher, "novelty": e.novelty, "changes": "; ".join(v.changes),
+            "score": e.score, "factors": v.factors}
 
 
 def source_rows(digest: Digest) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from pydantic import Field
 from horizon.digest import Digest, Entry
 from horizon.errors import OutputError
 from horizon.text import safe_url
-from outputs import view
+from outputs import entry_view, view
 from outputs.base import Writer, WriterOptions, write_atomic
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -148,11 +148,12 @@ class AtomWriter(Writer):
                 )
         for area in entry.classification.areas:
             ET.SubElement(node, f"{{{ATOM}}}category", term=area, label=_text(names.get(area, area)))
-        lines = [f"#{rank} · " + " · ".join(view.meta(entry))]
-        lines += [f"Changed: {c}" for c in view.changes(entry)]
-        lines.append(view.summary(entry, 2000))
-        lines.append(f"score {entry.score:.3f} = {view.factors(entry.factors)}")
-        if terms := view.why(entry):
+        v = entry_view.of(digest, entry)
+        lines = [f"#{rank} · " + " · ".join(v.meta)]
+        lines += [f"Changed: {c}" for c in v.changes]
+        lines.append(v.short_summary(2000))
+        lines.append(f"score {entry.score:.3f} = {v.factors}")
+        if terms := v.terms():
             lines.append(f"why: {', '.join(terms)}")
         # type="text": readers show it verbatim, so no untrusted text is ever parsed as HTML.
         self._add(node, "summary", "\n".join(lines)).set("type", "text")

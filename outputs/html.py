@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from horizon.digest import Digest
 from horizon.text import safe_url
-from outputs import tracked, view
+from outputs import entry_view, tracked, view
 from outputs.base import LayoutOptions, Writer
 from outputs.chart import trend_chart
 
@@ -52,6 +52,7 @@ class HtmlWriter(Writer):
         return template.render(
             digest=digest,
             v=view,
+            present=entry_view.of,
             head=view.headline(digest),
             safety=digest.safety,
             safety_max=SAFETY_SHOWN,

@@ -15,7 +15,7 @@ from typing import Any
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
-from outputs import view
+from outputs import entry_view, view
 from outputs.base import Writer, WriterOptions
 
 SCHEMA_VERSION = 2
@@ -36,7 +36,7 @@ def _entry(entry: Entry, rank: int) -> dict[str, Any]:
     return {
         "rank": rank,
         **_item(item),
-        "publisher": view.publisher(entry),
+        "publisher": ", ".join(entry_view.publishers(item, entry.also)),
         "what": entry.kind,
         "sources": list(entry.sources),
         "summary": item.summary,

@@ -13,7 +13,7 @@ import re
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
-from outputs import tracked, view
+from outputs import entry_view, tracked, view
 from outputs.base import SummaryLayoutOptions, Writer
 
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
@@ -91,31 +91,30 @@ class MarkdownWriter(Writer):
                     "| Item | Publisher | What | Score |",
                     "| --- | --- | --- | ---: |",
                 ]
-                out += [
-                    f"| {item_link(e.item)} | {escape(view.publisher(e))} | "
-                    f"{escape(view.words.NOVELTY_WORDS[e.novelty])} {escape(view.words.KIND_WORDS[e.kind or 'news'])} "
-                    f"| {e.score:.3f} |"
-                    for e in section[o.top_n : o.top_n + o.also_max]
-                ]
+                for e in section[o.top_n : o.top_n + o.also_max]:
+                    v = entry_view.of(digest, e)
+                    out.append(f"| {link(v.title, v.link)} | {escape(v.publisher)} | {escape(v.novelty)} "
+                               f"{escape(v.what)} | {e.score:.3f} |")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
                     out += ["", f"…and {rest} more: {view.MORE}"]
         return out + ["", *self.register_due(digest), *self.run_summary(digest)]
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None) -> list[str]:
-        lines = [f"{rank}. **{item_link(e.item)}** — {escape(' · '.join(view.meta(e)))}"]
-        lines += [f"   **Changed:** {escape(c)}" for c in view.changes(e)]
+        v = entry_view.of(digest, e)
+        lines = [f"{rank}. **{link(v.title, v.link)}** — {escape(' · '.join(v.meta))}"]
+        lines += [f"   **Changed:** {escape(c)}" for c in v.changes]
         if self.options.summary_chars:
-            lines.append(f"   {escape(view.summary(e, self.options.summary_chars))}")
+            lines.append(f"   {escape(v.short_summary(self.options.summary_chars))}")
         if e.also:
             lines.append("   Also at: "
                          "" + "; ".join(f"{item_link(i)} \\({escape(view.words.publisher(i))}\\)" for i in e.also))
         if e.technologies:
             lines.append(f"   **{escape(tracked.entry_names(e.technologies))}**")
-        lines.append(f"   Areas: {escape(', '.join(view.area_names(digest, e)))}")
-        terms = view.why(e, area_id)
+        lines.append(f"   Areas: {escape(', '.join(v.areas))}")
+        terms = v.terms(area_id)
         why = f"; matched terms: {', '.join(terms)}" if terms else ""
         lines.append(f"   <details><summary>Why this rank: score {e.score:.3f}</summary>"
-                     f"{escape(view.factors(e.factors) + why)}</details>")
+                     f"{escape(v.factors + why)}</details>")
         # Two trailing spaces are a hard line break in CommonMark; the last line ends the item.
         return [line + "  " for line in lines[:-1]] + [lines[-1], ""]
 
@@ -150,5 +149,6 @@ class MarkdownWriter(Writer):
 
 
 def _safety_line(digest: Digest, e: Entry) -> str:
-    said = escape(" · ".join(p for p in [view.publisher(e), view.dates(e)] if p))
-    return f"- **{item_link(e.item)}** — {said} · {escape(', '.join(view.area_names(digest, e)))}"
+    v = entry_view.of(digest, e)
+    said = escape(" · ".join(p for p in [v.publisher, v.dates] if p))
+    return f"- **{link(v.title, v.link)}** — {said} · {escape(', '.join(v.areas))}"

@@ -13,7 +13,7 @@ from typing import Any
 from horizon.digest import Digest, Entry
 from horizon.items import Extras
 from horizon.text import safe_url
-from outputs import words
+from outputs import entry_view, words
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FACTORS = ("relevance", "area_weight", "impact", "uk", "recency", "novelty", "query")
@@ -67,7 +67,7 @@ def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
         "week": digest.week,
         "rank": rank,
         "id": item.id,
-        "publisher": _join(list(dict.fromkeys(words.publisher(i) for i in (item, *entry.also)))),
+        "publisher": _join(entry_view.publishers(item, entry.also)),
         "source": item.source,
         "sources": _join(entry.sources),
         "type": item.type,

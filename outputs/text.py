@@ -10,7 +10,7 @@ import textwrap
 
 from horizon.digest import Digest, Entry
 from horizon.text import safe_url
-from outputs import tracked, view
+from outputs import entry_view, tracked, view
 from outputs.base import SummaryLayoutOptions, Writer
 
 WIDTH = 76
@@ -64,12 +64,11 @@ class TextWriter(Writer):
                 f"  {view.one_line(view.source_line(s))}" for s in digest.summary.failed
             ]
         out += ["", "SAFETY NOTICES IN YOUR AREAS", ""]
-        for e in digest.safety:
-            out += _wrap(f"- {e.item.title}", "  ", "    ")
-            parts = (view.publisher(e), view.dates(e), ", ".join(view.area_names(digest, e)))
-            out += _wrap(" · ".join(p for p in parts if p), "    ")
-            if url := view.link(e.item):
-                out.append(f"    {url}")
+        for v in (entry_view.of(digest, e) for e in digest.safety):
+            out += _wrap(f"- {v.title}", "  ", "    ")
+            out += _wrap(" · ".join(p for p in (v.publisher, v.dates, ", ".join(v.areas)) if p), "    ")
+            if v.link:
+                out.append(f"    {v.link}")
         if not digest.safety:
             out.append("No safety notices in your priority areas.")
         out += [""] + tracked.text(digest, _wrap)  # tracked technologies: after safety, before the top items
@@ -100,11 +99,10 @@ class TextWriter(Writer):
                 out += self.entry(digest, e, i, area.id)
             if len(section) > o.top_n:
                 out += [f"{view.also_in(digest)} {view.one_line(area.name)}:"]
-                for e in section[o.top_n : o.top_n + o.also_max]:
-                    out += _wrap(f"- {e.item.title} ({view.publisher(e)}, {view.words.NOVELTY_WORDS[e.novelty]}, "
-                                 f"score {e.score:.3f})", "  ", "    ")
-                    if url := view.link(e.item):
-                        out.append(f"    {url}")
+                for v in (entry_view.of(digest, e) for e in section[o.top_n : o.top_n + o.also_max]):
+                    out += _wrap(f"- {v.title} ({v.publisher}, {v.novelty}, score {v.score:.3f})", "  ", "    ")
+                    if v.link:
+                        out.append(f"    {v.link}")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
                     out.append(f"  …and {rest} more: {view.MORE}")
         if digest.register_due:
@@ -123,13 +121,14 @@ class TextWriter(Writer):
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None,
               shown_areas: list[str] | None = None) -> list[str]:
-        lines = _wrap(f"{rank}. {e.item.title}", "", "   ")
-        if url := view.link(e.item):
-            lines.append(f"   {url}")
-        lines += _wrap(" · ".join(view.meta(e)))
-        lines += [line for c in view.changes(e) for line in _wrap(f"Changed: {c}")]
+        v = entry_view.of(digest, e)
+        lines = _wrap(f"{rank}. {v.title}", "", "   ")
+        if v.link:
+            lines.append(f"   {v.link}")
+        lines += _wrap(" · ".join(v.meta))
+        lines += [line for c in v.changes for line in _wrap(f"Changed: {c}")]
         if self.options.summary_chars:
-            lines += _wrap(view.summary(e, self.options.summary_chars))
+            lines += _wrap(v.short_summary(self.options.summary_chars))
         for other in e.also:
             lines += _wrap(f"also at {view.words.publisher(other)}: {other.title} {view.link(other)}".rstrip())
         if e.technologies:
@@ -137,8 +136,8 @@ class TextWriter(Writer):
         if shown_areas:
             lines += _wrap(f"In {' and '.join(shown_areas)}")
             return lines + [""]
-        lines += _wrap(f"Areas: {', '.join(view.area_names(digest, e))}")
-        terms = view.why(e, area_id)
-        lines += _wrap(f"Why this rank: score {e.score:.3f} = {view.factors(e.factors)}"
+        lines += _wrap(f"Areas: {', '.join(v.areas)}")
+        terms = v.terms(area_id)
+        lines += _wrap(f"Why this rank: score {e.score:.3f} = {v.factors}"
                        + (f"; matched terms: {', '.join(terms)}" if terms else ""))
         return lines + [""]

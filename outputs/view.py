@@ -1,8 +1,8 @@
-"""What every human-readable writer says about a digest, worded once.
+"""What every human-readable writer says about a digest as a whole, worded once.
 
-HTML, Markdown and plain text differ in markup, not in content: the facts shown
-for an entry (status, what changed, score factors, why terms) are built here as
-plain strings, and each writer escapes them for its own format.
+HTML, Markdown and plain text differ in markup, not in content: headlines, run
+sentences and headings are built here as plain strings, and each writer escapes
+them for its own format. What is said about one entry is in ``outputs/entry_view.py``.
 """
 
 from __future__ import annotations
@@ -10,102 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from horizon.digest import Digest, Entry, Factors, SourceReport
+from horizon.digest import Digest, Entry, SourceReport
 from horizon.items import Item
 from horizon.text import safe_url
 from outputs import words
 
-FACTOR_LABELS = (
-    ("relevance", "relevance"),
-    ("area_weight", "area weight"),
-    ("impact", "impact"),
-    ("uk", "UK"),
-    ("recency", "recency"),
-    ("novelty", "novelty"),
-    ("query", "query match"),
-)
 MORE = "every entry is in the CSV, XLSX and JSON digests"
-FIELD_LABELS = {"results_posted": "results posted", "enrolment": "enrolment", "completion": "completion date",
-                "revised": "last revised"}
-DATE_WORDS = {"trial": "registered", "guidance": "published", "safety": "published"}
 
 
 def link(item: Item) -> str:
     """The item's link if it is http(s), else empty: writers then show the title unlinked."""
     return safe_url(item.url)
-
-
-def when(item: Item) -> str:
-    """The most recent date the source gave, ISO formatted, or empty."""
-    day = item.updated or item.published
-    return day.isoformat() if day else ""
-
-
-def status(item: Item) -> str:
-    """Phase and status, UK sites, sponsor type, results: "Phase 3, active, not recruiting · UK sites"."""
-    return " · ".join(words.trial_facts(item))
-
-
-def publisher(entry: Entry) -> str:
-    """Every publisher of the entry by name: "ClinicalTrials.gov, ISRCTN registry"."""
-    return ", ".join(dict.fromkeys(words.publisher(i) for i in (entry.item, *entry.also)))
-
-
-def meta(entry: Entry) -> list[str]:
-    """What a card says under its title: publisher, kind, status, dates, novelty."""
-    parts = [publisher(entry), words.KIND_WORDS.get(entry.kind, words.TYPE_WORDS[entry.item.type]),
-             status(entry.item), dates(entry), words.NOVELTY_WORDS[entry.novelty]]
-    return [p for p in parts if p]
-
-
-def dates(entry: Entry) -> str:
-    """The publisher's dates kept apart from ours.
-
-    "registered 2017-08-21 · updated 2026-11-22 · first seen 2026-11-23".
-    """
-    item = entry.item
-    parts = []
-    if item.published:
-        parts.append(f"{DATE_WORDS.get(item.type, 'published')} {item.published.isoformat()}")
-    elif item.type == "trial":
-        parts.append("registration date not given")
-    if item.updated and item.updated != item.published:
-        parts.append(f"updated {item.updated.isoformat()}")
-    if entry.first_seen:
-        parts.append(f"first seen {entry.first_seen.date().isoformat()}")
-    return " · ".join(parts)
-
-
-def changes(entry: Entry) -> list[str]:
-    """What changed since the last sighting: "status: recruiting → completed"."""
-    def show(field: str, value: str) -> str:
-        if not value:
-            return "none"
-        return words.status(value) if field == "status" else words.phase(value) if field == "phase" else value
-
-    return [
-        f"{FIELD_LABELS.get(f, f)}: {show(f, before)} → {show(f, after)}"
-        for f, (before, after) in entry.changes.items()
-    ]
-
-
-def factors(f: Factors) -> str:
-    """Every factor of the score, in the order they multiply (the query match only in a scan)."""
-    parts = [f"{label} {getattr(f, name):.2f}" for name, label in FACTOR_LABELS if name != "query" or f.query != 1.0]
-    return " × ".join(parts)
-
-
-def why(entry: Entry, area_id: str | None = None) -> list[str]:
-    """The terms that drove the assignment to one area (or to any area)."""
-    verdict = entry.classification
-    areas = [area_id] if area_id else list(verdict.areas)
-    return list(dict.fromkeys(t for a in areas for t in verdict.why.get(a, ())))
-
-
-def area_names(digest: Digest, entry: Entry) -> list[str]:
-    """Names of the areas an entry was assigned to, in priority order."""
-    names = {a.id: a.name for a in digest.areas}
-    return [names.get(a, a) for a in entry.classification.areas]
 
 
 def area_names_of(digest: Digest, area_ids: tuple[str, ...] | list[str]) -> list[str]:
@@ -190,12 +105,6 @@ def run_sentences(digest: Digest) -> list[str]:
 
 _WARNINGS = {"malformed": "malformed record", "malformed-response": "malformed response",
              "invalid": "invalid record", "too-large": "oversized response"}
-NO_SUMMARY = "No summary published."
-
-
-def summary(entry: Entry, limit: int = 400) -> str:
-    """The item's summary, shortened, or says that the publisher gave none."""
-    return shorten(entry.item.summary, limit) if entry.item.summary.strip() else NO_SUMMARY
 
 
 def heading(digest: Digest, count: int) -> str:

@@ -110,10 +110,12 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
              notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None,
-             key: str | None = None, title: str | None = None, query: str | None = None) -> Digest:
+             key: str | None = None, title: str | None = None, query: str | None = None,
+             due: Sequence[dict] | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest.
 
-    ``key`` and ``title`` name one ICS's series when a configuration holds several.
+    ``key`` and ``title`` name one ICS's series when a configuration holds several, ``due`` its
+    register entries due for review (default: the whole register's).
     With ``query`` (an ad-hoc scan) entries rank by how well they match it, with area relevance.
     """
     seen = store.first_seen([i.id for i in items])
@@ -135,13 +137,13 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
         entries=tuple(entries),
         summary=RunSummary(counts=dict(sorted(counts.items())), sources=tuple(reports), notes=tuple(notes)),
         trend=trend(store, key, week, entries, config.priorities.ids),
-        register_due=due_reviews(store, as_of),
+        register_due=due_reviews(store, as_of, due),
     )
 
 
-def due_reviews(store: Store, today: date) -> tuple[DueReview, ...]:
-    """Register entries due for review, with their item's title and link."""
-    due = store.register_due(today)
+def due_reviews(store: Store, today: date, due: Sequence[dict] | None = None) -> tuple[DueReview, ...]:
+    """Register entries due for review (``due``, or the store's), with their item's title and link."""
+    due = store.register_due(today) if due is None else due
     found = store.get([d["item_id"] for d in due])
     return tuple(
         DueReview(item_id=d["item_id"], title=found[d["item_id"]].title if d["item_id"] in found else d["item_id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from horizon.errors import ConfigError
 from horizon.icss import load_icss
 from horizon.store import Store
 from horizon.store_icss import IcsStore, scope_label
+from horizon.store_scopes import claim_register, register_due
 from tests.helpers import DEFAULTS, page, study
 
 TRIALS = [
@@ -88,6 +89,19 @@ def test_each_ics_trains_only_on_its_own_reviewers_labels(tmp_path):
     heart = {r["item_id"] for r in IcsStore(store, "heart", default=True).labels()}
     lungs = {r["item_id"] for r in IcsStore(store, "lungs", default=False).labels()}
     assert heart == {"ctgov:NCT00000001", "ctgov:NCT00000003"} and lungs == {"ctgov:NCT00000002"}
+    store.close()
+
+
+def test_each_ics_digest_reminds_of_its_own_register_entries(write_config, tmp_path):
+    heart, lungs = load_icss(load_config(two_icss(write_config({"ctgov": {"base_url": "http://unused"}}))))
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    due, today = date(2026, 11, 9), date(2026, 11, 16)
+    store.save_register("ctgov:NCT00000001", "assessing", "Asha", due, "", by="asha")  # before icss.yaml
+    store.save_register("ctgov:NCT00000002", "piloting", "Ben", due, "", by="ben")
+    claim_register(store, lungs, "ctgov:NCT00000002")
+    assert [e["item_id"] for e in register_due(store, heart, today)] == ["ctgov:NCT00000001"]
+    assert [e["item_id"] for e in register_due(store, lungs, today)] == ["ctgov:NCT00000002"]
+    assert len(store.register_due(today)) == 2  # the store's own view is unchanged
     store.close()
 
 

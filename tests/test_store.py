@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, update
 
 from horizon.errors import StoreError
 from horizon.items import Extras, Item
-from horizon.store import SCHEMA_VERSION, Store, meta
+from horizon.store import Store
 
 T0 = datetime(2026, 11, 16, 7, tzinfo=UTC)
 
@@ -80,16 +79,6 @@ def test_items_since_the_previous_digest_are_new_or_changed(store):
     assert cutoff == T0 + timedelta(hours=1)
     assert [i.id for i in store.items_since(cutoff)] == ["ctgov:NCT00000002", "ctgov:NCT00000003"]
     assert store.previous_digest_time("ics", "2026-W47") is None  # re-running week 47 sees all again
-
-
-def test_a_store_from_a_newer_schema_is_refused_with_what_to_do(store_url):
-    Store(store_url).close()
-    engine = create_engine(store_url)
-    with engine.begin() as conn:
-        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION + 1)))
-    engine.dispose()
-    with pytest.raises(StoreError, match="is newer than this program's .* upgrade horizon-scanning"):
-        Store(store_url)
 
 
 def test_a_corrupt_store_file_is_one_clear_error(tmp_path):

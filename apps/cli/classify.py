@@ -14,9 +14,11 @@ from apps.cli.terminal import SAMPLE
 from horizon.caps import MAX_FILE_BYTES, MAX_LINE_BYTES
 from horizon.config import load_config
 from horizon.errors import HorizonError, InputError
+from horizon.icss import find
 
 CONFIG = typer.Option(None, "--config", help="Config directory (default: the bundled defaults).")
 MODEL = typer.Option(None, "--model-dir", help="Saved model folder (default: a per-user cache).")
+ICS = typer.Option(None, "--ics", help="With icss.yaml: the ICS whose labels and model these are.")
 
 
 def _one_line_errors(command):
@@ -80,19 +82,31 @@ def evaluate(file: Path = typer.Argument(..., help="Labelled items: JSON lines o
 @_one_line_errors
 def train(labels: Path | None = typer.Option(None, "--labels", help="Labelled items (default: bundled dev set)."),
           cv: int = typer.Option(5, "--cv", help="Folds for the reported cross-validated F1 (0: skip)."),
-          config: Path | None = CONFIG, model_dir: Path | None = MODEL, sample: bool = SAMPLE) -> None:
-    """Fit the classifier on the labels plus the store's reviewer judgements, and save it."""
+          config: Path | None = CONFIG, model_dir: Path | None = MODEL, sample: bool = SAMPLE,
+          ics: str | None = ICS) -> None:
+    """Fit the classifier on the labels plus the store's reviewer judgements, and save it.
+
+    With ``--ics`` it fits that ICS's model (its areas, its reviewers' labels), in the folder its
+    weekly digest and the workspace use.
+    """
     from classifiers import persist, training
+    from flows.training_job import ics_model_dir
     from horizon.store import Store
+    from horizon.store_icss import IcsStore
 
     cfg = load_config(config)
+    chosen = find(cfg, ics) if ics else None
+    priorities = chosen.config.priorities if chosen else cfg.priorities
     store = Store(cfg.store_for(sample))
     try:
-        data = training.training_set(cfg.priorities, labels, store)
+        own = IcsStore(store, chosen.id, chosen.first) if chosen and not chosen.single else store
+        data = training.training_set(priorities, labels, own)
     finally:
         store.close()
-    target = model_dir or persist.default_model_dir(cfg.priorities, cfg.settings.store_url)
-    training.train(cfg.priorities, data, target, cv=cv or None)
+    default = ics_model_dir(chosen, cfg.settings.store_url) if chosen \
+        else persist.default_model_dir(cfg.priorities, cfg.settings.store_url)
+    target = model_dir or Path(default)
+    training.train(priorities, data, target, cv=cv or None)
     info = persist.read_info(target)
     f1 = f", cross-validated macro F1 {info['cv_macro_f1']:.3f}" if info.get("cv_macro_f1") is not None else ""
     typer.echo(f"trained on {len(data.texts)} items ({data.store_labels} reviewer labels){f1}; saved to {target}")
@@ -105,13 +119,15 @@ def label(item_id: str = typer.Argument(..., help="Store id of the item, e.g. ct
           not_relevant: bool = typer.Option(False, "--not-relevant", help="The item does not belong to AREA "
                                             "(without --area: to no area at all)."),
           reviewer: str = typer.Option("cli", "--reviewer", help="Who judged."),
-          config: Path | None = CONFIG, sample: bool = SAMPLE) -> None:
-    """Record a reviewer's judgement; the next training run learns from it."""
+          config: Path | None = CONFIG, sample: bool = SAMPLE, ics: str | None = ICS) -> None:
+    """Record a reviewer's judgement; the next training run (of that ICS, with --ics) learns from it."""
     from horizon.store import Store, store_label
+    from horizon.store_scopes import add_label
 
     cfg = load_config(config)
+    chosen = find(cfg, ics) if ics else None  # one-line error listing the configured ICSs
     if area is not None:
-        cfg.priorities.area(area)  # one-line error listing the valid ids
+        (chosen.config if chosen else cfg).priorities.area(area)  # one-line error listing the valid ids
     elif not not_relevant:
         raise InputError("give --area AREA, or --not-relevant on its own for 'no area at all'")
     store = Store(cfg.store_for(sample))
@@ -119,8 +135,12 @@ def label(item_id: str = typer.Argument(..., help="Store id of the item, e.g. ct
         if not store.get([item_id]):
             where = "the sample store; run `horizon digest --sample` first?" if sample else store_label(store.url)
             raise InputError(f"{item_id}: no such item in {where}")
-        store.add_label(item_id, area, not not_relevant, reviewer)
+        if chosen:
+            add_label(store, chosen, item_id, area, not not_relevant, reviewer)
+        else:
+            store.add_label(item_id, area, not not_relevant, reviewer)
     finally:
         store.close()
     verdict = "not relevant" if not_relevant else "relevant"
-    typer.echo(f"{item_id}: {verdict} to {area or 'any area'} (by {reviewer})")
+    where = f" in {chosen.id}" if chosen and not chosen.single else ""
+    typer.echo(f"{item_id}: {verdict} to {area or 'any area'} (by {reviewer}){where}")

@@ -1,4 +1,10 @@
-"""``horizon digest``: run the weekly digest flow from the terminal."""
+"""``horizon digest``: run the weekly digest from the terminal.
+
+The run is the weekly composition (``flows/week.py``). Without a Prefect API configured
+it runs on the plain engine, in this process (no Prefect import, no temporary API server:
+docs/performance.md has the measurements); with one, or ``--engine prefect``, it runs as
+the ``weekly-digest`` flow on Prefect's engine, as deployments do.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -34,6 +41,19 @@ def prepare_prefect() -> None:
     local_prefect.prepare()  # a generous start-up timeout; this user's Prefect home migrated once
 
 
+class EngineChoice(StrEnum):
+    auto = "auto"
+    plain = "plain"
+    prefect = "prefect"
+
+
+def on_prefect(choice: EngineChoice) -> bool:
+    """Whether this run goes through Prefect's engine: asked for, or a Prefect API is configured."""
+    if choice is EngineChoice.auto:
+        return local_prefect.api_configured()
+    return choice is EngineChoice.prefect
+
+
 def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -54,20 +74,30 @@ def digest(
                                                         "week>/]."),
     resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out "
                                                         "already."),
+    engine: EngineChoice = typer.Option(
+        EngineChoice.auto, "--engine", envvar="HORIZON_ENGINE",
+        help="plain: in this process, no Prefect; prefect: as the weekly-digest flow (a temporary local Prefect "
+             "API if PREFECT_API_URL is unset); auto: prefect when a Prefect API is configured, else plain."),
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
-    prepare_prefect()  # before anything imports Prefect, which reads its settings once
+    prefect = on_prefect(engine)
+    if prefect:
+        prepare_prefect()  # before anything imports Prefect, which reads its settings once
     from flows.preflight import check
 
-    # A config mistake is one line before Prefect starts.
+    # A config mistake is one line before anything starts.
     check(str(config) if config else None, sample, str(out) if out else None)
     stop_if_offline(config, sample)
-    from flows.weekly_digest import weekly_digest
-
+    params = dict(config_dir=str(config) if config else None, out=str(out) if out else None, since=since_day,
+                  sample=sample, resend=resend)
     with said_if_every_source_failed():
-        result = run_with_progress(weekly_digest, config_dir=str(config) if config else None,
-                                   out=str(out) if out else None, since=since_day, sample=sample, resend=resend)
+        if prefect:
+            from flows.weekly_digest import weekly_digest
+
+            result = run_with_progress(weekly_digest, **params)
+        else:
+            result = run_plain(**params)
     print_summary(result)
 
 
@@ -99,20 +129,36 @@ def said_if_every_source_failed() -> Iterator[None]:
         raise
 
 
-def run_with_progress(flow_fn, **params):
-    """Call a flow in this process with a spinner that shows each step the stages report."""
+@contextmanager
+def progress_bar(first: str) -> Iterator[None]:
+    """A spinner that shows each step the stages report, gone when the run ends."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as progress:
-        bar = progress.add_task("starting Prefect", total=None)
+        bar = progress.add_task(first, total=None)
         set_reporter(lambda step: progress.update(bar, description=step))
-        from flows.publish import published_since
-
-        before = published_since()
         try:
-            return local_prefect.run(lambda: flow_fn(**params), lambda line: warn(escape(line)),
-                                     lambda: published_since(before))
+            yield
         finally:
             set_reporter(None)
+
+
+def run_with_progress(flow_fn, **params):
+    """Call a flow in this process (on Prefect's engine) with the progress spinner."""
+    with progress_bar("starting Prefect"):
+        from flows.publishing import published_since
+
+        before = published_since()
+        return local_prefect.run(lambda: flow_fn(**params), lambda line: warn(escape(line)),
+                                 lambda: published_since(before))
+
+
+def run_plain(**params) -> dict:
+    """The weekly composition on the plain engine, in this process, with the progress spinner."""
+    with progress_bar("starting"):
+        from flows.engine import Plain
+        from flows.week import WeekRequest, run_week
+
+        return run_week(WeekRequest(**params), Plain()).summary
 
 
 def print_summary(result: dict) -> None:

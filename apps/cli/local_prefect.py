@@ -37,6 +37,26 @@ def home() -> Path:
     return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
 
 
+def api_configured() -> bool:
+    """Whether a Prefect API is configured: ``PREFECT_API_URL`` in the environment or the active profile.
+
+    Read without importing Prefect (a second and a half of start-up), from the same
+    profiles file Prefect reads (``PREFECT_PROFILES_PATH``, else ``<PREFECT_HOME>/profiles.toml``).
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    import tomllib
+
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home() / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # no profiles file (or one Prefect would refuse too): no API configured
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    settings = profiles.get("profiles", {}).get(active, {})
+    return isinstance(settings, dict) and bool(settings.get("PREFECT_API_URL"))
+
+
 def prepare() -> None:
     """A generous start-up timeout, set before Prefect is imported (it reads settings once)."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(STARTUP_TIMEOUT))

@@ -1,4 +1,4 @@
-"""``horizon user add``: workspace accounts (passwords are stored only as argon2 hashes)."""
+"""``horizon user add``: workspace accounts (passwords are stored only as argon2 hashes) and their ICSs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from apps.cli import app
 from apps.cli.terminal import SAMPLE, escape, say
 from horizon.config import load_config
 from horizon.errors import InputError
+from horizon.icss import load_icss
 from horizon.store import ROLES, Store
+from horizon.store_scopes import set_user_icss
 
 user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -22,6 +24,8 @@ def add(
     name: str = typer.Argument(..., help="The user's sign-in name."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    ics: list[str] = typer.Option([], "--ics", help="An ICS of icss.yaml the user works in; repeat for several "
+                                  "(default: the first)."),
     config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
     sample: bool = SAMPLE,
 ) -> None:
@@ -34,6 +38,12 @@ def add(
                          if not name else f"user name: needs 1 to 100 characters, got {len(name)}")
     if role not in ROLES:
         raise InputError(f"--role: unknown role '{role}'; valid roles: {', '.join(ROLES)}")
+    cfg = load_config(config)
+    known = [i.id for i in load_icss(cfg)]
+    if unknown := [i for i in ics if i not in known]:
+        raise InputError(f"--ics: unknown ICS '{unknown[0]}'; valid: {', '.join(known)} (from icss.yaml)"
+                         if len(known) > 1 else f"--ics: unknown ICS '{unknown[0]}'; without icss.yaml there is "
+                         "one ICS, 'default', and --ics is not needed")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -42,9 +52,12 @@ def add(
         hashed = hash_password(password, name)
     except ValueError as err:
         raise InputError(f"password: {err}") from err
-    store = Store(load_config(config).store_for(sample))
+    store = Store(cfg.store_for(sample))
     try:
         store.add_user(name, hashed, role)
+        if len(known) > 1:
+            set_user_icss(store, name, ics)
     finally:
         store.close()
-    say(f"Added user {escape(name)} ({role}).")
+    where = f" in {', '.join(ics)}" if ics and len(known) > 1 else ""
+    say(f"Added user {escape(name)} ({role}){where}.")

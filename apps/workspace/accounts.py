@@ -22,6 +22,7 @@ from apps.workspace.render import render
 from horizon import store_accounts
 from horizon.errors import StoreError
 from horizon.store import ROLES
+from horizon.store_scopes import set_user_icss, users_icss
 
 log = logging.getLogger("apps.workspace")
 
@@ -67,10 +68,25 @@ async def logout(request: Request) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+def _users(request: Request, **extra) -> dict:
+    """The Users page's context: users, roles, and with several ICSs each user's ICSs."""
+    icss = request.app.state.icss
+    return {"users": request.app.state.store.users(), "roles": ROLES, "icss": icss if len(icss) > 1 else [],
+            "works_in": users_icss(request.app.state.store), "first_ics": icss[0].id, **extra}
+
+
+def _icss_of(request: Request, form) -> list[str]:
+    """The ICSs ticked on the Users page, each one of icss.yaml's."""
+    known = [i.id for i in request.app.state.icss]
+    ticked = [str(i) for i in form.getlist("icss")]
+    if unknown := [i for i in ticked if i not in known]:
+        raise ValueError(f"unknown ICS '{unknown[0][:60]}'; valid: {', '.join(known)}")
+    return ticked
+
+
 @guard("admin")
 async def user_list(request: Request) -> Response:
-    return render(request, "users.html", {"users": request.app.state.store.users(), "roles": ROLES,
-                                          "message": request.query_params.get("message", "")})
+    return render(request, "users.html", _users(request, message=request.query_params.get("message", "")))
 
 
 @guard("admin")
@@ -80,10 +96,11 @@ async def user_add(request: Request) -> Response:
     try:
         if not name or len(name) > 100:
             raise ValueError("a user name needs 1 to 100 characters")
+        icss = _icss_of(request, form)
         request.app.state.store.add_user(name, hash_password(str(form.get("password") or ""), name), role)
+        set_user_icss(request.app.state.store, name, icss)
     except (ValueError, StoreError) as err:
-        return render(request, "users.html", {"users": request.app.state.store.users(), "roles": ROLES,
-                                              "error": str(err)}, status_code=400)
+        return render(request, "users.html", _users(request, error=str(err)), status_code=400)
     log.info("user %r added with role %s by %r", name, role, request.state.user["name"])
     return RedirectResponse("/users", status_code=303)
 
@@ -104,20 +121,30 @@ async def user_change(request: Request) -> Response:
         elif action == "password":
             store.update_user(name, password_hash=hash_password(str(form.get("password") or ""), name))
             request.app.state.throttle.clear(name)
+        elif action == "icss":
+            set_user_icss(store, name, _icss_of(request, form))
         elif action == "delete":
             store.delete_user(name)
+            set_user_icss(store, name, [])
         else:
-            raise ValueError("unknown action; use role, password or delete")
+            raise ValueError("unknown action; use role, password, icss or delete")
         # Whatever changed, the user's sessions end: they sign in again with what is true now.
         ended = store_accounts.end_sessions(store, name)
     except (ValueError, StoreError) as err:
-        return render(request, "users.html", {"users": store.users(), "roles": ROLES, "error": str(err)},
-                      status_code=400)
+        return render(request, "users.html", _users(request, error=str(err)), status_code=400)
     log.info("user %r: %s by %r (%d sessions ended)", name, action, request.state.user["name"], ended)
     return RedirectResponse("/users", status_code=303)
 
 
+@guard("viewer")
+async def choose_ics(request: Request) -> Response:
+    """The ICS selector: work in another of the reader's ICSs (``guard`` refused one they may not)."""
+    request.session["ics"] = request.state.ics.id
+    return RedirectResponse(safe_next(str((await request.form()).get("next") or "/")), status_code=303)
+
+
 routes = [
+    Route("/ics", choose_ics, methods=["POST"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),

@@ -19,7 +19,9 @@ from apps.workspace import accounts, queue, register, review, technologies, trai
 from apps.workspace.auth import SESSION_LIFETIME, Throttle
 from apps.workspace.jobs import CurrentModel, JobRunner
 from apps.workspace.render import render
+from flows.training_job import ics_model_dir
 from horizon.config import Config
+from horizon.icss import load_icss
 from horizon.store import STAGES, Store
 
 # Scripts and styles only from our own static files: a hostile title cannot run code.
@@ -91,10 +93,11 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
         lifespan=_jobs_while_up,
     )
     app.state.config, app.state.store, app.state.stages = config, store, STAGES
-    from classifiers.persist import default_model_dir  # the folder the training job writes for this store
-
-    app.state.model = CurrentModel(config, default_model_dir(config.priorities, store.url))
-    app.state.queue_scores = queue.Scores()
-    app.state.runner = JobRunner(config, store, app.state.model) if run_jobs else None
+    app.state.icss = load_icss(config)  # one, the configuration itself, without icss.yaml
+    # Each ICS's model, in the folder its training job writes (a lone ICS: the usual one for this store).
+    app.state.models = {i.id: CurrentModel(i.config, ics_model_dir(i, store.url)) for i in app.state.icss}
+    app.state.model = app.state.models[app.state.icss[0].id]
+    app.state.queue_scores = {i.id: queue.Scores() for i in app.state.icss}
+    app.state.runner = JobRunner(config, store, app.state.models, app.state.icss) if run_jobs else None
     app.state.throttle = Throttle(store)
     return app

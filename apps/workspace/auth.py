@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from apps.workspace.scope import resolve
 from horizon import store_accounts
 from horizon.store import ROLES, Store, utcnow
 
@@ -151,7 +152,8 @@ def current_user(request: Request) -> dict | None:
 
 
 def guard(role: str) -> Callable[[Endpoint], Endpoint]:
-    """Refuse the endpoint to anyone without a session and at least ``role``; check CSRF on POST."""
+    """Refuse the endpoint to anyone without a session and at least ``role``, or asking for an ICS they are
+    not allowed (``apps.workspace.scope``); check CSRF on POST."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
 
@@ -168,7 +170,10 @@ def guard(role: str) -> Callable[[Endpoint], Endpoint]:
             if request.method == "POST" and not await csrf_ok(request):
                 return PlainTextResponse("Invalid or missing CSRF token; reload the page and try again.",
                                          status_code=403)
-            request.state.user = user
+            ics = await resolve(request, user)
+            if isinstance(ics, Response):
+                return ics  # an ICS the user may not work in
+            request.state.user, request.state.ics = user, ics
             return await handler(request)
 
         endpoint.required_role = role  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ Jobs are ``flows.training_job``'s: the runner thread runs the ones "Retrain now"
 every N judgements queue, and the weekly flow runs the same jobs through
 ``run_training_job``, so all share one queue and one lock (``horizon.store_jobs``).
 Pages only load the saved model (``CurrentModel``); loading is cheap, training is not.
+With several ICSs each has its own model and jobs: a job fits the model of the ICS it was
+queued for, on that ICS's reviewers' labels.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import logging
 import threading
 from pathlib import Path
 
-from flows.training_job import request_training, run_job
+from flows.training_job import request_training, run_ics_job
 from horizon import store_jobs
 from horizon.config import Config
 from horizon.errors import HorizonError
+from horizon.icss import Ics, load_icss
 from horizon.store import Store
 
 log = logging.getLogger("apps.workspace")
@@ -25,14 +28,18 @@ POLL_SECONDS = 2.0  # how often the runner looks for jobs other processes queued
 class JobRunner:
     """A daemon thread in ``horizon serve`` that runs queued training jobs one at a time."""
 
-    def __init__(self, config: Config, store: Store, model: CurrentModel | None = None):
-        self.config, self.store, self.model = config, store, model
+    def __init__(self, config: Config, store: Store, models: dict[str, CurrentModel] | None = None,
+                 icss: list[Ics] | None = None):
+        self.config, self.store, self.models = config, store, models or {}
+        self.icss = icss or load_icss(config)
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.model is not None and self.model.stamp() is None:  # a fresh install: train the first model
-            request_training(self.store, "workspace", "no saved model yet")
+        for ics in self.icss:  # a fresh install (or a new ICS): train its first model
+            model = self.models.get(ics.id)
+            if model is not None and model.stamp() is None:
+                request_training(self.store, "workspace", "no saved model yet", ics)
         self._thread = threading.Thread(target=self._loop, name="horizon-training", daemon=True)
         self._thread.start()
 
@@ -50,9 +57,9 @@ class JobRunner:
             try:
                 job = store_jobs.claim(self.store)
                 if job is not None:
-                    run_job(self.store, self.config, job)
-                    if self.model is not None:
-                        self.model.refresh()
+                    ics, _ = run_ics_job(self.store, self.icss, job)
+                    if ics.id in self.models:
+                        self.models[ics.id].refresh()
                     continue
             except Exception:  # the store was briefly unavailable: try again at the next poll
                 log.exception("training runner: could not claim a job")

@@ -2,7 +2,8 @@
 
 The week's pool is the latest digest's items plus every item first seen or changed
 since the digest before it, including those that matched no area and never reached
-the digest. Scores come from the saved model (reloaded after each retrain), or from
+the digest. With several ICSs the queue is the current ICS's: its digest, its judgements,
+its model. Scores come from the saved model (reloaded after each retrain), or from
 the digest's own scores while no model is saved; the page never trains.
 """
 
@@ -19,7 +20,10 @@ from starlette.routing import Route
 from apps.workspace import screening
 from apps.workspace.auth import guard
 from apps.workspace.render import render
+from apps.workspace.scope import latest_digest
 from apps.workspace.triage import cards_for
+from horizon import store_scopes as scopes
+from horizon.icss import Ics
 from horizon.store import Store
 
 POOL_LIMIT = 5000  # items beyond this (a first run over years of records) wait for a later week
@@ -41,12 +45,12 @@ class Scores:
         self.stamp, self.by_item, self.verdicts = None, {}, {}
         self._lock = threading.Lock()
 
-    def get(self, app, item_ids: list[str], digest_id: int) -> dict[str, dict[str, float] | None]:
+    def get(self, app, item_ids: list[str], digest_id: int, model=None) -> dict[str, dict[str, float] | None]:
+        """Scores from ``model`` (one ICS's ``CurrentModel``; the app's first without it)."""
         with self._lock:
-            return self._get(app, item_ids, digest_id)
+            return self._get(app, item_ids, digest_id, model or app.state.model)
 
-    def _get(self, app, item_ids: list[str], digest_id: int) -> dict[str, dict[str, float] | None]:
-        model = app.state.model
+    def _get(self, app, item_ids: list[str], digest_id: int, model) -> dict[str, dict[str, float] | None]:
         classifier, stamp = model.get(), model.stamp()
         if stamp != self.stamp:
             self.stamp, self.by_item, self.verdicts = stamp, {}, {}
@@ -62,9 +66,9 @@ class Scores:
         return {i: self.by_item.get(i) for i in item_ids}
 
 
-def progress(store: Store, pool: list[str], scores: dict, reviewer: str) -> dict:
-    """How far the team is through the week, and an estimate of the relevant items left."""
-    current = store.current_judgements(pool)
+def progress(store: Store, pool: list[str], scores: dict, reviewer: str, ics: Ics | None = None) -> dict:
+    """How far the team (of ``ics``) is through the week, and an estimate of the relevant items left."""
+    current = store.current_judgements(pool) if ics is None else scopes.current_judgements(store, ics, pool)
     latest = {i: max(js.values(), key=lambda j: j["id"]) for i, js in current.items()}
     decided = {i: j["state"] == "relevant" for i, j in latest.items() if j["state"] != "uncertain"}
     unreviewed = [i for i in pool if i not in current]
@@ -75,31 +79,34 @@ def progress(store: Store, pool: list[str], scores: dict, reviewer: str) -> dict
             "unreviewed": len(unreviewed)}
 
 
-def _next_for(app, reviewer: str) -> dict:
-    """Everything the queue page needs, computed off the event loop (scoring is CPU work)."""
+def _next_for(app, reviewer: str, ics: Ics) -> dict:
+    """Everything the queue page needs for one ICS, computed off the event loop (scoring is CPU work)."""
     store = app.state.store
-    digest = store.digest()
+    digest = latest_digest(store, app.state.icss, ics)
     if digest is None:
         return {"digest": None}
     pool = week_pool(store, digest)
-    scores = app.state.queue_scores.get(app, pool, digest["id"])
-    judged = store.current_judgements(pool)
+    scores = app.state.queue_scores[ics.id].get(app, pool, digest["id"], app.state.models[ics.id])
+    judged = scopes.current_judgements(store, ics, pool)
     todo = [i for i in screening.order(scores) if reviewer not in judged.get(i, {})]
     return {"digest": digest, "todo": todo, "scores": scores,
-            "progress": progress(store, pool, scores, reviewer)}
+            "progress": progress(store, pool, scores, reviewer, ics)}
 
 
 @guard("reviewer")
 async def queue_page(request: Request) -> Response:
-    app, user = request.app, request.state.user
-    found = await run_in_threadpool(_next_for, app, user["name"])
+    app, user, ics = request.app, request.state.user, request.state.ics
+    found = await run_in_threadpool(_next_for, app, user["name"], ics)
     context = {"digest": found["digest"], "card": None, "upcoming": []}
     if found["digest"] is not None:
         todo, scores = found["todo"], found["scores"]
         rows = {r["item_id"]: r for r in app.state.store.digest_items(found["digest"]["id"])}
-        cards = cards_for(app.state.store, todo[:1], reader=user)
+        digest = found["digest"]  # the card says new, changed or backfill as the week's digest would
+        after = app.state.store.previous_digest_time(digest["key"], digest["week"])
+        cards = cards_for(app.state.store, todo[:1], after=after, reader=user, config=ics.config,
+                          as_of=digest["created_at"].date(), ics=ics)
         if cards:
-            card, verdict = cards[0], app.state.queue_scores.verdicts.get(todo[0])
+            card, verdict = cards[0], app.state.queue_scores[ics.id].verdicts.get(todo[0])
             card.areas = list(verdict.areas) if verdict else list(rows.get(card.item.id, {}).get("areas") or [])
             card.why = {a: list(t) for a, t in verdict.why.items()} if verdict else {}
             card.score = screening.top_score(scores.get(card.item.id) or {})

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from apps.workspace.auth import guard
 from apps.workspace.render import render
 from apps.workspace.triage import cards_for
+from horizon import store_scopes as scopes
 from horizon.store import STAGES
 from horizon.text import parse_date, safe_url
 
@@ -23,10 +24,10 @@ CSV_COLUMNS = ("item_id", "title", "source", "url", "stage", "owner", "next_revi
 
 @guard("viewer")
 async def register_page(request: Request) -> Response:
-    store = request.app.state.store
+    store, ics = request.app.state.store, request.state.ics
     stage = request.query_params.get("stage", "")
-    entries = [e for e in store.register_entries() if not stage or e["stage"] == stage]
-    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries])}
+    entries = [e for e in scopes.register_entries(store, ics) if not stage or e["stage"] == stage]
+    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries], config=ics.config, ics=ics)}
     return render(request, "register.html", {
         "entries": entries, "cards": cards, "stages": STAGES, "stage": stage if stage in STAGES else "",
         "today": date.today(),
@@ -35,8 +36,8 @@ async def register_page(request: Request) -> Response:
 
 @guard("reviewer")
 async def register_save(request: Request) -> Response:
-    """Promote an item judged relevant, or update its entry."""
-    store = request.app.state.store
+    """Promote an item judged relevant (in this ICS), or update its entry."""
+    store, ics = request.app.state.store, request.state.ics
     form = await request.form()
     item_id, stage = str(form.get("item_id") or ""), str(form.get("stage") or "")
     owner, notes = str(form.get("owner") or "").strip()[:100], str(form.get("notes") or "")[:5000]
@@ -47,17 +48,19 @@ async def register_save(request: Request) -> Response:
                                  "next review must be a date (YYYY-MM-DD)")
     if not store.get([item_id]):
         raise HTTPException(404, "No such item.")
-    judged = store.current_judgements([item_id]).get(item_id, {})
-    if not store.register_entries([item_id]) and not any(j["state"] == "relevant" for j in judged.values()):
+    judged = scopes.current_judgements(store, ics, [item_id]).get(item_id, {})
+    if not scopes.register_entries(store, ics, [item_id]) and not any(j["state"] == "relevant"
+                                                                     for j in judged.values()):
         raise HTTPException(400, "Only an item judged relevant can join the register; judge it first.")
     store.save_register(item_id, stage, owner, next_review, notes, by=request.state.user["name"])
+    scopes.claim_register(store, ics, item_id)
     return RedirectResponse("/register", status_code=303)
 
 
 @guard("viewer")
 async def register_csv(request: Request) -> Response:
     store = request.app.state.store
-    entries = store.register_entries()
+    entries = scopes.register_entries(store, request.state.ics)
     found = store.get([e["item_id"] for e in entries])
     out = io.StringIO()
     writer = csv.writer(out)

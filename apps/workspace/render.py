@@ -12,10 +12,9 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from apps.workspace.auth import allows, csrf_token
-from horizon.text import safe_url
+from apps.workspace.scope import choices
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters["safe_url"] = safe_url
 
 
 def highlight(text: str, terms: Iterable[str]) -> Markup:
@@ -46,11 +45,13 @@ templates.env.filters["anchor"] = anchor
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> Response:
     """A page with the signed-in user, their permissions and the CSRF token available to it."""
     user = getattr(request.state, "user", None)
+    ics = getattr(request.state, "ics", None) or request.app.state.icss[0]
     base = {
         "user": user,
         "can_review": bool(user) and allows(user["role"], "reviewer"),
         "is_admin": bool(user) and allows(user["role"], "admin"),
         "csrf": csrf_token(request),
-        "priorities": request.app.state.config.priorities,
+        "priorities": ics.config.priorities,  # the current ICS's areas
+        "ics": ics, "ics_choices": choices(request), "path": request.url.path,
     }
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)

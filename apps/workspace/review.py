@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from apps.workspace.auth import allows, guard
 from apps.workspace.render import render
+from horizon.store_scopes import current_judgements
 
 
 def visible(judged: dict[str, dict], user: dict | None) -> tuple[dict[str, dict], int]:
@@ -44,7 +45,7 @@ def conflicts(current: dict[str, dict[str, dict]]) -> list[tuple[str, dict[str, 
 @guard("viewer")
 async def conflict_page(request: Request) -> Response:
     store, user = request.app.state.store, request.state.user
-    found = conflicts(store.current_judgements())
+    found = conflicts(current_judgements(store, request.state.ics))
     items = store.get([item_id for item_id, _ in found])
     rows = []
     for item_id, calls in found:

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from apps.workspace.auth import guard
 from apps.workspace.register import csv_cell
 from apps.workspace.render import render, templates
+from horizon import store_scopes as scopes
 from horizon.errors import StoreError
 from horizon.store import STAGES
 from horizon.store_tech import KINDS, Technologies
@@ -34,13 +35,27 @@ def _record(request: Request) -> dict:
     found = _techs(request).get(request.path_params["tech_id"])
     if found is None:
         raise HTTPException(404, "No such technology.")
+    if not scopes.tech_visible(request.app.state.store, request.state.ics, [found["id"]]):
+        raise HTTPException(403, "That technology is another ICS's.")
     return found
 
 
-def rows(techs: Technologies, priorities) -> list[dict]:
-    """One row per technology with its evidence counts and readiness: the list page and the exports."""
+def _mine(request: Request, records: list[dict]) -> list[dict]:
+    """The technology records of the request's ICS."""
+    shown = scopes.tech_visible(request.app.state.store, request.state.ics, [r["id"] for r in records])
+    return [r for r in records if r["id"] in shown]
+
+
+def _claim(request: Request, tech_id: str | None) -> None:
+    """A record made in the workspace is the current ICS's."""
+    if tech_id:
+        scopes.claim_tech(request.app.state.store, request.state.ics, tech_id)
+
+
+def rows(techs: Technologies, priorities, records: list[dict] | None = None) -> list[dict]:
+    """One row per technology (of ``records``) with its evidence counts and readiness: list page and exports."""
     out = []
-    for record in techs.all():
+    for record in techs.all() if records is None else records:
         d = dossier(techs, record, priorities)
         out.append({**record, **summary(techs, record), "readiness": d.profile.readiness(),
                     "pending": len(d.suggested)})
@@ -50,7 +65,7 @@ def rows(techs: Technologies, priorities) -> list[dict]:
 def item_technologies(request: Request, item_id: str) -> dict:
     """For an item's page: the technologies it is linked to (with status) and the others to link it to."""
     techs = _techs(request)
-    records = {t["id"]: t for t in techs.all()}
+    records = {t["id"]: t for t in _mine(request, techs.all())}
     status = {r["tech_id"]: r["status"] for r in techs.item_links(item_id)}
     return {"linked": [(records[t], s) for t, s in status.items() if t in records],
             "others": [t for t in records.values() if t["id"] not in status]}
@@ -64,6 +79,8 @@ async def link_item(request: Request) -> Response:
     """"Link to a technology" from an item's page: a confirmed link."""
     form = await request.form()
     tech_id, item_id = str(form.get("tech_id") or ""), str(form.get("item_id") or "")
+    if _techs(request).get(tech_id) and not _mine(request, [{"id": tech_id}]):
+        raise HTTPException(403, "That technology is another ICS's.")
     try:
         _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
     except StoreError as err:
@@ -75,21 +92,21 @@ async def link_item(request: Request) -> Response:
 async def list_page(request: Request) -> Response:
     q = request.query_params
     area, stage, kind, text = q.get("area", ""), q.get("stage", ""), q.get("kind", ""), q.get("q", "").strip()
-    techs = _techs(request)
-    found = [r for r in rows(techs, request.app.state.config.priorities)
+    techs, priorities = _techs(request), request.state.ics.config.priorities
+    found = [r for r in rows(techs, priorities, _mine(request, techs.all()))
              if (not area or area in r["areas"]) and (not stage or r["stage"] == stage)
              and (not kind or r["kind"] == kind)
              and (not text or text.lower() in " ".join([r["name"], *r["aliases"], r["developer"]]).lower())]
     return render(request, "technologies.html", {
         "rows": found, "stages": STAGES, "kinds": KINDS, "area": area, "stage": stage, "kind": kind, "q": text,
-        "proposals": techs.proposals(), "all": techs.all()})
+        "proposals": techs.proposals(), "all": _mine(request, techs.all())})
 
 
 @guard("viewer")
 async def tech_page(request: Request) -> Response:
     record = _record(request)
-    d = dossier(_techs(request), record, request.app.state.config.priorities)
-    others = [t for t in _techs(request).all() if t["id"] != record["id"]]
+    d = dossier(_techs(request), record, request.state.ics.config.priorities)
+    others = [t for t in _mine(request, _techs(request).all()) if t["id"] != record["id"]]
     return render(request, "technology.html", {"d": d, "r": record, "p": d.profile, "stages": STAGES,
                                                "kinds": EVIDENCE_KINDS, "others": others})
 
@@ -139,8 +156,8 @@ async def merge_into(request: Request) -> Response:
     """Fold this record into another: its names become aliases there, its links move."""
     record = _record(request)
     into = str((await request.form()).get("into") or "")
-    if into == record["id"]:
-        raise HTTPException(400, "Choose another technology to merge into.")
+    if into == record["id"] or not _mine(request, [{"id": into}]):
+        raise HTTPException(400, "Choose another technology (of this ICS) to merge into.")
     try:
         _techs(request).merge(record["id"], into, by=request.state.user["name"])
     except StoreError as err:
@@ -157,6 +174,7 @@ async def split_off(request: Request) -> Response:
                                      [str(i) for i in form.getlist("item_id")], by=request.state.user["name"])
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
+    _claim(request, made)
     return RedirectResponse(f"/technologies/{quote(made)}", status_code=303)
 
 
@@ -174,6 +192,7 @@ async def add_tech(request: Request) -> Response:
             techs.decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
+    _claim(request, tech_id)
     from horizon.tech.link import link_store
 
     link_store(techs, only=[tech_id])
@@ -188,6 +207,7 @@ async def decide_proposal(request: Request) -> Response:
         tech_id = _techs(request).decide_proposal(name, action, by=request.state.user["name"], into=into or None)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
+    _claim(request, tech_id)
     return RedirectResponse(f"/technologies/{tech_id}" if tech_id else "/technologies", status_code=303)
 
 
@@ -198,7 +218,7 @@ async def dossier_file(request: Request) -> Response:
     if request.path_params["fmt"] not in ("md", "html"):
         raise HTTPException(404, "A dossier is .md or .html.")
     record = _record(request)
-    d = dossier(_techs(request), record, request.app.state.config.priorities)
+    d = dossier(_techs(request), record, request.state.ics.config.priorities)
     if request.path_params["fmt"] == "md":
         return PlainTextResponse(markdown(d), media_type="text/markdown; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{record["id"]}-dossier.md"'})
@@ -208,7 +228,8 @@ async def dossier_file(request: Request) -> Response:
 
 def _export_rows(request: Request) -> list[list[str]]:
     out = []
-    for r in rows(_techs(request), request.app.state.config.priorities):
+    techs = _techs(request)
+    for r in rows(techs, request.state.ics.config.priorities, _mine(request, techs.all())):
         values = {**r, **r["evidence"], "areas": ", ".join(r["areas"]), "aliases": ", ".join(r["aliases"]),
                   "items": " ".join(r["items"]),
                   "next_review": r["next_review"].isoformat() if r["next_review"] else ""}

@@ -16,8 +16,9 @@ from apps.workspace import learning
 from apps.workspace.auth import guard
 from apps.workspace.render import render
 from flows.training_job import request_training
-from horizon import store_jobs
+from horizon import store_jobs, store_scopes
 from horizon.store import utcnow
+from horizon.store_icss import ics_labels
 from horizon.store_review import blind_judgements
 
 
@@ -36,20 +37,31 @@ def job_view(store, job: dict | None) -> dict | None:
 
 @guard("viewer")
 async def learning_page(request: Request) -> Response:
-    store, priorities = request.app.state.store, request.app.state.config.priorities
-    labels = store.labels()
+    store, ics = request.app.state.store, request.state.ics
+    labels = store.labels() if ics.single else ics_labels(store, ics.id, ics.first)
     per_area = Counter((row["area"] or "(no area)", row["relevant"]) for row in labels)
-    runs = store.training_runs()
-    jobs = store_jobs.jobs(store, limit=10)
+    runs = [r for r in store.training_runs() if _mine(store, ics, (r["report"] or {}).get("job"))]
+    jobs = [j for j in store_jobs.jobs(store, limit=50) if _mine(store, ics, j["id"])][:10]
+    mine = store_scopes.judgement_ids(store, ics)
+    blind = {item: kept for item, calls in blind_judgements(store).items()
+             if (kept := {r: j for r, j in calls.items() if mine is None or j["id"] in mine})}
     return render(request, "learning.html", {
         "runs": list(reversed(runs)), "curve": learning.curve(runs),
         "job": job_view(store, store_jobs.active(store)),
         "last": job_view(store, next((j for j in jobs if j["state"] in ("done", "failed")), None)),
         "jobs": jobs, "labels": labels, "per_area": per_area,
         "reviewers": sorted({row["reviewer"] for row in labels}),
-        "agreement": learning.agreement(priorities, blind_judgements(store)),
+        "agreement": learning.agreement(ics.config.priorities, blind),
         "retrain_every": request.app.state.config.settings.workspace.retrain_every,
     })
+
+
+def _mine(store, ics, job_id) -> bool:
+    """Whether a training job (or the run it logged) fitted ``ics``'s model; a job naming none, the first's."""
+    if ics.single:
+        return True
+    owner = store_scopes.job_ics(store, job_id) if job_id is not None else None
+    return owner == ics.id or (owner is None and ics.first)
 
 
 @guard("viewer")
@@ -64,7 +76,7 @@ async def job_status(request: Request) -> Response:
 @guard("admin")
 async def retrain_now(request: Request) -> Response:
     """Queue a retrain and return at once; the runner thread picks it up."""
-    request_training(request.app.state.store, request.state.user["name"], "retrain now")
+    request_training(request.app.state.store, request.state.user["name"], "retrain now", request.state.ics)
     if request.app.state.runner is not None:
         request.app.state.runner.wake()
     return RedirectResponse("/learning", status_code=303)

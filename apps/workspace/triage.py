@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -14,30 +14,51 @@ from starlette.routing import Route
 from apps.workspace.auth import guard, safe_next
 from apps.workspace.render import anchor, render
 from apps.workspace.review import visible
+from apps.workspace.scope import ics_digests, latest_digest, owner_of_digest, refuse_other
 from flows.training_job import request_training
 from horizon import store_jobs
+from horizon import store_scopes as scopes
+from horizon.config import Config
+from horizon.digest import Novelty
+from horizon.icss import Ics
 from horizon.items import ITEM_TYPES, Item
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.text import parse_date
+from outputs.entry_view import EntryView, present
+from steps.ranking import kind, novelty_of
 
 STATE_FILTERS = ("untriaged", *TRIAGE_STATES)
 
 
 @dataclass
 class Card:
-    """One item as the triage page shows it."""
+    """One item as the triage page shows it: the digest's view of the entry, and the team's calls on it."""
 
     item: Item
+    names: dict[str, str] = field(default_factory=dict)  # area id -> name
+    kind: str = ""
+    novelty: Novelty | None = None  # only in a digest's context
+    first_seen: datetime | None = None
+    also: list[Item] = field(default_factory=list)  # the same thing from other sources
     rank: int | None = None
     score: float | None = None
     areas: list[str] = field(default_factory=list)  # the digest's areas
     why: dict[str, list[str]] = field(default_factory=dict)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    sources: list[str] = field(default_factory=list)
     judgements: dict[str, dict] = field(default_factory=dict)  # reviewer -> latest judgement, as the reader may see
     registered: dict | None = None
     hidden: int = 0  # colleagues' calls hidden until the reader judges the item (blind review)
+
+    @property
+    def view(self) -> EntryView:
+        """The entry worded as the digest's writers word it (built when shown, after the page set areas and why)."""
+        return present(self.item, also=self.also, kind=self.kind, novelty=self.novelty or "", changes=self.changes,
+                       first_seen=self.first_seen, areas=self.areas, names=self.names, why=self.why,
+                       score=self.score)
+
+    def area_names(self, area_ids: list[str]) -> list[str]:
+        return [self.names.get(a, a) for a in area_ids]
 
     @property
     def terms(self) -> list[str]:
@@ -59,23 +80,37 @@ class Card:
 
 
 def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = None,
-              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None) -> list[Card]:
-    """Cards for these items, in this order, with history, register state and the judgements ``reader`` may see."""
+              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None, *,
+              config: Config, as_of: date | None = None, ics: Ics | None = None) -> list[Card]:
+    """Cards for these items, in this order, with history, and the register state and judgements of ``ics``
+    (every ICS's when None) that ``reader`` may see.
+
+    With ``as_of`` (a digest's date) each card says whether its item is new, changed or backfill for
+    that digest, by the rules the digest itself used (changes since ``after``).
+    """
     found = store.get(item_ids)
     ids = [i for i in item_ids if i in found]
     history = store.history(ids, after)
-    judged = store.current_judgements(ids)
-    registered = {e["item_id"]: e for e in store.register_entries(ids)}
+    judged = store.current_judgements(ids) if ics is None else scopes.current_judgements(store, ics, ids)
+    entries = store.register_entries(ids) if ics is None else scopes.register_entries(store, ics, ids)
+    registered = {e["item_id"]: e for e in entries}
     xrefs = store.get([x for i in ids for x in found[i].extras.xrefs])
+    first_seen = store.first_seen(ids)
+    names, ranking = {a.id: a.name for a in config.priorities.areas}, config.settings.ranking
     cards = []
     for item_id in ids:
         row, item = (rows or {}).get(item_id, {}), found[item_id]
         shown, hidden = visible(judged.get(item_id, {}), reader)
-        sources = list(dict.fromkeys([item.source, *(xrefs[x].source for x in item.extras.xrefs if x in xrefs)]))
+        seen = first_seen.get(item_id)
+        state: Novelty = "new" if after is None or (seen and seen > after) else \
+            "changed" if item_id in history else "seen"
         cards.append(Card(
-            item=item, rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
+            item=item, names=names, kind=kind(item, ranking), first_seen=seen,
+            novelty=novelty_of(item, state, as_of, ranking) if as_of else None,
+            also=[xrefs[x] for x in item.extras.xrefs if x in xrefs],
+            rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
             why=(explanations or {}).get(item_id, {}).get("why", {}), changes=history.get(item_id, {}),
-            sources=sources, judgements=shown, hidden=hidden, registered=registered.get(item_id),
+            judgements=shown, hidden=hidden, registered=registered.get(item_id),
         ))
     return cards
 
@@ -111,16 +146,21 @@ class Filters:
 
 @guard("viewer")
 async def digest_page(request: Request) -> Response:
-    store, priorities = request.app.state.store, request.app.state.config.priorities
+    store, icss = request.app.state.store, request.app.state.icss
     digest_id = request.path_params.get("digest_id")
-    digest = store.digest(digest_id)
+    digest = store.digest(digest_id) if digest_id is not None else latest_digest(store, icss, request.state.ics)
     if digest is None:
         if digest_id is not None:
             raise HTTPException(404, "No such digest.")
         return render(request, "triage.html", {"digest": None, "sections": [], "digests": []})
+    if (refused := refuse_other(request, owner_of_digest(icss, digest["key"]))) is not None:
+        return refused  # another ICS's digest
+    ics = request.state.ics
+    priorities = ics.config.priorities
     rows = {r["item_id"]: r for r in store.digest_items(digest["id"])}
     after = store.previous_digest_time(digest["key"], digest["week"])
-    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user)
+    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user,
+                      config=ics.config, as_of=digest["created_at"].date(), ics=ics)
     filters = Filters.from_query(request, priorities.ids)
     shown = [c for c in cards if filters.keep(c)]
     sections, placed = [], set()
@@ -131,7 +171,7 @@ async def digest_page(request: Request) -> Response:
             sections.append((area, here))
     unassigned = [c for c in shown if not set(c.areas) & set(priorities.ids)]
     return render(request, "triage.html", {
-        "digest": digest, "digests": store.digests(), "sections": sections, "unassigned": unassigned,
+        "digest": digest, "digests": ics_digests(store, icss, ics), "sections": sections, "unassigned": unassigned,
         "filters": filters, "sources": sorted({c.item.source for c in cards}), "types": ITEM_TYPES,
         "states": STATE_FILTERS, "total": len(cards), "shown": len(shown),
         "counts": {s: sum(c.state == s for c in cards) for s in STATE_FILTERS},
@@ -140,22 +180,25 @@ async def digest_page(request: Request) -> Response:
 
 @guard("reviewer")
 async def judge(request: Request) -> Response:
-    """Record a judgement; JSON for the keyboard script, a redirect back for a plain form."""
-    store, priorities = request.app.state.store, request.app.state.config.priorities
+    """Record a judgement for the request's ICS; JSON for the keyboard script, a redirect back for a plain form."""
+    store, ics = request.app.state.store, request.state.ics
+    priorities = ics.config.priorities
     form = await request.form()
     item_id, state = str(form.get("item_id") or ""), str(form.get("state") or "")
     areas = [str(a) for a in form.getlist("areas")]
+    digest = store.digest(digest_id) if (digest_id := _int(form.get("digest_id"))) is not None else None
+    if digest is not None and owner_of_digest(request.app.state.icss, digest["key"]).id != ics.id:
+        raise HTTPException(403, "That digest belongs to another ICS than the one this judgement is for.")
     if state not in TRIAGE_STATES or any(a not in priorities.ids for a in areas):
         raise HTTPException(400, f"state must be one of {', '.join(TRIAGE_STATES)} and areas known area ids")
     if not store.get([item_id]):
         raise HTTPException(404, "No such item.")
-    digest_id = _int(form.get("digest_id"))
     # The areas the reviewer was shown: the digest's, or (the queue) the model's; unticking one is a "not A" label.
     proposed = next((r["areas"] for r in store.digest_items(digest_id) if r["item_id"] == item_id), []) \
         if digest_id is not None else [str(a) for a in form.getlist("proposed") if a in priorities.ids]
     judge_blind(store, item_id, request.state.user["name"], state, areas, str(form.get("note") or "")[:5000],
-                digest_id=digest_id, proposed=proposed)
-    retrain_if_due(request.app, request.state.user["name"])
+                digest_id=digest_id, proposed=proposed, ics=ics)
+    retrain_if_due(request.app, request.state.user["name"], ics)
     if request.headers.get("x-requested-with") == "fetch":
         return JSONResponse({"item_id": item_id, "state": state, "areas": areas if state == "relevant" else []})
     return RedirectResponse(safe_next(str(form.get("next") or "/")) + "#" + anchor(item_id), status_code=303)
@@ -165,17 +208,21 @@ async def judge(request: Request) -> Response:
 async def item_page(request: Request) -> Response:
     store = request.app.state.store
     item_id = request.path_params["item_id"]
-    cards = cards_for(store, [item_id], reader=request.state.user)
+    ics = request.state.ics
+    cards = cards_for(store, [item_id], reader=request.state.user, config=ics.config, ics=ics)
     if not cards:
         raise HTTPException(404, "No such item.")
-    classifier = await run_in_threadpool(request.app.state.model.get)  # loads the saved model; never trains
+    classifier = await run_in_threadpool(request.app.state.models[ics.id].get)  # loads the saved model; never trains
     verdict = (await run_in_threadpool(classifier.classify, [cards[0].item]))[0] if classifier else None
     if verdict is not None:
         cards[0].why = {a: list(t) for a, t in verdict.why.items()}
-    history = [j for j in store.judgements([item_id]) if j["reviewer"] in cards[0].judgements]
+    every = store.judgements([item_id])
+    mine = scopes.judgement_ids(store, ics, [j["id"] for j in every])
+    history = [j for j in every if j["reviewer"] in cards[0].judgements and (mine is None or j["id"] in mine)]
     return render(request, "item.html", {
         "card": cards[0], "verdict": verdict, "all_judgements": history, "job": store_jobs.active(store),
-        "log": store.register_log(item_id), "stages": request.app.state.stages, "today": date.today(),
+        "log": store.register_log(item_id) if cards[0].registered else [],  # not another ICS's entry's log
+        "stages": request.app.state.stages, "today": date.today(),
     })
 
 
@@ -183,20 +230,23 @@ async def item_page(request: Request) -> Response:
 async def search_page(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:200]
     store = request.app.state.store
-    cards = cards_for(store, [i.id for i in store.search(query)], reader=request.state.user) if query else []
+    found = [i.id for i in store.search(query)] if query else []
+    cards = cards_for(store, found, reader=request.state.user, config=request.state.ics.config,
+                      ics=request.state.ics)
     return render(request, "search.html", {"q": query, "cards": cards})
 
 
 @guard("viewer")
 async def digest_list(request: Request) -> Response:
-    return render(request, "digests.html", {"digests": list(reversed(request.app.state.store.digests()))})
+    found = ics_digests(request.app.state.store, request.app.state.icss, request.state.ics)
+    return render(request, "digests.html", {"digests": list(reversed(found))})
 
 
-def retrain_if_due(app, by: str) -> None:
-    """Queue a background retrain once ``retrain_every`` judgements have come in since the last one."""
+def retrain_if_due(app, by: str, ics: Ics) -> None:
+    """Queue a background retrain of ``ics``'s model once ``retrain_every`` of its judgements came in since."""
     store, every = app.state.store, app.state.config.settings.workspace.retrain_every
-    if store_jobs.judgement_count(store) - store_jobs.last_judgements_seen(store) >= every:
-        request_training(store, by, f"{every} new judgements")
+    if scopes.retrain_due(store, ics, every)[0]:
+        request_training(store, by, f"{every} new judgements", ics)
         if app.state.runner is not None:
             app.state.runner.wake()
 

@@ -1,28 +1,24 @@
-"""One weekly run, stage by stage as ``flows/weekly_digest.py`` wires it, without the Prefect engine.
+"""One weekly run through the weekly composition itself (``flows/week.py``), on the plain engine.
 
 Each fault case runs a subject source (pointed at the hostile server) beside a
-healthy control source, through the real scanners, store, classifier, ranking and
-every registered writer. The task bodies are called through ``.fn`` (STYLE.md: test
-task logic where the engine adds nothing); a few flow-level tests run the real flow.
+healthy control source, through the same composition the ``weekly-digest`` flow and
+``horizon digest`` run: the real scanners, store, technology links, classifier,
+ranking, every registered writer and delivery. The plain engine adds no Prefect, so the
+matrix runs in seconds; a few flow-level tests run the real flow on Prefect's engine.
 """
 
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
 import outputs
-import scanners
-from horizon.config import Priorities, digest_key, load_config
+from horizon.config import load_config
 from horizon.digest import Digest, SourceReport
-from horizon.errors import SourceError
 from horizon.store import Store
-from scanners.http import HttpClient
-from steps.pipeline import assemble, candidates, iso_week
 from tests.faults.faultspecs import SPECS, Rec
 from tests.faults.hostile import HostileServer, dynamic
 
@@ -72,46 +68,20 @@ def serve_control(server: HostileServer) -> None:
                                                 SPECS["ctgov"].render(req, CONTROL_RECS)[1]))
 
 
-_CLASSIFIERS: dict[str, object] = {}
-
-
-def _classifier(priorities: Priorities):  # fitting the profile model once per session is enough
-    from classifiers import load_classifier
-
-    key = priorities.model_dump_json()
-    if key not in _CLASSIFIERS:
-        _CLASSIFIERS[key] = load_classifier(priorities)
-    return _CLASSIFIERS[key]
-
-
 # Where a reader meets the run summary; the transport matrix checks these, content tests every format.
 SUMMARY_FORMATS = tuple(f for f in ("html", "md", "text") if f in outputs.REGISTRY)
 
 
 def run_week(config_dir: Path, out: Path, formats: tuple[str, ...] = outputs.FORMATS) -> Outcome:
-    """Fetch, store, classify, rank and write the digest, as the weekly flow does."""
-    from flows.tasks import failed_result, fetch_source, store_items
+    """Fetch, store, classify, rank, write and deliver the digest: the weekly composition, plain engine."""
+    from flows.engine import Plain
+    from flows.week import WeekRequest
+    from flows.week import run_week as compose
 
-    config = load_config(config_dir)
-    store = Store(config.settings.store_url)
-    http = HttpClient(config.settings.http)
-    as_of = date.today()
-    now = datetime.now(UTC)
-    try:
-        results = []
-        for scanner in scanners.build(config, http):
-            since = as_of - timedelta(days=scanner.settings.lookback_days)
-            try:
-                results.append(fetch_source.fn(scanner, since))
-            except SourceError as err:  # what Prefect hands the flow once retries are spent
-                results.append(failed_result(scanner.source, err))
-        reports, counts = store_items.fn(store, results, now)
-        key, week = digest_key(config), iso_week(as_of)
-        items, novelty, history = candidates(store, key, week)
-        verdicts = _classifier(config.priorities).classify(items)
-        digest = assemble(config, store, items, verdicts, novelty, history, as_of, now, reports, counts)
-        files = outputs.write(digest, out, formats, top_n=config.settings.top_n)
-    finally:
-        http.close()
-    by_name = {r.name: r for r in reports}
-    return Outcome(by_name[SUBJECT], by_name[CONTROL], digest, files, store, dict(counts))
+    week = compose(WeekRequest(config_dir=str(config_dir), out=str(out), formats=tuple(formats)), Plain())
+    (done,) = week.icss
+    assert done.digest is not None, "a fresh store makes a new digest, never a kept one"
+    by_name = {r.name: r for r in done.digest.summary.sources}
+    store = Store(load_config(config_dir).settings.store_url)
+    return Outcome(by_name[SUBJECT], by_name[CONTROL], done.digest, [Path(p) for p in week.summary["files"]], store,
+                   dict(done.digest.summary.counts))

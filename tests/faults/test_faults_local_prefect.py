@@ -1,9 +1,9 @@
 """Local runs on Prefect's embedded server: started reliably, and never failed after publishing.
 
-The slow case starts three ``horizon digest --sample`` at once on one fresh Prefect
-home, as a newcomer (or a CI job) might; the others drive ``local_prefect.run`` with
-plain callables standing in for a flow whose server timed out or that raised after
-its digest was published.
+The slow case starts three ``horizon digest --sample --engine prefect`` at once on one
+fresh Prefect home, as a newcomer (or a CI job) asking for Prefect's engine might; the
+others drive ``local_prefect.run`` with plain callables standing in for a flow whose
+server timed out or that raised after its digest was published.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def test_three_concurrent_sample_runs_on_one_fresh_prefect_home(tmp_path, reliab
         work = tmp_path / f"run{n}"
         work.mkdir()
         runs.append((work, subprocess.Popen(
-            [sys.executable, "-c", "from apps.cli import main; main()", "digest", "--sample", "--out", "out"],
+            [sys.executable, "-c", "from apps.cli import main; main()", "digest", "--sample", "--engine", "prefect",
+             "--out", "out"],
             cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     outcomes = []
     for work, process in runs:
@@ -83,5 +84,6 @@ def test_three_concurrent_sample_runs_on_one_fresh_prefect_home(tmp_path, reliab
             assert noise not in text, (noise, text[-3000:])
     assert len(list(home.glob(".horizon-migrated-*"))) == 1
     slowest = max(t for *_, t in outcomes)
-    reliability("local Prefect", "3 concurrent `horizon digest --sample`, fresh PREFECT_HOME", "embedded server",
+    reliability("local Prefect", "3 concurrent `horizon digest --sample --engine prefect`, fresh PREFECT_HOME",
+                "embedded server",
                 f"all 3 published, exit 0, home migrated once; slowest finished after {slowest:.0f} s")

@@ -69,6 +69,28 @@ def test_an_unwritable_output_directory_stops_the_run_before_any_request(tmp_pat
                 "one line naming the directory before any request (was: after every fetch)")
 
 
+def test_the_local_path_keeps_the_run_deadline_too(tmp_path, hostile, reliability):
+    """The plain engine (local ``horizon digest``) stops waiting at the deadline, as the flow does below."""
+    from tests.faults.faultrun import run_week
+
+    serve_control(hostile)
+    hostile.routes["/bad"] = stall()
+    # Without a deadline: 11 tries of a 1 s read timeout, then 3 whole-source retries 1 s, 2 s and 4 s apart.
+    config = write_config(tmp_path / "config", hostile, "ctgov",
+                          http={"retries": 10, "read_timeout": 1, "total_timeout": 60,
+                                "source_retries": 3, "source_retry_delay": 1})
+    _settings(config, run_deadline=3)
+    started = time.monotonic()
+    outcome = run_week(config, tmp_path / "out")
+    elapsed = time.monotonic() - started
+    assert "run's deadline passed (3 s" in (outcome.subject.error or "")
+    assert outcome.control.ok and outcome.digest.entries  # published with the rest
+    assert "timed out" in (tmp_path / "out" / "digest.md").read_text()
+    assert elapsed < 30
+    reliability("run", "every request of a source stalls (local path)", "run_deadline 3 s",
+                f"source reported timed out, digest published after {elapsed:.0f} s")
+
+
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_the_run_deadline_reports_stalled_sources_as_timed_out_and_publishes(prefect_harness, tmp_path, hostile,

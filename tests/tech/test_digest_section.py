@@ -15,7 +15,7 @@ from tests.tech.conftest import ITEMS, NOW
 HEADING = "Technologies you track: new evidence this week"
 
 
-def digest_for(store, techs) -> Digest:
+def digest_for(store, techs, keep=None) -> Digest:
     link_batch(techs, ITEMS, now=NOW, suggest=False, propose=False)
     techs.update("derm", next_review=date(2026, 11, 20), owner="Planned care")
     entry = Entry(item=ITEMS[1], classification=Classification(item_id=ITEMS[1].id, scores={"cardiovascular": 0.9},
@@ -24,7 +24,7 @@ def digest_for(store, techs) -> Digest:
     base = Digest(title="Horizon scan", week="2026-W48", generated=NOW, entries=(entry,),
                   areas=(AreaInfo(id="cardiovascular", name="Cardiovascular disease", description="Hearts"),))
     novelty = {i.id: "new" for i in ITEMS} | {"nice:MTG32": "changed"}
-    return with_technologies(store, base, ITEMS, novelty, as_of=date(2026, 11, 23))
+    return with_technologies(store, base, ITEMS, novelty, as_of=date(2026, 11, 23), keep=keep)
 
 
 def test_sections_say_what_arrived_from_where_and_the_stage(store, techs):
@@ -38,6 +38,15 @@ def test_sections_say_what_arrived_from_where_and_the_stage(store, techs):
                                            "1 news item, 1 on adoption")
     assert [(d.name, d.owner, d.next_review) for d in digest.tech_due] == [("DERM", "Planned care", date(2026, 11, 20))]
     assert digest.entries[0].technologies == ("HeartFlow FFRCT",)
+
+
+def test_one_ics_of_several_shows_only_the_technologies_it_tracks(store, techs):
+    """The ICS's records (``store_scopes.tech_visible``): another ICS's DERM is not its news, review or name."""
+    digest = digest_for(store, techs, keep=lambda ids: {i for i in ids if i != "derm"})
+    assert [t.name for t in digest.tracked] == ["HeartFlow FFRCT"] and digest.tech_due == ()
+    assert digest.entries[0].technologies == ("HeartFlow FFRCT",)
+    none = digest_for(store, techs, keep=lambda ids: set())
+    assert none.tracked == () and none.tech_due == () and none.entries[0].technologies == ()
 
 
 def test_every_reading_format_opens_with_safety_then_the_sections_and_names_the_technology(store, techs):

@@ -1,10 +1,10 @@
-"""Schema 3: an existing innovation register becomes technology records with their history."""
+"""Revision 0002 (schema 3 before Alembic): an existing innovation register becomes technology records with their history."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, select, text, update
 
 from horizon.store import SCHEMA_VERSION, Store, meta
 from horizon.store_tech import Technologies, tech_links, tech_stage_log, technologies
@@ -23,9 +23,10 @@ def test_register_entries_migrate_into_technology_records_with_history(tmp_path)
     store.save_register("pubmed:1", "assessing", "Workforce lead", None, "", by="rob", now=NOW)
     store.close()
     engine = create_engine(url)
-    with engine.begin() as conn:  # make it a store from before the technology tables existed
+    with engine.begin() as conn:  # make it a store from before Alembic and the technology tables
         for table in (tech_links, tech_stage_log, technologies):
             conn.execute(table.delete())
+        conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="1"))
     engine.dispose()
 

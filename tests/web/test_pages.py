@@ -30,13 +30,13 @@ def test_triage_shows_the_digest_by_area_in_rank_order_with_definitions(client_f
     assert [c["data-item"] for c in cardio.select("article.item")] == \
         sorted((i for i, r in rows.items() if "cardiovascular" in r["areas"]), key=lambda i: rows[i]["rank"])
     first = soup.select_one(f'#item-{ITEMS[0].id.replace(":", "-")}')
-    assert "<mark>" in str(first.select_one("h3")) and "sources: ctgov" in first.get_text()
+    assert "<mark>" in str(first.select_one("h3")) and "ClinicalTrials.gov" in first.get_text()
     assert "form" not in [t.name for t in soup.select("article.item *")]  # a viewer gets no triage forms
 
 
 def test_what_changed_since_the_previous_digest_is_shown(client_for):
     html = client_for("vic").get("/?area=respiratory").text
-    assert "Changed:" in html and "status RECRUITING → COMPLETED" in html
+    assert "Changed:" in html and "status: recruiting → completed" in html
 
 
 def test_filters_narrow_the_list(client_for, store):

@@ -120,3 +120,28 @@ def test_users_and_the_session_secret(bare):
     assert bare.user("ann")["role"] == "admin"
     assert bare.secret("web_session_key") == bare.secret("web_session_key") != bare.secret("other")
     assert len(bare.secret("web_session_key")) >= 48
+
+
+def test_scoped_judgements_replace_only_the_reviewers_labels_in_that_ics(bare):
+    from pathlib import Path
+
+    from horizon import store_scopes
+    from horizon.config import load_config
+    from horizon.icss import Ics
+    from horizon.store_icss import ics_labels
+
+    config = load_config()
+    heart, lungs = (Ics(i, config, None, Path("."), single=False, first=i == "heart") for i in ("heart", "lungs"))
+    store_scopes.judge(bare, heart, "ctgov:NCT1", "rey", "relevant", ["cardiovascular"])
+    store_scopes.judge(bare, lungs, "ctgov:NCT1", "rey", "not-relevant")
+    store_scopes.judge(bare, heart, "ctgov:NCT1", "rey", "relevant", ["diabetes"], proposed=["cardiovascular"])
+    assert sorted((r["area"], r["relevant"]) for r in ics_labels(bare, "heart", True)) == [
+        ("cardiovascular", False), ("diabetes", True)]  # the latest call in heart replaced heart's labels only
+    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "lungs", False)] == [(None, False)]
+    assert [j["state"] for j in store_scopes.current_judgements(bare, lungs)["ctgov:NCT1"].values()] \
+        == ["not-relevant"]
+    first = store_scopes.request_job(bare, heart, "t", "r", 2)
+    assert store_scopes.request_job(bare, heart, "t", "again", 2) == first  # one queued job per ICS
+    other = store_scopes.request_job(bare, lungs, "t", "r", 1)
+    assert other != first and store_scopes.job_ics(bare, other) == "lungs"
+    assert store_scopes.retrain_due(bare, heart, 1) == (False, 2)

@@ -1,0 +1,219 @@
+"""The review workspace's records: users, reviewers' judgements and labels, the register, training runs.
+
+A judgement also writes ``labels``, the classifier's training rows: the reviewer's
+latest judgement of an item is their labels for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, String, Table, Text, select
+from sqlalchemy.engine import Engine
+
+from horizon.errors import StoreError
+from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
+
+ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")  # each may do what the ones before it may
+TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
+STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
+CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
+
+labels = Table(
+    "labels", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(200), nullable=False, index=True),
+    Column("area", String(64)),  # None with relevant=False: "no area at all"
+    Column("relevant", Boolean, nullable=False),
+    Column("reviewer", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+users = Table(
+    "users", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # argon2; never the password
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+judgements = Table(
+    "judgements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(200), nullable=False, index=True),
+    Column("digest_id", Integer),
+    Column("reviewer", String(100), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("areas", JSON, nullable=False),  # the areas the reviewer says the item belongs to
+    Column("note", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+register = Table(
+    "register", metadata,
+    Column("item_id", String(200), primary_key=True),
+    Column("stage", String(16), nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("next_review", Date),
+    Column("notes", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+register_log = Table(  # every change of a register entry: the path from signal to scale
+    "register_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(200), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("next_review", Date),
+    Column("notes", Text, nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+training_runs = Table(
+    "training_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("labels", Integer, nullable=False),
+    Column("f1", Float),  # cross-validated micro F1; None when too few labels
+    Column("report", JSON, nullable=False),
+)
+
+
+class WorkspaceStore:
+    """The workspace operations of ``horizon.store.Store``."""
+
+    engine: Engine
+
+    # -- labels --------------------------------------------------------------------------
+    def add_label(self, item_id: str, area: str | None, relevant: bool, reviewer: str,
+                  now: datetime | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(labels.insert(), {"item_id": item_id, "area": area, "relevant": relevant,
+                                           "reviewer": reviewer, "created_at": now or utcnow()})
+
+    def labels(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(labels).order_by(labels.c.id))]
+
+    # -- users -----------------------------------------------------------------------------
+    def add_user(self, name: str, password_hash: str, role: str, now: datetime | None = None) -> None:
+        """Create a user; ``password_hash`` must already be hashed (argon2)."""
+        _check(role, ROLES, "role")
+        if self.user(name) is not None:
+            raise StoreError(f"user '{name}' already exists; choose another name or change that user")
+        with self.engine.begin() as conn:
+            conn.execute(users.insert(), {"name": name, "password_hash": password_hash, "role": role,
+                                          "created_at": now or utcnow()})
+
+    def update_user(self, name: str, password_hash: str | None = None, role: str | None = None) -> None:
+        if role is not None:
+            _check(role, ROLES, "role")
+        values = {k: v for k, v in (("password_hash", password_hash), ("role", role)) if v is not None}
+        with self.engine.begin() as conn:
+            if values and not conn.execute(users.update().where(users.c.name == name).values(**values)).rowcount:
+                raise StoreError(f"no user '{name}'")
+
+    def delete_user(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(users.delete().where(users.c.name == name))
+
+    def user(self, name: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.name == name)).first()
+        return dict(row._mapping) if row else None
+
+    def users(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
+
+    # -- judgements ------------------------------------------------------------------------
+    def judge(self, item_id: str, reviewer: str, state: str, areas: Sequence[str] = (), note: str = "",
+              digest_id: int | None = None, proposed: Sequence[str] = (), now: datetime | None = None) -> int:
+        """Record a reviewer's judgement and make it their labels for the item (the latest wins).
+
+        relevant: a positive label per area, a negative one per ``proposed`` area they removed;
+        not-relevant: one "no area" label; uncertain: no label (it is for discussion).
+        """
+        _check(state, TRIAGE_STATES, "triage state")
+        now = now or utcnow()
+        areas = list(dict.fromkeys(areas)) if state == "relevant" else []
+        rows: list[dict] = []
+        if state == "relevant":
+            rows = [{"area": a, "relevant": True} for a in areas]
+            rows += [{"area": a, "relevant": False} for a in dict.fromkeys(proposed) if a not in areas]
+        elif state == "not-relevant":
+            rows = [{"area": None, "relevant": False}]
+        with self.engine.begin() as conn:
+            judgement_id = conn.execute(judgements.insert(), {
+                "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": state,
+                "areas": areas, "note": note, "created_at": now}).inserted_primary_key[0]  # type: ignore[index]
+            conn.execute(labels.delete().where(labels.c.item_id == item_id, labels.c.reviewer == reviewer))
+            if rows:
+                conn.execute(labels.insert(), [{**r, "item_id": item_id, "reviewer": reviewer, "created_at": now}
+                                               for r in rows])
+        return judgement_id
+
+    def judgements(self, item_ids: Sequence[str] | None = None) -> list[dict]:
+        """Every judgement (of these items), oldest first."""
+        query = select(judgements).order_by(judgements.c.id)
+        out: list[dict] = []
+        with self.engine.connect() as conn:
+            chunks = [None] if item_ids is None else [list(item_ids)[i:i + 500] for i in range(0, len(item_ids), 500)]
+            for chunk in chunks:
+                q = query if chunk is None else query.where(judgements.c.item_id.in_(chunk))
+                out += [{**r._mapping, "areas": _json(r.areas), "created_at": _aware(r.created_at)}
+                        for r in conn.execute(q)]
+        return sorted(out, key=lambda r: r["id"])
+
+    def current_judgements(self, item_ids: Sequence[str] | None = None) -> dict[str, dict[str, dict]]:
+        """The latest judgement per item and reviewer: {item_id: {reviewer: judgement}}."""
+        out: dict[str, dict[str, dict]] = {}
+        for row in self.judgements(item_ids):
+            out.setdefault(row["item_id"], {})[row["reviewer"]] = row
+        return out
+
+    # -- innovation register -----------------------------------------------------------------
+    def save_register(self, item_id: str, stage: str, owner: str, next_review: date | None, notes: str,
+                      by: str, now: datetime | None = None) -> None:
+        """Add an item to the innovation register or update its entry; every change is logged."""
+        _check(stage, STAGES, "stage")
+        now = now or utcnow()
+        values = {"stage": stage, "owner": owner, "next_review": next_review, "notes": notes}
+        with self.engine.begin() as conn:
+            insert = _insert_for(self.engine)(register)
+            conn.execute(insert.on_conflict_do_update(
+                index_elements=[register.c.item_id], set_={**values, "updated_at": now, "updated_by": by},
+            ), {"item_id": item_id, **values, "created_at": now, "updated_at": now, "updated_by": by})
+            conn.execute(register_log.insert(), {"item_id": item_id, **values, "by": by, "at": now})
+
+    def register_entries(self, item_ids: Sequence[str] | None = None) -> list[dict]:
+        """Register entries, soonest review first (entries without a date last)."""
+        query = select(register).order_by(register.c.next_review.is_(None), register.c.next_review, register.c.item_id)
+        if item_ids is not None:
+            query = query.where(register.c.item_id.in_(list(item_ids)))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def register_log(self, item_id: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            query = select(register_log).where(register_log.c.item_id == item_id).order_by(register_log.c.id)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def register_due(self, today: date) -> list[dict]:
+        """Open register entries whose next review is on or before ``today``: the digest's reminder."""
+        return [e for e in self.register_entries()
+                if e["next_review"] is not None and e["next_review"] <= today and e["stage"] not in CLOSED_STAGES]
+
+    # -- training runs -----------------------------------------------------------------------
+    def add_training_run(self, by: str, labels_used: int, f1: float | None, report: Mapping,
+                         now: datetime | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(training_runs.insert(), {"created_at": now or utcnow(), "by": by, "labels": labels_used,
+                                                  "f1": f1, "report": json.loads(json.dumps(report, default=str))})
+
+    def training_runs(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [{**r._mapping, "report": _json(r.report), "created_at": _aware(r.created_at)}
+                    for r in conn.execute(select(training_runs).order_by(training_runs.c.id))]
