@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from classifiers.counting import BatchCounter
+import numpy as np
+
+from classifiers.counting import BatchCounter, PairTable
 from classifiers.features import WORD_PATTERN, KeywordPrior, keyword_hits, with_terms, word_counter
 from classifiers.tokens import SEPARATOR, batch_tokens
 from classifiers.training import training_set
@@ -41,3 +43,13 @@ def test_batch_tokens_are_the_word_patterns_tokens_for_every_character():
         expected += [SEPARATOR] * (i > 0) + [t.encode() for t in re.findall(WORD_PATTERN, text.lower())]
     assert batch_tokens(texts) == expected
     assert batch_tokens(["ΑΣ ΑΣ. ΑΣΑ"]) == ["ας".encode(), "ας".encode(), "ασα".encode()]  # final sigma per text
+
+
+def test_the_pair_table_finds_exactly_the_keys_it_holds():
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(0, 1 << 40, 5000))
+    table = PairTable(keys, np.arange(len(keys)))
+    asked = np.concatenate([keys, rng.integers(0, 1 << 40, 20000), keys[::7]])
+    expected = {k: i for i, k in enumerate(keys.tolist())}
+    assert table.get(asked).tolist() == [expected.get(k, -1) for k in asked.tolist()]
+    assert PairTable(np.empty(0, np.int64), np.empty(0, np.int64)).get(keys[:3]).tolist() == [-1, -1, -1]
