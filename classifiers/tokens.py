@@ -26,10 +26,10 @@ def batch_tokens(texts: Sequence[str], lower: bool = True) -> list[bytes]:
     # One call: lower() is per character but for the final sigma, which the spaces around NUL end as a text's end does.
     lowered = joined.lower() if lower else joined
     if not lowered.isascii():
-        others = lowered.encode("utf-8").translate(None, _ASCII).decode("utf-8")
+        others = lowered.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
         breaking = sorted({c for c in set(others) if not c.isalnum()})
         if len(breaking) > 100:  # a class that large compiles slowly: translate character by character
             lowered = lowered.translate(dict.fromkeys(map(ord, breaking), " "))
         elif breaking:
             lowered = re.sub("[" + re.escape("".join(breaking)) + "]", " ", lowered)
-    return lowered.encode("utf-8").translate(_KEEP).split()
+    return lowered.encode("utf-8", "surrogatepass").translate(_KEEP).split()  # a lone surrogate is no word: gone
