@@ -133,7 +133,8 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         data = np.log(counts.data)
         data += 1.0
         data *= self.idf_[counts.indices]
-        return normalize(sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape), copy=False)
+        F = sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+        return normalize(F, copy=False) if F.shape[0] else F  # normalize refuses no rows; none need it
 
     def _prior(self, counts: sparse.csr_matrix, exact: sparse.csr_matrix) -> np.ndarray:
         if not self.areas:
