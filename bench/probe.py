@@ -32,7 +32,7 @@ STAGES = (
     ("classifiers.explain", "Explainer.explain", "  explain (batch)", True),
     ("flows.ics_digest", "assemble", "assemble", False),
     ("steps.pipeline", "rank", "  rank", True),
-    ("outputs", "write_atomic", "write files", False),
+    ("outputs", "write_all", "write files (the writers stream inside)", False),
     ("flows.publishing", "update_feed", "write feed.atom", False),
     ("horizon.store", "Store.record_digest", "record digest", False),
 )
@@ -103,7 +103,7 @@ class Probe:
         return timed
 
     def install(self, prefect: bool = True) -> None:
-        """Wrap every stage, plus each scanner's ``parse`` and each writer's ``render``."""
+        """Wrap every stage, plus each scanner's ``parse`` and each writer's ``stream``."""
         import importlib
 
         import outputs
@@ -130,8 +130,8 @@ class Probe:
         for cls in {c for c in scanners.REGISTRY.values()}:
             if "parse" in cls.__dict__:
                 cls.parse = self.wrap(cls.parse, "  parse (in fetch, summed over threads)", True)
-        for fmt, cls in outputs.REGISTRY.items():
-            cls.render = self.wrap(cls.render, f"render {fmt}", False)
+        for fmt, cls in outputs.REGISTRY.items():  # writers stream into the files: nested in "write files"
+            cls.stream = self.wrap(cls.stream, f"  render {fmt}", True)
 
     def finish(self) -> dict:
         """Every stage's figures, the unaccounted remainder and the process totals, as plain data."""

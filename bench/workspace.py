@@ -72,8 +72,8 @@ def run(work: Path) -> None:
         job = store_jobs.claim(store)
         seconds, done = timed(lambda: run_job(store, config, job))
         folds = config.settings.workspace.cv_folds
-        print(f"{'the background job it queued':34} {seconds:8.1f} s   ({done['state']}, {folds}-fold F1 "
-              f"{done['f1_before']} -> {done['f1_after']}, {done['labels']} reviewer labels)")
+        print(f"{'the background job it queued':34} {seconds:8.1f} s   ({done.state}, {folds}-fold F1 "
+              f"{done.f1_before} -> {done.f1_after}, {done.labels} reviewer labels)")
     store.close()
 
 

@@ -16,6 +16,7 @@ from horizon.config import Config
 from horizon.errors import HorizonError
 from horizon.icss import Ics, load_icss
 from horizon.store import Store
+from horizon.store_jobs import TrainingJob
 
 log = logging.getLogger("flows.training_job")
 POLL_SECONDS = 2.0  # how often a waiting run looks again while another process trains
@@ -37,23 +38,23 @@ def train_now(config: Config, labels, folds: int, model_dir: str | None = None) 
                      "method": f"{folds}-fold cross-validated macro F1" if folds else "not cross-validated"}
 
 
-def run_job(store: Store, config: Config, job: dict, model_dir: str | None = None, labels=None) -> dict:
+def run_job(store: Store, config: Config, job: TrainingJob, model_dir: str | None = None, labels=None) -> TrainingJob:
     """Run one claimed job to its end; a run that fitted nothing is not logged as a training run."""
     started = time.monotonic()
     try:
         report = train_now(config, labels or store, config.settings.workspace.cv_folds, model_dir)
     except Exception as err:  # a failed job is recorded and shown, never kills the runner
-        log.exception("training job %s failed", job["id"])
-        store_jobs.fail(store, job["id"], f"{type(err).__name__}: {err}")
-        return _job(store, job["id"])
+        log.exception("training job %s failed", job.id)
+        store_jobs.fail(store, job.id, f"{type(err).__name__}: {err}")
+        return _job(store, job.id)
     report["seconds"] = round(time.monotonic() - started, 1)
     if report["trained"]:
-        store.add_training_run(job["requested_by"], int(report["labels"] or 0), report["f1_after"],
-                               report | {"job": job["id"], "f1_untrained": report["f1_before"]})
-    store_jobs.finish(store, job["id"], report)
-    log.info("training job %s by %r: trained=%s on %s labels, F1 %s -> %s", job["id"], job["requested_by"],
+        store.add_training_run(job.requested_by, int(report["labels"] or 0), report["f1_after"],
+                               report | {"job": job.id, "f1_untrained": report["f1_before"]})
+    store_jobs.finish(store, job.id, report)
+    log.info("training job %s by %r: trained=%s on %s labels, F1 %s -> %s", job.id, job.requested_by,
              report["trained"], report["labels"], report["f1_before"], report["f1_after"])
-    return _job(store, job["id"])
+    return _job(store, job.id)
 
 
 def request_training(store: Store, by: str, reason: str, ics: Ics | None = None) -> int:
@@ -72,11 +73,11 @@ def ics_model_dir(ics: Ics, store_url: str | None = None) -> str:
     return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
 
 
-def run_ics_job(store: Store, icss: list[Ics], job: dict) -> tuple[Ics, dict]:
+def run_ics_job(store: Store, icss: list[Ics], job: TrainingJob) -> tuple[Ics, TrainingJob]:
     """Run a claimed job for the ICS it was queued for (the first when it names none)."""
     from horizon.store_icss import IcsStore
 
-    wanted = store_scopes.job_ics(store, job["id"])
+    wanted = store_scopes.job_ics(store, job.id)
     ics = next((i for i in icss if i.id == wanted), None) or next(i for i in icss if i.first)
     labels = store if ics.single else IcsStore(store, ics.id, default=ics.first)
     return ics, run_job(store, ics.config, job, ics_model_dir(ics, store.url), labels)
@@ -84,7 +85,7 @@ def run_ics_job(store: Store, icss: list[Ics], job: dict) -> tuple[Ics, dict]:
 
 def run_training_job(store: Store, config: Config, by: str, reason: str = "weekly run",
                      timeout: float = 1800, model_dir: str | None = None, labels=None,
-                     ics: Ics | None = None) -> dict:
+                     ics: Ics | None = None) -> TrainingJob:
     """Queue a retrain and see it through: run it here, or wait while another process runs one first.
 
     Returns the finished job (``state`` done or failed, ``trained``, ``labels``, ``f1_before``,
@@ -97,7 +98,7 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
     deadline = time.monotonic() + timeout
     while True:
         mine = _job(store, job_id)
-        if mine["state"] in ("done", "failed"):
+        if mine.state in ("done", "failed"):
             return mine
         claimed = store_jobs.claim(store)
         if claimed is not None:
@@ -107,25 +108,25 @@ def run_training_job(store: Store, config: Config, by: str, reason: str = "weekl
                 run_job(store, config, claimed, model_dir, labels)
             continue
         if time.monotonic() > deadline:
-            raise HorizonError(f"training job {job_id} still {mine['state']} after {timeout:.0f} s; "
+            raise HorizonError(f"training job {job_id} still {mine.state} after {timeout:.0f} s; "
                                "another process holds the training queue")
         time.sleep(POLL_SECONDS)
 
 
-def describe(job: dict) -> str:
+def describe(job: TrainingJob) -> str:
     """One line for a run summary: 'Classifier retrained on 12 reviewer labels: macro F1 0.88 -> 0.90.'"""
     def f1(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.2f}"
 
-    if job["state"] == "failed":
-        return f"Classifier retraining failed ({job['error']}); the previous model was used."
-    if not job["trained"]:
-        return f"Classifier up to date: {job['items']} labelled items, {job['labels']} from reviewers."
-    return (f"Classifier retrained on {job['items']} labelled items, {job['labels']} from reviewers: "
-            f"cross-validated macro F1 {f1(job['f1_before'])} -> {f1(job['f1_after'])}.")
+    if job.state == "failed":
+        return f"Classifier retraining failed ({job.error}); the previous model was used."
+    if not job.trained:
+        return f"Classifier up to date: {job.items} labelled items, {job.labels} from reviewers."
+    return (f"Classifier retrained on {job.items} labelled items, {job.labels} from reviewers: "
+            f"cross-validated macro F1 {f1(job.f1_before)} -> {f1(job.f1_after)}.")
 
 
-def _job(store: Store, job_id: int) -> dict:
+def _job(store: Store, job_id: int) -> TrainingJob:
     found = store_jobs.job(store, job_id)
     if found is None:
         raise HorizonError(f"training job {job_id} is not in the store")

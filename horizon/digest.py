@@ -5,6 +5,9 @@ These wrap ``Item``; none of them mutates it.
 
 from __future__ import annotations
 
+import functools
+import weakref
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
@@ -165,12 +168,12 @@ class Digest(Record):
 
     def section(self, area_id: str) -> tuple[Entry, ...]:
         """Entries assigned to one area, in rank order."""
-        return tuple(e for e in self.entries if area_id in e.classification.areas)
+        return _groups(self).sections.get(area_id, ())
 
     @property
     def safety(self) -> tuple[Entry, ...]:
         """Safety notices (MHRA alerts, Drug Safety Update): shown first, whatever their score."""
-        return tuple(e for e in self.entries if e.item.type == "safety")
+        return _groups(self).safety
 
     def per_area(self, n: int) -> tuple[tuple[Entry, tuple[str, ...]], ...]:
         """The top ``n`` of each area, each entry once with every area it made the top of, in rank order.
@@ -186,3 +189,35 @@ class Digest(Record):
 
     def top(self, n: int = 5) -> tuple[Entry, ...]:
         return self.entries[:n]
+
+
+# Every area's section (and the safety notices), grouped in one pass per digest: the writers
+# ask for each several times (headline counts, the page, the run summary), and at 100,000
+# entries each ask was a pass over them all. A digest is frozen, so its groups never change;
+# they go when the digest does. Not a model attribute, so equality and copies are as before.
+@dataclass(frozen=True)
+class _Groups:
+    sections: dict[str, tuple[Entry, ...]]
+    safety: tuple[Entry, ...]
+
+
+_GROUPS: dict[int, tuple[weakref.ref[Digest], _Groups]] = {}
+
+
+def _groups(digest: Digest) -> _Groups:
+    key = id(digest)
+    held = _GROUPS.get(key)
+    if held is None or held[0]() is not digest:
+        sections: dict[str, list[Entry]] = {}
+        for entry in digest.entries:
+            for area in dict.fromkeys(entry.classification.areas):
+                sections.setdefault(area, []).append(entry)
+        groups = _Groups({area: tuple(entries) for area, entries in sections.items()},
+                         tuple(e for e in digest.entries if e.item.type == "safety"))
+        held = (weakref.ref(digest, functools.partial(_forget, key)), groups)
+        _GROUPS[key] = held
+    return held[1]
+
+
+def _forget(key: int, _gone: object) -> None:
+    _GROUPS.pop(key, None)

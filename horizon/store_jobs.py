@@ -4,6 +4,7 @@ A job moves queued -> running -> done or failed. ``claim`` takes the oldest queu
 under the store's "training" lock and only when no other job is running, so two
 processes (the workspace and a weekly run) never train at once. A job whose worker
 died stays "running" until it is older than ``STALE_AFTER``; then it is marked failed.
+Reads return ``TrainingJob`` records, their times aware (UTC).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, Table, Text, func, select
@@ -44,6 +46,28 @@ training_jobs = Table(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TrainingJob:
+    """One retrain asked for: who asked and why, where it got to, and (once done) what it trained on."""
+
+    id: int
+    state: str
+    requested_by: str
+    reason: str
+    requested_at: datetime
+    judgements_seen: int
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    worker: str | None = None
+    trained: bool | None = None  # False: the model already had these labels; nothing was fitted
+    labels: int | None = None
+    items: int | None = None
+    f1_before: float | None = None
+    f1_after: float | None = None
+    error: str | None = None
+    report: dict | None = None
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -62,7 +86,7 @@ def request(store: Store, by: str, reason: str, judgements_seen: int, now: datet
         return int(inserted.inserted_primary_key[0])  # type: ignore[index]  # always set for one insert
 
 
-def claim(store: Store, worker: str | None = None, now: datetime | None = None) -> dict | None:
+def claim(store: Store, worker: str | None = None, now: datetime | None = None) -> TrainingJob | None:
     """Mark the oldest queued job running and return it; None if none is queued or one is running."""
     now = now or utcnow()
     if not _any_queued(store):  # a cheap read first: most polls find nothing to do
@@ -98,20 +122,20 @@ def fail(store: Store, job_id: int, error: str, now: datetime | None = None) -> 
             state="failed", finished_at=now or utcnow(), error=error[:2000]))
 
 
-def job(store: Store, job_id: int) -> dict | None:
+def job(store: Store, job_id: int) -> TrainingJob | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(training_jobs).where(training_jobs.c.id == job_id)).first()
     return _row(row) if row else None
 
 
-def jobs(store: Store, limit: int = 20) -> list[dict]:
+def jobs(store: Store, limit: int = 20) -> list[TrainingJob]:
     """The latest jobs, newest first."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(training_jobs).order_by(training_jobs.c.id.desc()).limit(limit)).all()
     return [_row(r) for r in rows]
 
 
-def active(store: Store) -> dict | None:
+def active(store: Store) -> TrainingJob | None:
     """The running job, else the oldest queued one, else None."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(training_jobs).where(training_jobs.c.state.in_(ACTIVE))
@@ -137,12 +161,12 @@ def _any_queued(store: Store) -> bool:
             is not None
 
 
-def _row(row) -> dict:
+def _row(row) -> TrainingJob:
     out = dict(row._mapping)
     for key in ("requested_at", "started_at", "finished_at"):
         out[key] = _aware(out[key]) if out[key] else None
     out["report"] = json.loads(out["report"]) if isinstance(out["report"], str) else out["report"]
-    return out
+    return TrainingJob(**out)
 
 
 def _aware(value: datetime) -> datetime:

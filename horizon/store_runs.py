@@ -1,13 +1,15 @@
 """Runs and what they leave behind: per-source watermarks, published digests, and small values.
 
 A digest is recorded once per key and week (a re-run replaces it) with its ranked
-items and the classifier's "why" per item, which the review workspace shows.
+items and the classifier's "why" per item, which the review workspace shows. Reads
+return the frozen records below, not rows, so callers name fields the type checker knows.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -61,6 +63,36 @@ digest_explanations = Table(
     Column("scores", JSON, nullable=False),
     Column("why", JSON, nullable=False),  # area id -> terms
 )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecord:
+    """One published digest: its series, ISO week, where its files went, and when (aware UTC)."""
+
+    id: int
+    key: str
+    week: str
+    path: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItemRecord:
+    """One item of a digest: its rank, top score and the areas the digest put it in."""
+
+    digest_id: int
+    item_id: str
+    rank: int
+    score: float
+    areas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestExplanation:
+    """What the classifier said about one item of a digest: score and "why" terms per area."""
+
+    scores: dict[str, float]
+    why: dict[str, list[str]]
 
 
 class RunsStore:
@@ -119,32 +151,35 @@ class RunsStore:
                 conn.execute(digest_explanations.insert(), list({r["item_id"]: r for r in explained}.values()))
         return digest_id
 
-    def digest(self, digest_id: int | None = None) -> dict | None:
+    def digest(self, digest_id: int | None = None) -> DigestRecord | None:
         """One digest by id, or the latest published one when ``digest_id`` is None."""
         with self.engine.connect() as conn:
             query = select(digests)
             query = (query.where(digests.c.id == digest_id) if digest_id is not None
                      else query.order_by(digests.c.created_at.desc(), digests.c.id.desc()).limit(1))
             row = conn.execute(query).first()
-        return dict(row._mapping) if row else None
+        return _digest(row) if row else None
 
-    def digest_explanations(self, digest_id: int) -> dict[str, dict]:
-        """Per item of a digest: {"scores": {area: score}, "why": {area: [terms]}}."""
+    def digest_explanations(self, digest_id: int) -> dict[str, DigestExplanation]:
+        """Per item of a digest, by item id: what the classifier said about it."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(digest_explanations).where(digest_explanations.c.digest_id == digest_id))
-            return {r.item_id: {"scores": _json(r.scores), "why": _json(r.why)} for r in rows}
+            return {r.item_id: DigestExplanation(scores=_json(r.scores), why=_json(r.why)) for r in rows}
 
-    def digests(self, key: str | None = None) -> list[dict]:
+    def digests(self, key: str | None = None) -> list[DigestRecord]:
+        """Every published digest (of series ``key`` when given), oldest week first."""
         with self.engine.connect() as conn:
             query = select(digests).order_by(digests.c.week)
             if key is not None:
                 query = query.where(digests.c.key == key)
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [_digest(r) for r in conn.execute(query)]
 
-    def digest_items(self, digest_id: int) -> list[dict]:
+    def digest_items(self, digest_id: int) -> list[DigestItemRecord]:
+        """The items of a digest in rank order."""
         with self.engine.connect() as conn:
             query = select(digest_items).where(digest_items.c.digest_id == digest_id).order_by(digest_items.c.rank)
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [DigestItemRecord(digest_id=r.digest_id, item_id=r.item_id, rank=r.rank, score=r.score,
+                                     areas=tuple(_json(r.areas))) for r in conn.execute(query)]
 
     # -- small values kept between runs ----------------------------------------------
     def meta_value(self, key: str) -> str | None:
@@ -168,6 +203,10 @@ class RunsStore:
                 conn.execute(_insert_for(self.engine)(meta).on_conflict_do_nothing(), {"key": key, "value": found})
                 found = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one()
         return found
+
+
+def _digest(row) -> DigestRecord:
+    return DigestRecord(id=row.id, key=row.key, week=row.week, path=row.path, created_at=_aware(row.created_at))
 
 
 def _explanation(digest_id: int, verdict) -> dict:

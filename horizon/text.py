@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|<=])")
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"\s+")
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f]")  # any whitespace (str.isspace's set) or control character
 # Bidi overrides and zero-width characters can disguise text; they carry no meaning here.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 
@@ -48,7 +49,7 @@ def safe_url(url: str | None) -> str:
         return ""
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if _URL_UNSAFE.search(url):
         return ""
     return url
 

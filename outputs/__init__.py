@@ -13,7 +13,8 @@ from typing import Any
 from horizon.digest import Digest
 from horizon.errors import OutputError, UnknownName
 from horizon.registry import collect
-from outputs.base import Writer, write_atomic
+from outputs import rows
+from outputs.base import Writer, write_all
 
 _MODULES = ("html", "markdown", "text", "csv", "xlsx", "json", "atom")
 
@@ -35,7 +36,8 @@ def write(digest: Digest, directory: str | Path, formats: Iterable[str] = FORMAT
 
     Each option goes to the writers that accept it (``top_n`` to html, markdown,
     text); an option that no requested writer accepts is an error, never ignored.
-    Every writer is built (and so every option checked) before any file is written.
+    Every writer is built (and so every option checked) before any file is written, and
+    no file is replaced unless every format was written.
     """
     if isinstance(formats, str):  # "html,md" from a command line or a setting
         formats = [f.strip() for f in formats.split(",") if f.strip()]
@@ -48,8 +50,12 @@ def write(digest: Digest, directory: str | Path, formats: Iterable[str] = FORMAT
             f"unknown option '{unknown[0]}' for formats {names}; valid options: {', '.join(sorted(accepted)) or 'none'}"
         )
     writers = [cls(**{k: v for k, v in options.items() if k in cls.Options.model_fields}) for cls in classes]
-    rendered = [(w, w.render(digest)) for w in writers]
-    return [write_atomic(Path(directory) / w.filename, data) for w, data in rendered]
+    # One file's content at a time, streamed to its temporary file; all moved into place at the end.
+    files = [(Path(directory) / w.filename, w.content(digest)) for w in writers]
+    if sum(w.uses_rows for w in writers) < 2:
+        return write_all(files)
+    with rows.shared(digest):  # CSV and XLSX: each entry's row made once
+        return write_all(files)
 
 
 __all__ = ["FORMATS", "REGISTRY", "Writer", "get", "write"]

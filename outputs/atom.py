@@ -72,11 +72,11 @@ class AtomWriter(Writer):
     def render(self, digest: Digest) -> bytes:
         return _serialise(self.feed(digest, f"{digest.title} – {digest.week}"))
 
-    def _head(self, digest: Digest, title: str, alternate: str, self_href: str) -> ET.Element:
+    def _head(self, digest: Digest, title: str, alternate: str, self_href: str, more: str = "") -> ET.Element:
         feed = ET.Element(f"{{{ATOM}}}feed")
         self._add(feed, "id", self.tag(digest.key))
         self._add(feed, "title", title)
-        self._add(feed, "subtitle", view.headline(digest).sentence())
+        self._add(feed, "subtitle", view.headline(digest).sentence() + more)
         self._add(feed, "updated", _stamp(digest.generated))
         self._add(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", "horizon-scanning")
         self._add(feed, "generator", "horizon-scanning")
@@ -87,7 +87,8 @@ class AtomWriter(Writer):
     def feed(self, digest: Digest, title: str) -> ET.Element:
         """The feed element with one entry per top-ranked item of ``digest``."""
         o = self.options
-        feed = self._head(digest, title, safe_url(o.link) or "digest.html", safe_url(o.self_url) or "digest.atom")
+        more = f"; the top {o.max_entries} here, {view.MORE}" if len(digest.entries) > o.max_entries else ""
+        feed = self._head(digest, title, safe_url(o.link) or "digest.html", safe_url(o.self_url) or "digest.atom", more)
         names = {a.id: a.name for a in digest.areas}
         for rank, entry in enumerate(digest.entries[: o.max_entries], 1):
             self._entry(feed, digest, entry, rank, names)

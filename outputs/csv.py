@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import IO
 
 from horizon.digest import Digest
 from outputs import rows
@@ -22,10 +23,15 @@ class CsvWriter(Writer):
     media_type = "text/csv; charset=utf-8"
     Options = CsvOptions
     options: CsvOptions
+    uses_rows = True
 
-    def render(self, digest: Digest) -> bytes:
-        buffer = io.StringIO(newline="")
-        writer = csv.DictWriter(buffer, fieldnames=rows.columns(digest), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows.rows(digest))
-        return buffer.getvalue().encode("utf-8-sig" if self.options.bom else "utf-8")
+    def stream(self, digest: Digest, out: IO[bytes]) -> None:
+        """Row by row into ``out``: no list of rows, no whole-file string."""
+        text = io.TextIOWrapper(out, encoding="utf-8-sig" if self.options.bom else "utf-8", newline="")
+        try:
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(rows.columns(digest))
+            writer.writerows(rows.table(digest))
+            text.flush()
+        finally:
+            text.detach()  # leave ``out`` open for whoever opened it

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import IO, Any
 
 from horizon.digest import Digest, Entry
 from horizon.items import Item
@@ -57,6 +57,11 @@ def _entry(entry: Entry, rank: int) -> dict[str, Any]:
 
 def document(digest: Digest) -> dict[str, Any]:
     """The digest as plain JSON-ready data, in the documented shape."""
+    return {**_frame(digest), "entries": [_entry(e, i) for i, e in enumerate(digest.entries, 1)]}
+
+
+def _frame(digest: Digest) -> dict[str, Any]:
+    """Everything but the entries (an empty list in their place), in the document's key order."""
     head = view.headline(digest)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -75,7 +80,7 @@ def document(digest: Digest) -> dict[str, Any]:
             "sources_ok": head.sources_ok,
             "sources_failed": head.sources_failed,
         },
-        "entries": [_entry(e, i) for i, e in enumerate(digest.entries, 1)],
+        "entries": [],
         "summary": {**digest.summary.model_dump(mode="json"), "sentences": view.run_sentences(digest)},
         "scan": digest.scan.model_dump(mode="json") if digest.scan else None,
         "trend": {a: [{"week": w, "count": n} for w, n in series] for a, series in digest.trend.items()},
@@ -95,8 +100,33 @@ class JsonWriter(Writer):
     Options = JsonOptions
     options: JsonOptions
 
-    def render(self, digest: Digest) -> bytes:
-        text = json.dumps(document(digest), ensure_ascii=False, indent=self.options.indent)
-        for char, escaped in _HTML_SAFE.items():
-            text = text.replace(char, escaped)
-        return text.encode("utf-8") + b"\n"
+    def stream(self, digest: Digest, out: IO[bytes]) -> None:
+        """The document's bytes, one entry at a time: exactly what ``json.dumps(document(digest))`` gives.
+
+        The frame is dumped with an empty entries list, and the entries are written one by
+        one where it stands, indented as ``json.dumps`` would indent them.
+        """
+        indent = self.options.indent
+
+        def dumps(value: Any) -> str:
+            return json.dumps(value, ensure_ascii=False, indent=indent)
+
+        def write(text: str) -> None:
+            for char, escaped in _HTML_SAFE.items():
+                text = text.replace(char, escaped)
+            out.write(text.encode("utf-8"))
+
+        # The first '"entries": []' is the top-level key: every key before it is fixed (the
+        # headline's "entries" is a number) and a quote inside a string value is escaped.
+        before, marker, after = dumps(_frame(digest)).partition('"entries": []')
+        assert marker, "the JSON frame has no entries key"
+        write(before + '"entries": [')
+        if indent is None:  # one line: nothing to indent
+            first, between, last = "", ", ", ""
+        else:  # each entry's lines two levels in, the closing bracket one
+            first, last = "\n" + " " * (2 * indent), "\n" + " " * indent
+            between = "," + first
+        for rank, entry in enumerate(digest.entries, 1):
+            text = dumps(_entry(entry, rank)).replace("\n", first)  # a newline in a string is escaped
+            write((first if rank == 1 else between) + text)
+        write((last if digest.entries else "") + "]" + after + "\n")

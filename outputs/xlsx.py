@@ -4,12 +4,14 @@ Run summary sheet. Text is formula-injection safe and stripped of characters XLS
 from __future__ import annotations
 
 import gc
-import io
 import re
 import sys
 import traceback
+from copy import copy
 from datetime import date
-from typing import Any
+from typing import IO, Any
+
+from lxml.etree import SerialisationError  # what lxml's incremental writer raises on a full disk
 
 from horizon.digest import Digest
 from horizon.errors import OutputError
@@ -34,63 +36,80 @@ def _date(value: Any) -> Any:
 
 
 def _cell(value: Any) -> Any:
+    """A value fit for a cell; empty text is no cell at all (write-only mode then writes nothing)."""
     if isinstance(value, str):
-        return rows.neutralise(ILLEGAL_CHARACTERS.sub("", value))[:MAX_CELL]
+        return rows.neutralise(ILLEGAL_CHARACTERS.sub("", value))[:MAX_CELL] if value else None
     return value
 
 
 class XlsxWriter(Writer):
-    """Office Open XML workbook written by openpyxl."""
+    """Office Open XML workbook written by openpyxl in write-only mode.
+
+    Write-only: each row goes to the sheet's file as it is appended, so memory stays flat
+    however many entries there are (a normal workbook keeps every cell: 2 GB at 100,000).
+    Everything a sheet-level setting needs (column widths, frozen header, filter range) is
+    set before the first row; styled cells (bold header, hyperlinks) are ``WriteOnlyCell`` objects
+    and dates get openpyxl's ``yyyy-mm-dd`` format as real dates.
+    """
 
     format = "xlsx"
     filename = "digest.xlsx"
     media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     Options = WriterOptions
+    uses_rows = True
 
-    def render(self, digest: Digest) -> bytes:
+    def stream(self, digest: Digest, out: IO[bytes]) -> None:
         from openpyxl import Workbook
+        from openpyxl.styles.builtins import styles as BUILTIN_STYLES
+
+        book = Workbook(write_only=True)
+        # The workbook's own copy of the built-in "Hyperlink" style: assigned by name, openpyxl would
+        # bind its module-wide one to this workbook and so keep the workbook alive after it is saved.
+        book.add_named_style(copy(BUILTIN_STYLES["Hyperlink"]))
+        book.properties.title = _cell(f"{digest.title} {digest.week}")
+        book.properties.created = digest.generated.replace(tzinfo=None)
+        try:
+            self._entries(book.create_sheet("Entries"), digest)
+            self._summary(book.create_sheet("Run summary"), digest)
+            book.save(out)
+        except (OSError, SerialisationError) as err:  # openpyxl spools each sheet to a temporary file via lxml
+            failure = err
+        else:
+            return
+        reason = f"{type(failure).__name__}: {failure}"
+        del book  # its half-written sheet streams go now, not at exit with a second traceback
+        _release_quietly(failure)
+        del failure
+        raise OutputError(f"xlsx writer: cannot build the workbook ({reason}); free some disk space "
+                          "(in the output folder and the temporary directory) or leave xlsx out")
+
+    @staticmethod
+    def _entries(sheet, digest: Digest) -> None:
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
-        book = Workbook()
-        book.properties.title = _cell(f"{digest.title} {digest.week}")
-        book.properties.created = book.properties.modified = digest.generated.replace(tzinfo=None)
-        sheet = book.active
-        sheet.title = "Entries"
         names = rows.columns(digest)
-        sheet.append(names)
-        link_col = names.index("url") + 1
-        # Row numbers are counted here: openpyxl's max_row scans every cell, so asking it per row is quadratic.
-        for row, values in enumerate(rows.rows(digest), 2):
-            # Neutralised strings stay strings: openpyxl would store "=..." as a formula.
-            sheet.append([_date(values[n]) if n in rows.DATES else _cell(values[n]) for n in names])
-            if url := values["url"]:  # safe_url made it http(s): a real hyperlink, not text
-                cell = sheet.cell(row=row, column=link_col)
-                cell.hyperlink, cell.style = url, "Hyperlink"
-        for index, name in enumerate(names, 1):
-            if name in rows.DATES:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "yyyy-mm-dd"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         for index, name in enumerate(names, 1):
             sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 14)
         sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        self._summary(book.create_sheet("Run summary"), digest)
-        buffer = io.BytesIO()
-        try:
-            book.save(buffer)
-        except Exception as err:  # noqa: BLE001 - openpyxl spools each sheet to a temporary file: a full disk fails here
-            reason = f"{type(err).__name__}: {err}"
-            _release_quietly(err)
-        else:
-            return buffer.getvalue()
-        raise OutputError(f"xlsx writer: cannot build the workbook ({reason}); free some disk space "
-                          "in the temporary directory or leave xlsx out")
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(digest.entries) + 1}"
+        bold = Font(bold=True)
+        sheet.append([_styled(WriteOnlyCell(sheet, name), font=bold) for name in names])
+        dates, link_col = {names.index(n) for n in rows.DATES}, names.index("url")
+        for values in rows.table(digest):
+            # Neutralised strings stay strings: openpyxl would store "=..." as a formula.
+            line = [_date(v) if i in dates else _cell(v) for i, v in enumerate(values)]
+            if url := values[link_col]:  # safe_url made it http(s): a real hyperlink, not text
+                link = WriteOnlyCell(sheet, line[link_col])
+                link.hyperlink, link.style = url, "Hyperlink"
+                line[link_col] = link
+            sheet.append(line)
 
     @staticmethod
     def _summary(sheet, digest: Digest) -> None:
+        sheet.column_dimensions["A"].width = 28
+        sheet.column_dimensions["D"].width = 60
         sheet.append(["source", "ok", "fetched", "error"])
         for s in digest.summary.sources:
             sheet.append([_cell(s.name), s.ok, s.fetched, _cell(s.error or "")])
@@ -100,8 +119,12 @@ class XlsxWriter(Writer):
             sheet.append([_cell(name), value])
         for note in digest.summary.notes:
             sheet.append([_cell(note)])
-        sheet.column_dimensions["A"].width = 28
-        sheet.column_dimensions["D"].width = 60
+
+
+def _styled(cell: Any, **style: Any) -> Any:
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return cell
 
 
 def _release_quietly(err: BaseException) -> None:

@@ -96,9 +96,9 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
     """Items per area in the last ``weeks`` digests of this series, this week included."""
     per_week: dict[str, Counter[str]] = {}
     for published in store.digests(key):
-        if published["week"] < week:
-            rows = store.digest_items(published["id"])
-            per_week[published["week"]] = Counter(a for row in rows for a in row["areas"])
+        if published.week < week:
+            rows = store.digest_items(published.id)
+            per_week[published.week] = Counter(a for row in rows for a in row.areas)
     per_week[week] = Counter(a for e in current for a in e.classification.areas)
     recent = sorted(per_week)[-weeks:]
     while recent and not sum(per_week[recent[0]].values()):  # a series starts at its first digest with items

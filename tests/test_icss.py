@@ -127,5 +127,5 @@ def test_two_icss_fetch_each_source_once_and_publish_two_digests(prefect_harness
     assert heart_areas <= {"cardiovascular", "diabetes"} and lungs_areas <= {"respiratory", "digital-self-management"}
     assert set(result["icss"]) == {"heart", "lungs"}
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    assert {d["key"] for d in store.digests()} == {"ics-heart", "ics-lungs"}
+    assert {d.key for d in store.digests()} == {"ics-heart", "ics-lungs"}
     store.close()

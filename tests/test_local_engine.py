@@ -105,7 +105,7 @@ def test_delivery_is_retried_once_per_channel_and_a_rerun_keeps_the_published_di
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     assert [d.outcome for d in store_delivery.history(store)] == ["failed"] * 4 + ["sent"]
     (published,) = store.digests()  # one digest for the week, however often it ran
-    assert [r["item_id"] for r in store.digest_items(published["id"])] == ["ctgov:NCT00000001"]
+    assert [r.item_id for r in store.digest_items(published.id)] == ["ctgov:NCT00000001"]
 
 
 def test_auto_runs_on_prefect_only_when_a_prefect_api_is_configured(tmp_path, monkeypatch):

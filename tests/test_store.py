@@ -9,6 +9,7 @@ import pytest
 from horizon.errors import StoreError
 from horizon.items import Extras, Item
 from horizon.store import Store
+from horizon.store_runs import DigestItemRecord
 
 T0 = datetime(2026, 11, 16, 7, tzinfo=UTC)
 
@@ -66,8 +67,9 @@ def test_republishing_a_week_replaces_its_digest_instead_of_adding_one(store):
     store.record_digest("ics", "2026-W47", "/d/1", [("ctgov:NCT00000001", 0.5, ["cardiovascular"])], now=T0)
     store.record_digest("ics", "2026-W47", "/d/2", [("ctgov:NCT00000002", 0.4, ["diabetes"])], now=T0)
     (only,) = store.digests("ics")
-    assert only["path"] == "/d/2"
-    assert [r["item_id"] for r in store.digest_items(only["id"])] == ["ctgov:NCT00000002"]
+    assert (only.key, only.week, only.path, only.created_at) == ("ics", "2026-W47", "/d/2", T0)  # aware UTC
+    assert store.digest_items(only.id) == [DigestItemRecord(only.id, "ctgov:NCT00000002", 1, 0.4, ("diabetes",))]
+    assert store.digest() == store.digest(only.id) == only
 
 
 def test_items_since_the_previous_digest_are_new_or_changed(store):

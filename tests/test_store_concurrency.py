@@ -89,7 +89,7 @@ def test_concurrent_publishing_of_one_week_leaves_one_whole_digest(store_url):
         at_once(*[lambda s=s, ranked=ranked: s.record_digest("ics", "2026-W48", "/d", ranked, now=T0)
                   for s, ranked in zip(stores, lists)])
         (digest,) = stores[0].digests("ics")
-        shown = [r["item_id"] for r in stores[0].digest_items(digest["id"])]
+        shown = [r.item_id for r in stores[0].digest_items(digest.id)]
         assert shown in [[i for i, _, _ in ranked] for ranked in lists]  # one run's list, never a mix
     finally:
         for s in stores:

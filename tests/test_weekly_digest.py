@@ -57,7 +57,7 @@ def test_rerunning_the_same_week_publishes_the_same_digest_once(run, httpserver,
 
     def shown():
         (digest,) = store.digests()  # exactly one digest for the week, however often it runs
-        return [r["item_id"] for r in store.digest_items(digest["id"])]
+        return [r.item_id for r in store.digest_items(digest.id)]
 
     run(sources)
     first = shown()

@@ -25,16 +25,17 @@ from apps.workspace.triage import cards_for
 from horizon import store_scopes as scopes
 from horizon.icss import Ics
 from horizon.store import Store
+from horizon.store_runs import DigestRecord
 
 POOL_LIMIT = 5000  # items beyond this (a first run over years of records) wait for a later week
 UPCOMING = 8
 
 
-def week_pool(store: Store, digest: dict) -> list[str]:
+def week_pool(store: Store, digest: DigestRecord) -> list[str]:
     """The ids the week's screening covers: the digest's items first, then the rest of the week's."""
-    in_digest = [r["item_id"] for r in store.digest_items(digest["id"])]
-    after = store.previous_digest_time(digest["key"], digest["week"])
-    week = store.items_since(after, seen_from=digest["created_at"] - timedelta(days=7))
+    in_digest = [r.item_id for r in store.digest_items(digest.id)]
+    after = store.previous_digest_time(digest.key, digest.week)
+    week = store.items_since(after, seen_from=digest.created_at - timedelta(days=7))
     return list(dict.fromkeys([*in_digest, *(i.id for i in week)]))[:POOL_LIMIT]
 
 
@@ -62,7 +63,7 @@ class Scores:
                 self.verdicts[verdict.item_id] = verdict
         elif missing:  # no saved model yet: the digest's own scores, where it has them
             stored = app.state.store.digest_explanations(digest_id)
-            return {i: self.by_item.get(i) or (stored.get(i) or {}).get("scores") for i in item_ids}
+            return {i: self.by_item.get(i) or (stored[i].scores if i in stored else None) for i in item_ids}
         return {i: self.by_item.get(i) for i in item_ids}
 
 
@@ -86,7 +87,7 @@ def _next_for(app, reviewer: str, ics: Ics) -> dict:
     if digest is None:
         return {"digest": None}
     pool = week_pool(store, digest)
-    scores = app.state.queue_scores[ics.id].get(app, pool, digest["id"], app.state.models[ics.id])
+    scores = app.state.queue_scores[ics.id].get(app, pool, digest.id, app.state.models[ics.id])
     judged = scopes.current_judgements(store, ics, pool)
     todo = [i for i in screening.order(scores) if reviewer not in judged.get(i, {})]
     return {"digest": digest, "todo": todo, "scores": scores,
@@ -100,14 +101,15 @@ async def queue_page(request: Request) -> Response:
     context = {"digest": found["digest"], "card": None, "upcoming": []}
     if found["digest"] is not None:
         todo, scores = found["todo"], found["scores"]
-        rows = {r["item_id"]: r for r in app.state.store.digest_items(found["digest"]["id"])}
         digest = found["digest"]  # the card says new, changed or backfill as the week's digest would
-        after = app.state.store.previous_digest_time(digest["key"], digest["week"])
+        rows = {r.item_id: r for r in app.state.store.digest_items(digest.id)}
+        after = app.state.store.previous_digest_time(digest.key, digest.week)
         cards = cards_for(app.state.store, todo[:1], after=after, reader=user, config=ics.config,
-                          as_of=digest["created_at"].date(), ics=ics)
+                          as_of=digest.created_at.date(), ics=ics)
         if cards:
             card, verdict = cards[0], app.state.queue_scores[ics.id].verdicts.get(todo[0])
-            card.areas = list(verdict.areas) if verdict else list(rows.get(card.item.id, {}).get("areas") or [])
+            shown = rows.get(card.item.id)
+            card.areas = list(verdict.areas) if verdict else list(shown.areas) if shown else []
             card.why = {a: list(t) for a, t in verdict.why.items()} if verdict else {}
             card.score = screening.top_score(scores.get(card.item.id) or {})
             context["card"], context["why_next"] = card, screening.reason(scores.get(card.item.id))

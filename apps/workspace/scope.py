@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from horizon.icss import Ics
 from horizon.store import Store
+from horizon.store_runs import DigestRecord
 from horizon.store_scopes import allowed_icss
 
 
@@ -49,17 +50,17 @@ def owner_of_digest(icss: list[Ics], key: str) -> Ics:
     return next((i for i in icss if i.key == key), None) or next(i for i in icss if i.first)
 
 
-def ics_digests(store: Store, icss: list[Ics], ics: Ics) -> list[dict]:
+def ics_digests(store: Store, icss: list[Ics], ics: Ics) -> list[DigestRecord]:
     """The digests of one ICS, oldest week first."""
-    return [d for d in store.digests() if ics.single or owner_of_digest(icss, d["key"]).id == ics.id]
+    return [d for d in store.digests() if ics.single or owner_of_digest(icss, d.key).id == ics.id]
 
 
-def latest_digest(store: Store, icss: list[Ics], ics: Ics) -> dict | None:
+def latest_digest(store: Store, icss: list[Ics], ics: Ics) -> DigestRecord | None:
     """``Store.digest()`` for one ICS: its latest published digest."""
     if ics.single:
         return store.digest()
     found = ics_digests(store, icss, ics)
-    return max(found, key=lambda d: (d["created_at"], d["id"])) if found else None
+    return max(found, key=lambda d: (d.created_at, d.id)) if found else None
 
 
 def choices(request: Request) -> list[Ics]:

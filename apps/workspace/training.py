@@ -19,19 +19,20 @@ from flows.training_job import request_training
 from horizon import store_jobs, store_scopes
 from horizon.store import utcnow
 from horizon.store_icss import ics_labels
+from horizon.store_jobs import TrainingJob
 from horizon.store_review import blind_judgements
 
 
-def job_view(store, job: dict | None) -> dict | None:
+def job_view(store, job: TrainingJob | None) -> dict | None:
     """A job as the page and its script show it: state, who and when, seconds so far, expected seconds."""
     if job is None:
         return None
     runs = [r for r in store.training_runs() if (r["report"] or {}).get("seconds")]
     expected = runs[-1]["report"]["seconds"] if runs else None
-    end = job["finished_at"] or utcnow()
-    elapsed = (end - job["started_at"]).total_seconds() if job["started_at"] else None
+    end = job.finished_at or utcnow()
+    elapsed = (end - job.started_at).total_seconds() if job.started_at else None
     keys = ("id", "state", "requested_by", "reason", "trained", "labels", "items", "f1_before", "f1_after", "error")
-    return {**{k: job[k] for k in keys}, "requested_at": job["requested_at"].isoformat(timespec="seconds"),
+    return {**{k: getattr(job, k) for k in keys}, "requested_at": job.requested_at.isoformat(timespec="seconds"),
             "seconds": round(elapsed, 1) if elapsed is not None else None, "expected": expected}
 
 
@@ -41,14 +42,14 @@ async def learning_page(request: Request) -> Response:
     labels = store.labels() if ics.single else ics_labels(store, ics.id, ics.first)
     per_area = Counter((row["area"] or "(no area)", row["relevant"]) for row in labels)
     runs = [r for r in store.training_runs() if _mine(store, ics, (r["report"] or {}).get("job"))]
-    jobs = [j for j in store_jobs.jobs(store, limit=50) if _mine(store, ics, j["id"])][:10]
+    jobs = [j for j in store_jobs.jobs(store, limit=50) if _mine(store, ics, j.id)][:10]
     mine = store_scopes.judgement_ids(store, ics)
     blind = {item: kept for item, calls in blind_judgements(store).items()
              if (kept := {r: j for r, j in calls.items() if mine is None or j["id"] in mine})}
     return render(request, "learning.html", {
         "runs": list(reversed(runs)), "curve": learning.curve(runs),
         "job": job_view(store, store_jobs.active(store)),
-        "last": job_view(store, next((j for j in jobs if j["state"] in ("done", "failed")), None)),
+        "last": job_view(store, next((j for j in jobs if j.state in ("done", "failed")), None)),
         "jobs": jobs, "labels": labels, "per_area": per_area,
         "reviewers": sorted({row["reviewer"] for row in labels}),
         "agreement": learning.agreement(ics.config.priorities, blind),

@@ -24,6 +24,7 @@ from horizon.icss import Ics
 from horizon.items import ITEM_TYPES, Item
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
+from horizon.store_runs import DigestExplanation, DigestItemRecord
 from horizon.text import parse_date
 from outputs.entry_view import EntryView, present
 from steps.ranking import kind, novelty_of
@@ -79,8 +80,8 @@ class Card:
         return own["areas"] if own and own["state"] == "relevant" else self.areas
 
 
-def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = None,
-              explanations: dict[str, dict] | None = None, after=None, reader: dict | None = None, *,
+def cards_for(store: Store, item_ids: list[str], rows: dict[str, DigestItemRecord] | None = None,
+              explanations: dict[str, DigestExplanation] | None = None, after=None, reader: dict | None = None, *,
               config: Config, as_of: date | None = None, ics: Ics | None = None) -> list[Card]:
     """Cards for these items, in this order, with history, and the register state and judgements of ``ics``
     (every ICS's when None) that ``reader`` may see.
@@ -99,7 +100,7 @@ def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = 
     names, ranking = {a.id: a.name for a in config.priorities.areas}, config.settings.ranking
     cards = []
     for item_id in ids:
-        row, item = (rows or {}).get(item_id, {}), found[item_id]
+        row, item, explained = (rows or {}).get(item_id), found[item_id], (explanations or {}).get(item_id)
         shown, hidden = visible(judged.get(item_id, {}), reader)
         seen = first_seen.get(item_id)
         state: Novelty = "new" if after is None or (seen and seen > after) else \
@@ -108,8 +109,8 @@ def cards_for(store: Store, item_ids: list[str], rows: dict[str, dict] | None = 
             item=item, names=names, kind=kind(item, ranking), first_seen=seen,
             novelty=novelty_of(item, state, as_of, ranking) if as_of else None,
             also=[xrefs[x] for x in item.extras.xrefs if x in xrefs],
-            rank=row.get("rank"), score=row.get("score"), areas=list(row.get("areas") or []),
-            why=(explanations or {}).get(item_id, {}).get("why", {}), changes=history.get(item_id, {}),
+            rank=row.rank if row else None, score=row.score if row else None, areas=list(row.areas) if row else [],
+            why=explained.why if explained else {}, changes=history.get(item_id, {}),
             judgements=shown, hidden=hidden, registered=registered.get(item_id),
         ))
     return cards
@@ -153,14 +154,14 @@ async def digest_page(request: Request) -> Response:
         if digest_id is not None:
             raise HTTPException(404, "No such digest.")
         return render(request, "triage.html", {"digest": None, "sections": [], "digests": []})
-    if (refused := refuse_other(request, owner_of_digest(icss, digest["key"]))) is not None:
+    if (refused := refuse_other(request, owner_of_digest(icss, digest.key))) is not None:
         return refused  # another ICS's digest
     ics = request.state.ics
     priorities = ics.config.priorities
-    rows = {r["item_id"]: r for r in store.digest_items(digest["id"])}
-    after = store.previous_digest_time(digest["key"], digest["week"])
-    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest["id"]), after, request.state.user,
-                      config=ics.config, as_of=digest["created_at"].date(), ics=ics)
+    rows = {r.item_id: r for r in store.digest_items(digest.id)}
+    after = store.previous_digest_time(digest.key, digest.week)
+    cards = cards_for(store, list(rows), rows, store.digest_explanations(digest.id), after, request.state.user,
+                      config=ics.config, as_of=digest.created_at.date(), ics=ics)
     filters = Filters.from_query(request, priorities.ids)
     shown = [c for c in cards if filters.keep(c)]
     sections, placed = [], set()
@@ -187,14 +188,14 @@ async def judge(request: Request) -> Response:
     item_id, state = str(form.get("item_id") or ""), str(form.get("state") or "")
     areas = [str(a) for a in form.getlist("areas")]
     digest = store.digest(digest_id) if (digest_id := _int(form.get("digest_id"))) is not None else None
-    if digest is not None and owner_of_digest(request.app.state.icss, digest["key"]).id != ics.id:
+    if digest is not None and owner_of_digest(request.app.state.icss, digest.key).id != ics.id:
         raise HTTPException(403, "That digest belongs to another ICS than the one this judgement is for.")
     if state not in TRIAGE_STATES or any(a not in priorities.ids for a in areas):
         raise HTTPException(400, f"state must be one of {', '.join(TRIAGE_STATES)} and areas known area ids")
     if not store.get([item_id]):
         raise HTTPException(404, "No such item.")
     # The areas the reviewer was shown: the digest's, or (the queue) the model's; unticking one is a "not A" label.
-    proposed = next((r["areas"] for r in store.digest_items(digest_id) if r["item_id"] == item_id), []) \
+    proposed = next((list(r.areas) for r in store.digest_items(digest_id) if r.item_id == item_id), []) \
         if digest_id is not None else [str(a) for a in form.getlist("proposed") if a in priorities.ids]
     judge_blind(store, item_id, request.state.user["name"], state, areas, str(form.get("note") or "")[:5000],
                 digest_id=digest_id, proposed=proposed, ics=ics)

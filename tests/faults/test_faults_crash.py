@@ -112,7 +112,7 @@ def _check_invariants(store_url: str, out: Path) -> dict:
                 assert expected <= set(ids), f"{source}: watermark set but items missing"
         digests = store.digests()
         assert len(digests) <= 1
-        shown = [row["item_id"] for d in digests for row in store.digest_items(d["id"])]
+        shown = [row.item_id for d in digests for row in store.digest_items(d.id)]
         assert len(shown) == len(set(shown))
     finally:
         store.close()

@@ -200,7 +200,7 @@ def _check_the_store(store_url: str) -> None:
 
     store = Store(store_url)
     try:
-        keys = [d["key"] for d in store.digests()]
+        keys = [d.key for d in store.digests()]
         assert keys.count("suffolk-and-north-east-essex-ics") == 2  # the sample's last week, and this week
         assert not any(k.startswith("scan-") for k in keys)  # a scan is not a digest of the series
         assert store.count() > 0

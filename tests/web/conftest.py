@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from apps.workspace import create_app
 from horizon.config import DEFAULT_DIR, load_config
 from horizon.store import Store
+from horizon.store_jobs import TrainingJob
 from tests.web.seed import PASSWORDS, seed
 
 
@@ -87,7 +88,7 @@ def sign_in(client: TestClient, name: str) -> TestClient:
     return client
 
 
-def run_queued_jobs(store, config) -> list[dict]:
+def run_queued_jobs(store, config) -> list[TrainingJob]:
     """Run every queued training job here, as the workspace's runner thread would; the finished jobs."""
     from flows.training_job import run_job
     from horizon import store_jobs

@@ -15,8 +15,8 @@ from horizon import store_jobs
 from horizon.config import load_config
 from horizon.icss import load_icss
 from horizon.store import Store
-from horizon.store_icss import ics_labels, label_scopes
-from horizon.store_scopes import allowed_icss, job_ics, set_user_icss, user_icss
+from horizon.store_icss import ics_labels
+from horizon.store_scopes import allowed_icss, job_ics, judgement_scopes, set_user_icss, user_icss
 from tests.test_icss import two_icss
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.seed import ITEMS, password_hash
@@ -70,7 +70,7 @@ def test_a_user_of_one_ics_sees_its_digest_and_areas_and_no_selector(multi):
     assert all(a.name in page for a in heart.config.priorities.areas)
     assert not any(a.name in page for a in lungs.config.priorities.areas)
     assert 'action="/ics"' not in page  # one ICS: nothing to choose
-    assert [d["key"] for d in multi["store"].digests() if f'/digests/{d["id"]}"' in rob.get("/digests").text] \
+    assert [d.key for d in multi["store"].digests() if f'/digests/{d.id}"' in rob.get("/digests").text] \
         == ["ics-heart"]
 
 
@@ -104,8 +104,8 @@ def test_a_judgement_trains_its_own_ics_and_not_the_other(multi, model_dir):
         while (job := store_jobs.claim(store)) is not None:
             done, finished = run_ics_job(store, [heart, lungs], job)
             ran[done.id] = finished
-    assert ran["heart"]["state"] == ran["lungs"]["state"] == "done"
-    assert ran["heart"]["labels"] == 1 and ran["lungs"]["labels"] == 0  # reviewer labels each job trained on
+    assert ran["heart"].state == ran["lungs"].state == "done"
+    assert ran["heart"].labels == 1 and ran["lungs"].labels == 0  # reviewer labels each job trained on
     assert (model_dir / "ics" / "heart" / "model.json").exists() and (model_dir / "ics" / "lungs" / "model.json")\
         .exists()
 
@@ -150,11 +150,11 @@ def test_with_one_ics_nothing_is_scoped_and_there_is_no_selector(client_for, sto
     rob = client_for("rob")
     page = rob.get("/").text
     assert 'action="/ics"' not in page and 'name="ics"' not in page
-    item_id = store.digest_items(store.digest_id)[0]["item_id"]
+    item_id = store.digest_items(store.digest_id)[0].item_id
     token = csrf_of(page)
     assert rob.post("/judge", data={"csrf": token, "item_id": item_id, "state": "not-relevant"}).status_code == 303
     with store.engine.connect() as conn:
-        assert conn.execute(label_scopes.select()).all() == []
+        assert conn.execute(judgement_scopes.select()).all() == []
     assert [r["item_id"] for r in store.labels()] == [item_id]
 
 
@@ -201,7 +201,7 @@ def test_retrain_now_queues_the_current_ics_job(multi):
     assert ada.post("/learning/retrain", data={"csrf": token}).status_code == 303
     assert ada.post("/learning/retrain", data={"csrf": token, "ics": "lungs"}).status_code == 403  # not ada's
     (job,) = store_jobs.jobs(store)
-    assert job_ics(store, job["id"]) == "heart"
+    assert job_ics(store, job.id) == "heart"
 
 
 def test_cli_train_for_one_ics_uses_its_labels_and_its_model_folder(multi, config_dir, model_dir):

@@ -26,9 +26,9 @@ def test_triage_shows_the_digest_by_area_in_rank_order_with_definitions(client_f
     assert "Atrial fibrillation detection and virtual AF pathways" in cardio.select_one("aside").get_text()
     ranks = [int(r.get_text().lstrip("#")) for r in cardio.select(".rank")]
     assert ranks == sorted(ranks) and len(ranks) >= 3
-    rows = {r["item_id"]: r for r in store.digest_items(store.digest_id)}
+    rows = {r.item_id: r for r in store.digest_items(store.digest_id)}
     assert [c["data-item"] for c in cardio.select("article.item")] == \
-        sorted((i for i, r in rows.items() if "cardiovascular" in r["areas"]), key=lambda i: rows[i]["rank"])
+        sorted((i for i, r in rows.items() if "cardiovascular" in r.areas), key=lambda i: rows[i].rank)
     first = soup.select_one(f'#item-{ITEMS[0].id.replace(":", "-")}')
     assert "<mark>" in str(first.select_one("h3")) and "ClinicalTrials.gov" in first.get_text()
     assert "form" not in [t.name for t in soup.select("article.item *")]  # a viewer gets no triage forms
@@ -54,7 +54,7 @@ def test_filters_narrow_the_list(client_for, store):
 
 def test_a_plain_form_judgement_with_a_corrected_area_returns_to_the_item(client_for, store):
     client = client_for("rob")
-    given = next(set(r["areas"]) for r in store.digest_items(store.digest_id) if r["item_id"] == TAUGHT[0].id)
+    given = next(set(r.areas) for r in store.digest_items(store.digest_id) if r.item_id == TAUGHT[0].id)
     shown_in = sorted(given)[0]  # an area the digest (the real classifier) gave it
     token = csrf_of(client.get("/").text)
     response = client.post("/judge", data={"csrf": token, "item_id": TAUGHT[0].id, "digest_id": store.digest_id,
@@ -67,6 +67,9 @@ def test_a_plain_form_judgement_with_a_corrected_area_returns_to_the_item(client
     assert labels == {("cardiovascular", True)} | {(a, False) for a in given - {"cardiovascular"}}
     page = client.get(f"/?area={shown_in}").text  # sections follow the digest; the correction shows on the card
     assert "rob: relevant (cardiovascular) “AF monitoring”" in page
+    unticked = ", ".join(sorted(given - {"cardiovascular"}))
+    history = client.get(f"/items/{TAUGHT[0].id}").text  # the judgement keeps the areas rob unticked
+    assert unticked and f"<td>cardiovascular</td><td>{unticked}</td><td>AF monitoring</td>" in history
 
 
 def test_bad_judgements_are_refused(client_for):
@@ -114,7 +117,7 @@ def test_learning_page_shows_f1_runs_and_reviewer_agreement(client_for, store, c
     token = csrf_of(ada.get("/learning").text)
     assert ada.post("/learning/retrain", data={"csrf": token}).status_code == 303
     [job] = run_queued_jobs(store, config)
-    assert (job["state"], job["requested_by"], job["trained"]) == ("done", "ada", True)
+    assert (job.state, job.requested_by, job.trained) == ("done", "ada", True)
     soup = BeautifulSoup(ada.get("/learning").text, "html.parser")
     run = [td.get_text() for td in soup.select("table.runs tr")[1].select("td")]
     bundled = len((Path(classifiers.__file__).parent / "data" / "dev.jsonl").read_text().splitlines())

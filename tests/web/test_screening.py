@@ -55,7 +55,7 @@ def test_estimate_of_relevant_items_left_follows_the_reviewed_rate_per_score_ban
 
 def test_the_queue_offers_the_weeks_items_in_the_order_the_model_needs_them(client_for, store, config):
     rob = client_for("rob")
-    in_digest = {r["item_id"] for r in store.digest_items(store.digest_id)}
+    in_digest = {r.item_id for r in store.digest_items(store.digest_id)}
     assert HELD_BACK.id not in in_digest
     seen = []
     reviewed, total = progress(rob)

@@ -68,23 +68,23 @@ def test_retrain_now_returns_at_once_and_the_job_records_what_it_did(client_for,
     response = ada.post("/learning/retrain", data={"csrf": csrf_of(ada.get("/learning").text)})
     assert response.status_code == 303 and fits == []  # queued, not trained in the request
     [queued] = store_jobs.jobs(store)
-    assert (queued["state"], queued["requested_by"]) == ("queued", "ada")
+    assert (queued.state, queued.requested_by) == ("queued", "ada")
     status = ada.get("/learning/job").json()
     assert status["active"] and status["job"]["state"] == "queued"
     assert BeautifulSoup(ada.get("/learning").text, "html.parser").select_one("#job")["data-job-state"] == "queued"
 
     [job] = run_queued_jobs(store, config)
     assert fits  # the job fitted the model
-    assert (job["state"], job["trained"], job["labels"]) == ("done", True, 2)
-    assert job["started_at"] <= job["finished_at"] and job["f1_after"] is not None
+    assert (job.state, job.trained, job.labels) == ("done", True, 2)
+    assert job.started_at <= job.finished_at and job.f1_after is not None
     [run] = store.training_runs()
-    assert (run["by"], run["labels"], run["report"]["job"]) == ("ada", 2, job["id"])
+    assert (run["by"], run["labels"], run["report"]["job"]) == ("ada", 2, job.id)
     assert not ada.get("/learning/job").json()["active"]
 
     # Nothing new to learn: the job is done, but no training run is logged.
     ada.post("/learning/retrain", data={"csrf": csrf_of(ada.get("/learning").text)})
     [again] = run_queued_jobs(store, config)
-    assert (again["state"], again["trained"]) == ("done", False)
+    assert (again.state, again.trained) == ("done", False)
     assert len(store.training_runs()) == 1
     assert "nothing to train" in ada.get("/learning").text
 
@@ -92,13 +92,13 @@ def test_retrain_now_returns_at_once_and_the_job_records_what_it_did(client_for,
 def test_a_retrain_is_queued_after_every_n_judgements(client_for, store, config):
     every = config.settings.workspace.retrain_every
     rob = client_for("rob")
-    digest_ids = [r["item_id"] for r in store.digest_items(store.digest_id)]
+    digest_ids = [r.item_id for r in store.digest_items(store.digest_id)]
     assert len(digest_ids) > every
     for n, item_id in enumerate(digest_ids[:every], 1):
         assert store_jobs.jobs(store) == [], f"queued after only {n - 1} judgements"
         judge(rob, item_id, "not-relevant", ())
     [job] = store_jobs.jobs(store)
-    assert (job["state"], job["requested_by"], job["judgements_seen"]) == ("queued", "rob", every)
+    assert (job.state, job.requested_by, job.judgements_seen) == ("queued", "rob", every)
     judge(rob, digest_ids[every], "not-relevant", ())
     assert len(store_jobs.jobs(store)) == 1  # the next one waits for another N
 
@@ -109,12 +109,12 @@ def test_one_job_runs_at_a_time_across_processes(store, config):
         first = store_jobs.request(store, "ada", "retrain now", 0)
         assert store_jobs.request(other, "weekly", "weekly run", 0) == first  # one queued job covers both
         running = store_jobs.claim(store, worker="web:1")
-        assert running["id"] == first and running["state"] == "running"
+        assert running.id == first and running.state == "running"
         second = store_jobs.request(other, "weekly", "weekly run", 0)
         assert second != first
         assert store_jobs.claim(other, worker="flow:2") is None  # the first is still running
         store_jobs.finish(store, first, {"trained": False})
-        assert store_jobs.claim(other, worker="flow:2")["id"] == second
+        assert store_jobs.claim(other, worker="flow:2").id == second
     finally:
         other.close()
 
@@ -125,9 +125,9 @@ def test_a_job_whose_worker_died_is_marked_failed_and_the_queue_moves_on(store):
     store_jobs.claim(store, worker="web:1", now=t0)
     waiting = store_jobs.request(store, "rob", "10 new judgements", 10, now=t0)
     assert store_jobs.claim(store, now=t0 + timedelta(minutes=10)) is None
-    assert store_jobs.claim(store, now=t0 + store_jobs.STALE_AFTER + timedelta(seconds=1))["id"] == waiting
+    assert store_jobs.claim(store, now=t0 + store_jobs.STALE_AFTER + timedelta(seconds=1)).id == waiting
     failed = store_jobs.job(store, dead)
-    assert failed["state"] == "failed" and "abandoned" in failed["error"]
+    assert failed.state == "failed" and "abandoned" in failed.error
 
 
 def test_the_weekly_flows_entry_point_runs_the_same_job(client_for, store, config):
@@ -135,12 +135,12 @@ def test_the_weekly_flows_entry_point_runs_the_same_job(client_for, store, confi
     for item in TAUGHT:
         judge(rob, item.id)
     job = run_training_job(store, config, by="weekly run")
-    assert (job["state"], job["trained"], job["requested_by"]) == ("done", True, "weekly run")
+    assert (job.state, job.trained, job.requested_by) == ("done", True, "weekly run")
     assert [r["by"] for r in store.training_runs()] == ["weekly run"]
     assert re.fullmatch(r"Classifier retrained on \d+ labelled items, 2 from reviewers: "
                         r"cross-validated macro F1 (n/a|0\.\d\d) -> 0\.\d\d\.", describe(job))
     again = run_training_job(store, config, by="weekly run")
-    assert again["trained"] is False and describe(again).startswith("Classifier up to date")
+    assert again.trained is False and describe(again).startswith("Classifier up to date")
     assert len(store.training_runs()) == 1
 
 
@@ -148,7 +148,7 @@ def test_the_weekly_run_can_train_one_icss_model_in_its_own_folder(store, config
     store.add_label(TAUGHT[0].id, "cardiovascular", True, "rob")
     own = tmp_path / "ics-model"
     job = run_training_job(store, config, by="weekly run", model_dir=str(own))
-    assert job["trained"] and job["labels"] == 1 and (own / "model.json").exists()
+    assert job.trained and job.labels == 1 and (own / "model.json").exists()
 
 
 def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
@@ -158,7 +158,7 @@ def test_a_failed_job_is_recorded_with_its_error(store, config, monkeypatch):
     store.add_label(TAUGHT[0].id, "cardiovascular", True, "rob")
     monkeypatch.setattr(AreaModel, "fit", broken)
     job = run_training_job(store, config, by="ada")
-    assert job["state"] == "failed" and "out of memory in fit" in job["error"]
+    assert job.state == "failed" and "out of memory in fit" in job.error
     assert "retraining failed" in describe(job)
     assert store.training_runs() == []
 
