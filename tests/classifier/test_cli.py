@@ -106,6 +106,8 @@ def test_label_records_a_judgement(tmp_path):
     rows = store.labels()
     assert [(r["item_id"], r["area"], r["relevant"], r["reviewer"]) for r in rows] == [
         ("test:1", "ageing-well", True, "ana")]
+    assert [(j["reviewer"], j["state"], j["areas"]) for j in store.judgements()] == [
+        ("ana", "relevant", ["ageing-well"])]  # the label is a judgement, the one record of reviewers' calls
 
 
 def test_train_saves_a_model_that_classify_uses(tmp_path):
