@@ -3,8 +3,9 @@
 Why: the end-to-end bench (bench/e2e.py) needs minutes and a quiet machine; this one
 isolates what issue 16 asks to shrink. ``bench/synth.py`` renders a week of N items in
 the sources' real formats (pages exactly as its server would answer them), then, in one
-process: every page goes through its scanner's ``parse``; the items are upserted into a
-fresh SQLite store one source at a time, as ``store-items`` does; ``candidates`` selects
+process: every page goes through its scanner's ``parse`` (inside ``fewer_collections``,
+as ``Scanner.scan`` runs it); the items are upserted into a fresh SQLite store one source
+at a time, as ``store-items`` does; ``candidates`` selects
 the week; ``one_per_thing`` groups duplicates; ``assemble`` ranks and wraps the digest
 (verdicts are invented from each item's id, since classification is not measured here).
 The store is then upserted again with the same items (a re-run of the same week).
