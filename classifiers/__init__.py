@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -22,9 +23,18 @@ from classifiers.model import AreaModel, chunks
 from classifiers.training import TrainingReport, ensure_current, train, training_set
 from horizon.config import Priorities
 from horizon.digest import Classification
-from horizon.items import Item
 
 __all__ = ["AreaClassifier", "TrainingReport", "ensure_current", "load_classifier", "score_texts"]
+
+
+class Classifiable(Protocol):
+    """What the classifier reads of an item: an Item, or a record of a file given to ``horizon classify``."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class AreaClassifier:
@@ -35,7 +45,7 @@ class AreaClassifier:
         self.estimator = estimator
         self.top_terms = top_terms
 
-    def classify(self, items: Sequence[Item]) -> list[Classification]:
+    def classify(self, items: Sequence[Classifiable]) -> list[Classification]:
         """One verdict per item: scores in [0, 1] (0.5 = the area's threshold), areas, and why.
 
         The batch is vectorised a chunk at a time; scores and explanations read the same matrices.
