@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Column, Integer, String, Table, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from horizon import migrations, store_jobs
 from horizon.icss import Ics
 from horizon.records import Judgement
 from horizon.store import CLOSED_STAGES, TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
 from horizon.store_jobs import training_jobs as jobs
-from horizon.store_labels import call, with_label
-from horizon.store_workspace import insert_judgement
+from horizon.store_labels import call
+from horizon.store_workspace import insert_judgement, label_judgement
 
 user_icss = Table(  # the ICSs a user works in; a user with no row works in the first
     "user_icss", metadata,
@@ -119,9 +120,10 @@ def add_label(store: Store, ics: Ics, item_id: str, area: str | None, relevant: 
     """``horizon label --ics``: the reviewer's current judgement of the item in ``ics`` plus this label."""
     if ics.single:
         return store.add_label(item_id, area, relevant, reviewer, now=now)
-    current = current_judgements(store, ics, [item_id]).get(item_id, {}).get(reviewer)
-    return _scoped(store, ics, item_id, reviewer, with_label(current, area, relevant),
-                   current.note if current else "", None, now)
+    with store.engine.begin() as conn:  # read and write in one transaction, under the judgements lock
+        judgement_id = label_judgement(conn, item_id, area, relevant, reviewer, now, scope=_in(ics))
+        conn.execute(judgement_scopes.insert(), {"judgement_id": judgement_id, "ics": ics.id})
+    return judgement_id
 
 
 def _scoped(store: Store, ics: Ics, item_id: str, reviewer: str, made: dict, note: str, digest_id: int | None,
@@ -159,12 +161,16 @@ def judgement_count(store: Store, ics: Ics) -> int:
     """How many judgements ``ics`` has: what its retraining counts."""
     if ics.single:
         return store_jobs.judgement_count(store)
-    mine = judgement_scopes.c.ics == ics.id
-    if ics.first:
-        mine = mine | judgement_scopes.c.ics.is_(None)
     joined = judgements.outerjoin(judgement_scopes, judgement_scopes.c.judgement_id == judgements.c.id)
     with store.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(joined).where(mine)).scalar_one()
+        return conn.execute(select(func.count()).select_from(joined).where(_in(ics))).scalar_one()
+
+
+def _in(ics: Ics) -> ColumnElement[bool]:
+    """Judgements of ``ics``, on ``judgements`` outer-joined to ``judgement_scopes``: scoped to it, or (the
+    first ICS) to none."""
+    mine = judgement_scopes.c.ics == ics.id
+    return mine | judgement_scopes.c.ics.is_(None) if ics.first else mine
 
 
 # -- the register and technologies -------------------------------------------------------------

@@ -13,7 +13,9 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String, Table, Text, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 
+from horizon import migrations
 from horizon.errors import StoreError
 from horizon.records import Judgement, Label, User
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
@@ -100,6 +102,26 @@ def _user(row) -> User:
     return User(row.name, row.password_hash, row.role, _aware(row.created_at))
 
 
+def label_judgement(conn: Connection, item_id: str, area: str | None, relevant: bool, reviewer: str,
+                    now: datetime | None, scope: ColumnElement[bool] | None = None) -> int:
+    """``horizon label`` in ``conn``'s transaction: a judgement that is the reviewer's current one plus this label.
+
+    The current judgement is read and the new one written under the judgements lock, so two
+    labels given at once for the same reviewer and item both count (apart, the later write
+    would copy a current judgement that lacks the other label). ``scope``: a condition on
+    ``judgement_scopes`` choosing one ICS's judgements (None: every judgement counts).
+    """
+    migrations.exclusive(conn, "judgements")
+    query = select(judgements).where(judgements.c.item_id == item_id, judgements.c.reviewer == reviewer)
+    if scope is not None:
+        scoped = judgements.outerjoin(judgement_scopes, judgement_scopes.c.judgement_id == judgements.c.id)
+        query = query.select_from(scoped).where(scope)
+    row = conn.execute(query.order_by(judgements.c.id.desc()).limit(1)).first()
+    current = judgement_of(row) if row else None
+    return insert_judgement(conn, item_id, reviewer, with_label(current, area, relevant),
+                            current.note if current else "", None, now)
+
+
 class WorkspaceStore:
     """The workspace operations of ``horizon.store.Store``."""
 
@@ -109,10 +131,8 @@ class WorkspaceStore:
     def add_label(self, item_id: str, area: str | None, relevant: bool, reviewer: str,
                   now: datetime | None = None) -> int:
         """``horizon label``: a judgement that is the reviewer's current one of the item plus this label."""
-        current = self.current_judgements([item_id]).get(item_id, {}).get(reviewer)
         with self.engine.begin() as conn:
-            return insert_judgement(conn, item_id, reviewer, with_label(current, area, relevant),
-                                    current.note if current else "", None, now)
+            return label_judgement(conn, item_id, area, relevant, reviewer, now)
 
     def labels(self) -> list[Label]:
         """Every ICS's reviewer labels: those of each reviewer's latest judgement per item and ICS, oldest first."""

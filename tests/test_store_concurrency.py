@@ -10,11 +10,16 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from horizon import store_scopes
+from horizon.config import DEFAULT_DIR, load_config
+from horizon.icss import Ics
 from horizon.items import Extras, Item
 from horizon.store import Store, changes, items
+from horizon.store_icss import ics_labels
 
 T0 = datetime(2026, 11, 16, 7, tzinfo=UTC)
 
@@ -94,3 +99,43 @@ def test_concurrent_publishing_of_one_week_leaves_one_whole_digest(store_url):
     finally:
         for s in stores:
             s.close()
+
+
+AREAS = ("cardiovascular", "diabetes", "respiratory")
+
+
+def _label_every_item_at_once(store_url, label):
+    """Three `horizon label` runs at once, each its own store, each giving the same reviewer one area on each
+    of 15 items; the areas of rob's current judgement of each item."""
+    stores = [Store(store_url) for _ in AREAS]
+    try:
+        at_once(*[lambda s=s, area=area: [label(s, f"ctgov:NCT{n:08d}", area) for n in range(15)]
+                  for s, area in zip(stores, AREAS)])
+        return stores[0], {i: set(by["rob"].areas) for i, by in stores[0].current_judgements().items()}
+    finally:
+        for s in stores[1:]:
+            s.close()
+
+
+def test_labels_given_at_once_for_one_reviewer_and_item_all_survive(store_url):
+    store, areas = _label_every_item_at_once(
+        store_url, lambda s, item_id, area: s.add_label(item_id, area, True, "rob", now=T0))
+    try:
+        assert areas == {f"ctgov:NCT{n:08d}": set(AREAS) for n in range(15)}  # none dropped by a concurrent label
+        assert len(store.labels()) == 15 * len(AREAS)
+    finally:
+        store.close()
+
+
+def test_labels_given_at_once_in_one_ics_all_survive_in_that_ics(store_url):
+    config = load_config(DEFAULT_DIR)
+    lungs = Ics("lungs", config, None, Path("."), single=False, first=False)
+    store, _ = _label_every_item_at_once(
+        store_url, lambda s, item_id, area: store_scopes.add_label(s, lungs, item_id, area, True, "rob", now=T0))
+    try:
+        current = store_scopes.current_judgements(store, lungs)
+        assert {i: set(by["rob"].areas) for i, by in current.items()} == {
+            f"ctgov:NCT{n:08d}": set(AREAS) for n in range(15)}
+        assert sorted({r.area for r in ics_labels(store, "lungs", False)}) == sorted(AREAS)
+    finally:
+        store.close()
