@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from horizon.config import load_config
 from horizon.digest import Digest, SourceReport
 from horizon.icss import Ics, find
 from horizon.progress import report
+from horizon.records import RegisterEntry
 from horizon.store import Store
 from horizon.store_icss import IcsStore, news_since, published_at
 from horizon.tech.digest_section import with_technologies
@@ -134,11 +135,11 @@ def model_dir(ics: Ics) -> str | None:
     return None if ics.single else ics_model_dir(ics)
 
 
-def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[dict]) -> str:
+def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[RegisterEntry]) -> str:
     """A hash of what the digest shows besides the items: priorities, settings, labels, register reminders."""
     doc = {"priorities": ics.config.priorities.model_dump(mode="json"), "title": ics.title,
            "settings": ics.config.settings.model_dump(mode="json"), "out": ref.out, "labels": label_ids,
-           "due": due,
+           "due": [asdict(e) for e in due],
            "failed": sorted(r.name for r in ref.reports if not r.ok)}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:20]
 

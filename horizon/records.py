@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
+
 
 @dataclass(frozen=True)
 class User:
@@ -60,6 +62,10 @@ class RegisterEntry:
     created_at: datetime
     updated_at: datetime
     updated_by: str
+
+    def due(self, today: date) -> bool:
+        """Open, with its next review on or before ``today``: the digest reminds of it."""
+        return self.next_review is not None and self.next_review <= today and self.stage not in CLOSED_STAGES
 
 
 @dataclass(frozen=True)

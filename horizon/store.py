@@ -23,11 +23,11 @@ from sqlalchemy.exc import DatabaseError
 
 from horizon import migrations
 from horizon.errors import StoreError
+from horizon.records import CLOSED_STAGES
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, store_label, utcnow
 from horizon.store_items import ItemsStore, Upserted, changes, items
 from horizon.store_runs import RunsStore, _explanation, digest_explanations, digest_items, digests, meta, watermarks
 from horizon.store_workspace import (
-    CLOSED_STAGES,
     ROLES,
     STAGES,
     TRIAGE_STATES,

@@ -18,8 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from horizon import migrations, store_jobs
 from horizon.icss import Ics
-from horizon.records import Judgement
-from horizon.store import CLOSED_STAGES, TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
+from horizon.records import Judgement, RegisterEntry
+from horizon.store import TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
 from horizon.store_jobs import training_jobs as jobs
 from horizon.store_labels import call
 from horizon.store_workspace import insert_judgement, label_judgement
@@ -174,16 +174,15 @@ def _in(ics: Ics) -> ColumnElement[bool]:
 
 
 # -- the register and technologies -------------------------------------------------------------
-def register_entries(store: Store, ics: Ics, item_ids: Sequence[str] | None = None) -> list[dict]:
+def register_entries(store: Store, ics: Ics, item_ids: Sequence[str] | None = None) -> list[RegisterEntry]:
     entries = store.register_entries(item_ids)
-    owners = {} if ics.single else _owners(store, register_scopes, "item_id", [e["item_id"] for e in entries])
-    return [e for e in entries if _mine(ics, owners.get(e["item_id"]))]
+    owners = {} if ics.single else _owners(store, register_scopes, "item_id", [e.item_id for e in entries])
+    return [e for e in entries if _mine(ics, owners.get(e.item_id))]
 
 
-def register_due(store: Store, ics: Ics, today: date) -> list[dict]:
+def register_due(store: Store, ics: Ics, today: date) -> list[RegisterEntry]:
     """``Store.register_due`` for one ICS: the register reminders its digest shows."""
-    return [e for e in register_entries(store, ics)
-            if e["next_review"] is not None and e["next_review"] <= today and e["stage"] not in CLOSED_STAGES]
+    return [e for e in register_entries(store, ics) if e.due(today)]
 
 
 def claim_register(store: Store, ics: Ics, item_id: str) -> None:

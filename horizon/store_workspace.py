@@ -17,14 +17,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from horizon import migrations
 from horizon.errors import StoreError
-from horizon.records import Judgement, Label, User
+from horizon.records import Judgement, Label, RegisterChange, RegisterEntry, User
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
 from horizon.store_labels import call, labels_of, with_label
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")  # each may do what the ones before it may
 TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
 STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
-CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
 
 users = Table(
     "users", metadata,
@@ -215,23 +214,24 @@ class WorkspaceStore:
             ), {"item_id": item_id, **values, "created_at": now, "updated_at": now, "updated_by": by})
             conn.execute(register_log.insert(), {"item_id": item_id, **values, "by": by, "at": now})
 
-    def register_entries(self, item_ids: Sequence[str] | None = None) -> list[dict]:
+    def register_entries(self, item_ids: Sequence[str] | None = None) -> list[RegisterEntry]:
         """Register entries, soonest review first (entries without a date last)."""
         query = select(register).order_by(register.c.next_review.is_(None), register.c.next_review, register.c.item_id)
         if item_ids is not None:
             query = query.where(register.c.item_id.in_(list(item_ids)))
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [RegisterEntry(r.item_id, r.stage, r.owner, r.next_review, r.notes, _aware(r.created_at),
+                                  _aware(r.updated_at), r.updated_by) for r in conn.execute(query)]
 
-    def register_log(self, item_id: str) -> list[dict]:
+    def register_log(self, item_id: str) -> list[RegisterChange]:
         with self.engine.connect() as conn:
             query = select(register_log).where(register_log.c.item_id == item_id).order_by(register_log.c.id)
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [RegisterChange(r.id, r.item_id, r.stage, r.owner, r.next_review, r.notes, r.by, _aware(r.at))
+                    for r in conn.execute(query)]
 
-    def register_due(self, today: date) -> list[dict]:
+    def register_due(self, today: date) -> list[RegisterEntry]:
         """Open register entries whose next review is on or before ``today``: the digest's reminder."""
-        return [e for e in self.register_entries()
-                if e["next_review"] is not None and e["next_review"] <= today and e["stage"] not in CLOSED_STAGES]
+        return [e for e in self.register_entries() if e.due(today)]
 
     # -- training runs -----------------------------------------------------------------------
     def add_training_run(self, by: str, labels_used: int, f1: float | None, report: Mapping,

@@ -28,6 +28,7 @@ from horizon.digest import (
 )
 from horizon.errors import InputError, UnknownName
 from horizon.items import Item
+from horizon.records import RegisterEntry
 from horizon.store import Store
 from steps.dedup import group
 from steps.ranking import rank
@@ -115,7 +116,7 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
              notes: Sequence[str] = (), also: dict[str, tuple[Item, ...]] | None = None,
              key: str | None = None, title: str | None = None, query: str | None = None,
-             due: Sequence[dict] | None = None) -> Digest:
+             due: Sequence[RegisterEntry] | None = None) -> Digest:
     """Rank the classified items and wrap everything a writer needs into one Digest.
 
     ``key`` and ``title`` name one ICS's series when a configuration holds several, ``due`` its
@@ -145,14 +146,14 @@ def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequ
     )
 
 
-def due_reviews(store: Store, today: date, due: Sequence[dict] | None = None) -> tuple[DueReview, ...]:
+def due_reviews(store: Store, today: date, due: Sequence[RegisterEntry] | None = None) -> tuple[DueReview, ...]:
     """Register entries due for review (``due``, or the store's), with their item's title and link."""
     due = store.register_due(today) if due is None else due
-    found = store.get([d["item_id"] for d in due])
+    found = store.get([d.item_id for d in due])
     return tuple(
-        DueReview(item_id=d["item_id"], title=found[d["item_id"]].title if d["item_id"] in found else d["item_id"],
-                  url=found[d["item_id"]].url if d["item_id"] in found else "", stage=d["stage"],
-                  owner=d.get("owner") or "", next_review=d["next_review"])
+        DueReview(item_id=d.item_id, title=found[d.item_id].title if d.item_id in found else d.item_id,
+                  url=found[d.item_id].url if d.item_id in found else "", stage=d.stage,
+                  owner=d.owner, next_review=d.next_review or today)  # a due entry has a date
         for d in due
     )
 

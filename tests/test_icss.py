@@ -99,8 +99,8 @@ def test_each_ics_digest_reminds_of_its_own_register_entries(write_config, tmp_p
     store.save_register("ctgov:NCT00000001", "assessing", "Asha", due, "", by="asha")  # before icss.yaml
     store.save_register("ctgov:NCT00000002", "piloting", "Ben", due, "", by="ben")
     claim_register(store, lungs, "ctgov:NCT00000002")
-    assert [e["item_id"] for e in register_due(store, heart, today)] == ["ctgov:NCT00000001"]
-    assert [e["item_id"] for e in register_due(store, lungs, today)] == ["ctgov:NCT00000002"]
+    assert [e.item_id for e in register_due(store, heart, today)] == ["ctgov:NCT00000001"]
+    assert [e.item_id for e in register_due(store, lungs, today)] == ["ctgov:NCT00000002"]
     assert len(store.register_due(today)) == 2  # the store's own view is unchanged
     store.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from datetime import date
 
 from starlette.exceptions import HTTPException
@@ -26,8 +27,8 @@ CSV_COLUMNS = ("item_id", "title", "source", "url", "stage", "owner", "next_revi
 async def register_page(request: Request) -> Response:
     store, ics = request.app.state.store, request.state.ics
     stage = request.query_params.get("stage", "")
-    entries = [e for e in scopes.register_entries(store, ics) if not stage or e["stage"] == stage]
-    cards = {c.item.id: c for c in cards_for(store, [e["item_id"] for e in entries], config=ics.config, ics=ics)}
+    entries = [e for e in scopes.register_entries(store, ics) if not stage or e.stage == stage]
+    cards = {c.item.id: c for c in cards_for(store, [e.item_id for e in entries], config=ics.config, ics=ics)}
     return render(request, "register.html", {
         "entries": entries, "cards": cards, "stages": STAGES, "stage": stage if stage in STAGES else "",
         "today": date.today(),
@@ -61,15 +62,15 @@ async def register_save(request: Request) -> Response:
 async def register_csv(request: Request) -> Response:
     store = request.app.state.store
     entries = scopes.register_entries(store, request.state.ics)
-    found = store.get([e["item_id"] for e in entries])
+    found = store.get([e.item_id for e in entries])
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        item = found.get(e["item_id"])
+        item = found.get(e.item_id)
         extra = {"title": item.title if item else "", "source": item.source if item else "",
-                 "url": safe_url(item.url) if item else "", "updated_at": e["updated_at"].strftime("%Y-%m-%d %H:%M")}
-        writer.writerow([csv_cell({**e, **extra}[c]) for c in CSV_COLUMNS])
+                 "url": safe_url(item.url) if item else "", "updated_at": e.updated_at.strftime("%Y-%m-%d %H:%M")}
+        writer.writerow([csv_cell({**asdict(e), **extra}[c]) for c in CSV_COLUMNS])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="innovation-register.csv"'})
 

@@ -22,7 +22,7 @@ from horizon.config import Config
 from horizon.digest import Novelty
 from horizon.icss import Ics
 from horizon.items import ITEM_TYPES, Item
-from horizon.records import Judgement, User
+from horizon.records import Judgement, RegisterEntry, User
 from horizon.store import TRIAGE_STATES, Store
 from horizon.store_review import judge_blind
 from horizon.store_runs import DigestExplanation, DigestItemRecord
@@ -49,7 +49,7 @@ class Card:
     why: dict[str, list[str]] = field(default_factory=dict)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
     judgements: dict[str, Judgement] = field(default_factory=dict)  # reviewer -> latest call the reader may see
-    registered: dict | None = None
+    registered: RegisterEntry | None = None
     hidden: int = 0  # colleagues' calls hidden until the reader judges the item (blind review)
 
     @property
@@ -95,7 +95,7 @@ def cards_for(store: Store, item_ids: list[str], rows: dict[str, DigestItemRecor
     history = store.history(ids, after)
     judged = store.current_judgements(ids) if ics is None else scopes.current_judgements(store, ics, ids)
     entries = store.register_entries(ids) if ics is None else scopes.register_entries(store, ics, ids)
-    registered = {e["item_id"]: e for e in entries}
+    registered = {e.item_id: e for e in entries}
     xrefs = store.get([x for i in ids for x in found[i].extras.xrefs])
     first_seen = store.first_seen(ids)
     names, ranking = {a.id: a.name for a in config.priorities.areas}, config.settings.ranking

@@ -150,7 +150,7 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
                                         if r.item_id == TAUGHT[0].id}
     assert "cardiovascular" in current[TAUGHT[1].id].areas
     [entry] = store.register_entries()
-    assert (entry["item_id"], entry["stage"], str(entry["next_review"]), entry["updated_by"]) == \
+    assert (entry.item_id, entry.stage, str(entry.next_review), entry.updated_by) == \
         (ITEMS[1].id, "piloting", "2026-12-14", "rob")
     assert [run["by"] for run in store.training_runs()] == ["ada"]
     store.close()

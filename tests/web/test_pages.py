@@ -100,7 +100,7 @@ def test_only_items_judged_relevant_join_the_register(client_for, store):
     page = client.get("/register").text
     assert "Cancer alliance lead" in page and "2026-12-14" in page
     [saved] = store.register_entries()
-    assert (saved["stage"], saved["updated_by"], str(saved["next_review"])) == ("assessing", "rob", "2026-12-14")
+    assert (saved.stage, saved.updated_by, str(saved.next_review)) == ("assessing", "rob", "2026-12-14")
     csv_text = client.get("/register.csv").text
     assert csv_text.splitlines()[0].startswith("item_id,title,source,url,stage")
     assert ITEMS[2].title in csv_text

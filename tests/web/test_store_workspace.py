@@ -99,11 +99,11 @@ def test_register_due_lists_open_entries_due_by_today(bare):
     bare.save_register("x:1", "signal", "ann", date(2026, 12, 1), "", by="rob")
     bare.save_register("x:2", "scaled", "ann", date(2026, 11, 1), "", by="rob")  # closed: never due
     bare.save_register("x:3", "assessing", "ann", None, "", by="rob")  # no date: never due
-    assert [e["item_id"] for e in bare.register_due(date(2026, 11, 30))] == ["x:0"]
-    assert [e["item_id"] for e in bare.register_due(date(2026, 12, 1))] == ["x:0", "x:1"]
+    assert [e.item_id for e in bare.register_due(date(2026, 11, 30))] == ["x:0"]
+    assert [e.item_id for e in bare.register_due(date(2026, 12, 1))] == ["x:0", "x:1"]
     bare.save_register("x:0", "evaluating", "bob", date(2027, 3, 1), "pilot done", by="rey")
-    assert [e["item_id"] for e in bare.register_due(date(2026, 12, 1))] == ["x:1"]
-    assert [(e["stage"], e["by"]) for e in bare.register_log("x:0")] == [("piloting", "rob"), ("evaluating", "rey")]
+    assert [e.item_id for e in bare.register_due(date(2026, 12, 1))] == ["x:1"]
+    assert [(e.stage, e.by) for e in bare.register_log("x:0")] == [("piloting", "rob"), ("evaluating", "rey")]
     with pytest.raises(StoreError, match="unknown stage 'done'"):
         bare.save_register("x:0", "done", "ann", None, "", by="rob")
 
