@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from horizon import migrations
 from horizon.errors import StoreError
-from horizon.records import Judgement, Label, RegisterChange, RegisterEntry, User
+from horizon.records import Judgement, Label, RegisterChange, RegisterEntry, TrainingRun, User
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
 from horizon.store_labels import call, labels_of, with_label
 
@@ -240,7 +240,7 @@ class WorkspaceStore:
             conn.execute(training_runs.insert(), {"created_at": now or utcnow(), "by": by, "labels": labels_used,
                                                   "f1": f1, "report": json.loads(json.dumps(report, default=str))})
 
-    def training_runs(self) -> list[dict]:
+    def training_runs(self) -> list[TrainingRun]:
         with self.engine.connect() as conn:
-            return [{**r._mapping, "report": _json(r.report), "created_at": _aware(r.created_at)}
+            return [TrainingRun(r.id, _aware(r.created_at), r.by, r.labels, r.f1, _json(r.report) or {})
                     for r in conn.execute(select(training_runs).order_by(training_runs.c.id))]

@@ -8,22 +8,21 @@ from __future__ import annotations
 from itertools import combinations
 
 from horizon.config import Priorities
-from horizon.records import Judgement
+from horizon.records import Judgement, TrainingRun
 
 
-def curve(runs: list[dict]) -> dict:
+def curve(runs: list[TrainingRun]) -> dict:
     """The learning curve from stored training runs (oldest first): points and one sentence.
 
     Each point is (reviewer labels used, cross-validated F1) of a run that reported an F1.
     The sentence compares the latest run with the first F1 on record: the first run's
     model before training when it was measured, else the first run itself.
     """
-    points = [{"labels": r["labels"], "f1": r["f1"], "at": r["created_at"], "by": r["by"]}
-              for r in runs if r.get("f1") is not None]
+    points = [{"labels": r.labels, "f1": r.f1, "at": r.created_at, "by": r.by} for r in runs if r.f1 is not None]
     if not points:
         return {"points": [], "sentence": None}
     first, last = points[0], points[-1]
-    before = next(((r.get("report") or {}).get("f1_untrained") for r in runs if r.get("f1") is not None), None)
+    before = next((r.report.get("f1_untrained") for r in runs if r.f1 is not None), None)
     start = before if before is not None else (first["f1"] if last is not first else None)
     sentence = f"With your {last['labels']} labels, estimated F1 {last['f1']:.2f}"
     if start is not None:

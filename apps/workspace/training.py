@@ -27,8 +27,8 @@ def job_view(store, job: TrainingJob | None) -> dict | None:
     """A job as the page and its script show it: state, who and when, seconds so far, expected seconds."""
     if job is None:
         return None
-    runs = [r for r in store.training_runs() if (r["report"] or {}).get("seconds")]
-    expected = runs[-1]["report"]["seconds"] if runs else None
+    runs = [r for r in store.training_runs() if r.report.get("seconds")]
+    expected = runs[-1].report["seconds"] if runs else None
     end = job.finished_at or utcnow()
     elapsed = (end - job.started_at).total_seconds() if job.started_at else None
     keys = ("id", "state", "requested_by", "reason", "trained", "labels", "items", "f1_before", "f1_after", "error")
@@ -41,7 +41,7 @@ async def learning_page(request: Request) -> Response:
     store, ics = request.app.state.store, request.state.ics
     labels = store.labels() if ics.single else ics_labels(store, ics.id, ics.first)
     per_area = Counter((row.area or "(no area)", row.relevant) for row in labels)
-    runs = [r for r in store.training_runs() if _mine(store, ics, (r["report"] or {}).get("job"))]
+    runs = [r for r in store.training_runs() if _mine(store, ics, r.report.get("job"))]
     jobs = [j for j in store_jobs.jobs(store, limit=50) if _mine(store, ics, j.id)][:10]
     mine = store_scopes.judgement_ids(store, ics)
     blind = {item: kept for item, calls in blind_judgements(store).items()

@@ -152,7 +152,7 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
     [entry] = store.register_entries()
     assert (entry.item_id, entry.stage, str(entry.next_review), entry.updated_by) == \
         (ITEMS[1].id, "piloting", "2026-12-14", "rob")
-    assert [run["by"] for run in store.training_runs()] == ["ada"]
+    assert [run.by for run in store.training_runs()] == ["ada"]
     store.close()
     for password in PASSWORDS.values():
         assert password not in log.read_text()
@@ -215,7 +215,7 @@ def test_screen_ten_items_from_the_queue_then_retrain_in_the_background(browser,
 
     store = Store(config.settings.store_url)
     [run] = store.training_runs()
-    assert run["by"] == "ada" and run["labels"] >= 10 and run["f1"] is not None
+    assert run.by == "ada" and run.labels >= 10 and run.f1 is not None
     assert len({j.item_id for j in store.judgements()}) == 11
     store.close()
     for password in PASSWORDS.values():

@@ -13,6 +13,7 @@ from apps.workspace import learning
 from classifiers.model import AreaModel
 from flows.training_job import describe, run_training_job
 from horizon import store_jobs
+from horizon.records import TrainingRun
 from horizon.store import Store
 from tests.web.conftest import csrf_of, run_queued_jobs
 from tests.web.seed import HELD_BACK, ITEMS, TAUGHT
@@ -78,7 +79,7 @@ def test_retrain_now_returns_at_once_and_the_job_records_what_it_did(client_for,
     assert (job.state, job.trained, job.labels) == ("done", True, 2)
     assert job.started_at <= job.finished_at and job.f1_after is not None
     [run] = store.training_runs()
-    assert (run["by"], run["labels"], run["report"]["job"]) == ("ada", 2, job.id)
+    assert (run.by, run.labels, run.report["job"]) == ("ada", 2, job.id)
     assert not ada.get("/learning/job").json()["active"]
 
     # Nothing new to learn: the job is done, but no training run is logged.
@@ -136,7 +137,7 @@ def test_the_weekly_flows_entry_point_runs_the_same_job(client_for, store, confi
         judge(rob, item.id)
     job = run_training_job(store, config, by="weekly run")
     assert (job.state, job.trained, job.requested_by) == ("done", True, "weekly run")
-    assert [r["by"] for r in store.training_runs()] == ["weekly run"]
+    assert [r.by for r in store.training_runs()] == ["weekly run"]
     assert re.fullmatch(r"Classifier retrained on \d+ labelled items, 2 from reviewers: "
                         r"cross-validated macro F1 (n/a|0\.\d\d) -> 0\.\d\d\.", describe(job))
     again = run_training_job(store, config, by="weekly run")
@@ -178,4 +179,5 @@ def test_the_learning_curve_comes_from_stored_training_runs(client_for, store):
 
 
 def test_runs_without_an_f1_leave_the_curve_empty():
-    assert learning.curve([{"labels": 3, "f1": None, "created_at": None, "by": "ada", "report": {}}])["points"] == []
+    run = TrainingRun(1, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), "ada", 3, None, {})
+    assert learning.curve([run]) == {"points": [], "sentence": None}
