@@ -2,7 +2,8 @@
 
 Judgements are the one record of reviewers' calls. The classifier's training rows
 (``labels()``) are read from them: each reviewer's latest judgement of an item, per ICS,
-is their labels for it (``horizon/store_labels.py``).
+is their labels for it (``horizon/store_labels.py``). Reads return the frozen records of
+``horizon/records.py``.
 """
 
 from __future__ import annotations
