@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, make_url, text
 from horizon.digest import Classification
 from horizon.errors import StoreError
 from horizon.items import Item
+from horizon.records import Judgement, Label, RegisterEntry, User
 from horizon.store import Store
 from horizon.store_runs import DigestExplanation
 
@@ -185,3 +187,26 @@ def test_a_scoped_cli_label_merges_into_the_reviewers_call_in_that_ics_only(bare
     call = store_scopes.current_judgements(bare, lungs)["nice:TA1"]["rey"]
     assert (call.state, call.note) == ("relevant", "ask the asthma nurse")
     assert store_scopes.judgement_count(bare, lungs) == 2  # the label is one more of lungs' judgements
+
+
+def test_workspace_reads_return_frozen_records_with_aware_times(bare):
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    bare.add_user("rob", "$argon2id$hash", "reviewer", now=at)
+    judgement_id = bare.judge("ctgov:NCT1", "rob", "relevant", ["cardiovascular"], note="AF", digest_id=7,
+                              proposed=["diabetes"], now=at)
+    bare.save_register("ctgov:NCT1", "assessing", "rob", date(2026, 12, 14), "pilot", by="rob", now=at)
+    bare.add_training_run("rob", 2, 0.5, {"job": 3}, now=at)
+    assert bare.users() == [User("rob", "$argon2id$hash", "reviewer", at)]
+    assert bare.judgements() == [Judgement(judgement_id, "ctgov:NCT1", 7, "rob", "relevant", ("cardiovascular",),
+                                           ("diabetes",), "AF", at)]
+    assert bare.labels() == [Label(judgement_id, "ctgov:NCT1", "cardiovascular", True, "rob", at),
+                             Label(judgement_id, "ctgov:NCT1", "diabetes", False, "rob", at)]
+    [entry] = bare.register_entries()
+    assert entry == RegisterEntry("ctgov:NCT1", "assessing", "rob", date(2026, 12, 14), "pilot", at, at, "rob")
+    assert entry.due(date(2026, 12, 14)) and not entry.due(date(2026, 12, 13))
+    [change] = bare.register_log("ctgov:NCT1")
+    assert (change.stage, change.by, change.at) == ("assessing", "rob", at)
+    [run] = bare.training_runs()
+    assert (run.by, run.labels, run.f1, run.report, run.created_at) == ("rob", 2, 0.5, {"job": 3}, at)
+    with pytest.raises(FrozenInstanceError):
+        entry.stage = "scaled"  # type: ignore[misc]
