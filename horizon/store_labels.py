@@ -10,19 +10,30 @@ label. Only each reviewer's latest judgement of an item in an ICS counts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from horizon.errors import StoreError
 from horizon.records import Judgement, Label
 
 
-def call(state: str, areas: Sequence[str] = (), proposed: Sequence[str] = ()) -> dict:
+@dataclass(frozen=True)
+class Call:
+    """What a new judgement records: its state, the areas it names and the areas it rules out."""
+
+    state: str
+    areas: tuple[str, ...] = ()
+    not_areas: tuple[str, ...] = ()
+
+
+def call(state: str, areas: Sequence[str] = (), proposed: Sequence[str] = ()) -> Call:
     """What a workspace judgement records: the areas ticked, and the ``proposed`` ones unticked (when relevant)."""
-    ticked = list(dict.fromkeys(areas)) if state == "relevant" else []
-    unticked = [a for a in dict.fromkeys(proposed) if a not in ticked] if state == "relevant" else []
-    return {"state": state, "areas": ticked, "not_areas": unticked}
+    if state != "relevant":
+        return Call(state)
+    ticked = tuple(dict.fromkeys(areas))
+    return Call(state, ticked, tuple(a for a in dict.fromkeys(proposed) if a not in ticked))
 
 
-def with_label(current: Judgement | None, area: str | None, relevant: bool) -> dict:
+def with_label(current: Judgement | None, area: str | None, relevant: bool) -> Call:
     """``current`` (a reviewer's judgement of an item, or None) with one more label: what ``horizon label`` records.
 
     "No area at all" replaces the call; a relevant area joins the areas (the call becomes
@@ -31,13 +42,13 @@ def with_label(current: Judgement | None, area: str | None, relevant: bool) -> d
     if area is None:
         if relevant:
             raise StoreError("a label without an area can only say the item is relevant to no area")
-        return {"state": "not-relevant", "areas": [], "not_areas": []}
+        return Call("not-relevant")
     state = current.state if current else "uncertain"
-    areas = [a for a in current.areas if a != area] if current else []
-    not_areas = [a for a in current.not_areas if a != area] if current else []
+    areas = tuple(a for a in current.areas if a != area) if current else ()
+    not_areas = tuple(a for a in current.not_areas if a != area) if current else ()
     if relevant:
-        return {"state": "relevant", "areas": [*areas, area], "not_areas": not_areas}
-    return {"state": state if state != "uncertain" else "relevant", "areas": areas, "not_areas": [*not_areas, area]}
+        return Call("relevant", (*areas, area), not_areas)
+    return Call(state if state != "uncertain" else "relevant", areas, (*not_areas, area))
 
 
 def judgement_labels(judgement: Judgement) -> list[tuple[str | None, bool]]:

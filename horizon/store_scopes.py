@@ -21,7 +21,7 @@ from horizon.icss import Ics
 from horizon.records import Judgement, RegisterEntry
 from horizon.store import TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
 from horizon.store_jobs import training_jobs as jobs
-from horizon.store_labels import call
+from horizon.store_labels import Call, call
 from horizon.store_workspace import insert_judgement, label_judgement
 
 user_icss = Table(  # the ICSs a user works in; a user with no row works in the first
@@ -126,7 +126,7 @@ def add_label(store: Store, ics: Ics, item_id: str, area: str | None, relevant: 
     return judgement_id
 
 
-def _scoped(store: Store, ics: Ics, item_id: str, reviewer: str, made: dict, note: str, digest_id: int | None,
+def _scoped(store: Store, ics: Ics, item_id: str, reviewer: str, made: Call, note: str, digest_id: int | None,
             now: datetime | None) -> int:
     with store.engine.begin() as conn:
         judgement_id = insert_judgement(conn, item_id, reviewer, made, note, digest_id, now)

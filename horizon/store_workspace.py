@@ -20,7 +20,7 @@ from horizon import migrations
 from horizon.errors import StoreError
 from horizon.records import Judgement, Label, RegisterChange, RegisterEntry, TrainingRun, User
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
-from horizon.store_labels import call, labels_of, with_label
+from horizon.store_labels import Call, call, labels_of, with_label
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")  # each may do what the ones before it may
 TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
@@ -83,12 +83,12 @@ training_runs = Table(
 )
 
 
-def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Mapping, note: str,
+def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Call, note: str,
                      digest_id: int | None, now: datetime | None) -> int:
     """Add a judgement (``made``: its state, areas and not_areas) in ``conn``'s transaction; its id."""
     return conn.execute(judgements.insert(), {
-        "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": made["state"],
-        "areas": list(made["areas"]), "not_areas": list(made["not_areas"]), "note": note,
+        "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": made.state,
+        "areas": list(made.areas), "not_areas": list(made.not_areas), "note": note,
         "created_at": now or utcnow()}).inserted_primary_key[0]  # type: ignore[index]
 
 

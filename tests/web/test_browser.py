@@ -145,7 +145,7 @@ def test_triage_register_and_retrain_survive_a_restart(browser, config, config_d
     current = {i: j["rob"] for i, j in store.current_judgements().items()}
     assert {i: j.state for i, j in current.items()} == expected
     assert current[TAUGHT[0].id].areas == ("cardiovascular",)
-    assert current[TAUGHT[0].id]["note"] == "wearable AF detection: cardiovascular, not frailty"
+    assert current[TAUGHT[0].id].note == "wearable AF detection: cardiovascular, not frailty"
     assert ("cardiovascular", True) in {(r.area, r.relevant) for r in store.labels()
                                         if r.item_id == TAUGHT[0].id}
     assert "cardiovascular" in current[TAUGHT[1].id].areas
