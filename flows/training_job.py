@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from horizon import store_jobs, store_scopes
 from horizon.config import Config
@@ -18,11 +19,14 @@ from horizon.icss import Ics, load_icss
 from horizon.store import Store
 from horizon.store_jobs import TrainingJob
 
+if TYPE_CHECKING:
+    from classifiers.training import LabelSource
+
 log = logging.getLogger("flows.training_job")
 POLL_SECONDS = 2.0  # how often a waiting run looks again while another process trains
 
 
-def train_now(config: Config, labels, folds: int, model_dir: str | None = None) -> dict:
+def train_now(config: Config, labels: LabelSource, folds: int, model_dir: str | None = None) -> dict:
     """Fit on the bundled and reviewer labels if the saved model has not seen them: the job's report.
 
     ``labels`` is the store, or a view of it whose ``labels()`` are one ICS's (``IcsStore``).
@@ -38,7 +42,8 @@ def train_now(config: Config, labels, folds: int, model_dir: str | None = None) 
                      "method": f"{folds}-fold cross-validated macro F1" if folds else "not cross-validated"}
 
 
-def run_job(store: Store, config: Config, job: TrainingJob, model_dir: str | None = None, labels=None) -> TrainingJob:
+def run_job(store: Store, config: Config, job: TrainingJob, model_dir: str | None = None,
+            labels: LabelSource | None = None) -> TrainingJob:
     """Run one claimed job to its end; a run that fitted nothing is not logged as a training run."""
     started = time.monotonic()
     try:
@@ -84,7 +89,7 @@ def run_ics_job(store: Store, icss: list[Ics], job: TrainingJob) -> tuple[Ics, T
 
 
 def run_training_job(store: Store, config: Config, by: str, reason: str = "weekly run",
-                     timeout: float = 1800, model_dir: str | None = None, labels=None,
+                     timeout: float = 1800, model_dir: str | None = None, labels: LabelSource | None = None,
                      ics: Ics | None = None) -> TrainingJob:
     """Queue a retrain and see it through: run it here, or wait while another process runs one first.
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from horizon.items import Item
 from horizon.records import Label
 from horizon.store import Store, changes, items, judgement_scopes
 from horizon.store_labels import labels_of
@@ -45,7 +46,7 @@ class IcsStore:
     def labels(self) -> list[Label]:
         return ics_labels(self._store, self.ics, self.default)
 
-    def get(self, ids: Sequence[str]):
+    def get(self, ids: Sequence[str]) -> dict[str, Item]:
         return self._store.get(ids)
 
 
