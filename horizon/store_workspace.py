@@ -85,7 +85,11 @@ training_runs = Table(
 
 def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Call, note: str,
                      digest_id: int | None, now: datetime | None) -> int:
-    """Add a judgement (``made``: its state, areas and not_areas) in ``conn``'s transaction; its id."""
+    """Add a judgement (``made``: its state, areas and not_areas) in ``conn``'s transaction; its id.
+
+    Under the judgements lock, so no judgement lands between ``label_judgement``'s read and write.
+    """
+    migrations.exclusive(conn, "judgements")
     return conn.execute(judgements.insert(), {
         "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": made.state,
         "areas": list(made.areas), "not_areas": list(made.not_areas), "note": note,

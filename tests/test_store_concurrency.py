@@ -139,3 +139,18 @@ def test_labels_given_at_once_in_one_ics_all_survive_in_that_ics(store_url):
         assert sorted({r.area for r in ics_labels(store, "lungs", False)}) == sorted(AREAS)
     finally:
         store.close()
+
+
+def test_a_workspace_call_made_while_a_label_is_given_is_never_overwritten(store_url):
+    """A label merges into the reviewer's current judgement; a call landing between its read and its write
+    would be lost (the label's judgement, the later, would not have it)."""
+    judging, labelling = Store(store_url), Store(store_url)
+    ids = [f"ctgov:NCT{n:08d}" for n in range(15)]
+    try:
+        at_once(lambda: [judging.judge(i, "rob", "relevant", ["cardiovascular"], now=T0) for i in ids],
+                lambda: [labelling.add_label(i, "diabetes", True, "rob", now=T0) for i in ids])
+        current = judging.current_judgements()
+        assert all("cardiovascular" in current[i]["rob"].areas for i in ids)  # the call stands, label or not
+    finally:
+        judging.close()
+        labelling.close()
