@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import random
 import resource
 import time
@@ -19,10 +20,11 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-from classifiers import score_texts
+from classifiers import AreaClassifier, score_texts
 from classifiers.records import read_records
 from classifiers.training import BUNDLED, label_matrix, new_model, training_set
 from horizon.config import load_config
+from horizon.items import Item
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
@@ -49,39 +51,59 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(wall-clock figures assume the machine is otherwise idle)")
     texts, Y = synthetic(args.train, seed=1)
-    start = time.perf_counter()
-    new_model(priorities, n_jobs=2).fit(texts, Y)
-    print(f"training on {args.train} labelled items, 2 processes: {time.perf_counter() - start:.1f} s wall")
-    cpu = time.process_time()
-    new_model(priorities, n_jobs=1).fit(texts, Y)
-    print(f"training on {args.train} labelled items, 1 process: {time.process_time() - cpu:.1f} s of CPU")
+    wall, _, extra, _ = measured(lambda: new_model(priorities, n_jobs=2).fit(texts, Y), pooled=False)
+    print(f"training on {args.train} labelled items, 2 processes: {wall:.1f} s wall")
+    _, cpu, extra, _ = measured(lambda: new_model(priorities, n_jobs=1).fit(texts, Y), pooled=False)
+    print(f"training on {args.train} labelled items, 1 process: {cpu:.1f} s of CPU, extra memory {extra:.0f} MB")
 
     data = training_set(priorities)
     model = new_model(priorities).fit(data.texts, data.Y)
     plain = plain_pipeline(data.texts, data.Y)
-    items, _ = synthetic(args.items, seed=2)
-    start, cpu = time.perf_counter(), time.process_time()
-    plain.predict_proba(items)
-    plain_wall, plain_cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"plain scikit-learn pipeline, {args.items} items in one process: {plain_wall:.1f} s wall "
-          f"({args.items / plain_wall:,.0f} items/s), {plain_cpu:.1f} s CPU")
-    start, cpu = time.perf_counter(), time.process_time()
-    model.predict_proba(items)
-    wall, used = time.perf_counter() - start, time.process_time() - cpu
-    print(f"this model, {args.items} items in one process: {wall:.1f} s wall ({args.items / wall:,.0f} items/s), "
-          f"{used:.1f} s CPU")
-    cpu = time.process_time()
-    model.predict_proba(items[:10_000])
-    one_core = 10_000 / (time.process_time() - cpu)
-    print(f"classify, one process: {one_core:,.0f} items/s of CPU time")
-    start = time.perf_counter()
-    scores = score_texts(model, items)
-    took = time.perf_counter() - start
-    print(f"classify {args.items} items on 2 processes: {took:.1f} s wall, {args.items / took:,.0f} items/s "
-          f"({int((scores > 0.5).any(axis=1).sum())} with an area)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = Parallel(n_jobs=2)(delayed(_peak_mb)() for _ in range(2))  # the same (reused) worker processes
-    print(f"peak RSS: main {peak:.0f} MB, workers {', '.join(f'{w:.0f}' for w in workers)} MB")
+    texts, _ = synthetic(args.items, seed=2)
+    items = [Item(id=f"bench:{i}", source="bench", type="news", title=text) for i, text in enumerate(texts)]
+    classifier = AreaClassifier(priorities, model)
+    paths = [("plain scikit-learn pipeline, predict_proba", lambda: plain.predict_proba(texts), False),
+             ("this model, predict_proba (horizon classify)", lambda: model.predict_proba(texts), False),
+             ("this model, classify with why (weekly flow)", lambda: classifier.classify(items), False),
+             ("this model, 2 processes (score_texts n_jobs=2)", lambda: score_texts(model, texts, n_jobs=2), True)]
+    print(f"{args.items:,} items; each path runs in a fresh fork of this process; extra memory is its peak RSS "
+          "over the RSS at the fork")
+    for name, run, pooled in paths:
+        wall, cpu, extra, workers = measured(run, pooled)
+        shown = f"; workers {' + '.join(f'{w:.0f}' for w in workers)} MB" if workers else ""
+        print(f"  {name:<48} {wall:5.1f} s wall ({args.items / wall:>7,.0f} items/s), {cpu:5.1f} s CPU here, "
+              f"extra memory {extra:4.0f} MB{shown}", flush=True)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+def measured(run, pooled: bool) -> tuple[float, float, float, list[float]]:
+    """(wall s, CPU s of this process, extra peak RSS MB, peak RSS MB of the joblib workers if pooled) of run().
+
+    Run in a fork, so each path's peak memory is its own and not the high-water mark of an earlier one
+    (and every joblib pool starts fresh: this process never starts one, a fork could not reuse it).
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report, and leave without the parent's clean-up
+        os.close(read)
+        before = _rss_mb()
+        start, cpu = time.perf_counter(), time.process_time()
+        run()
+        wall, used = time.perf_counter() - start, time.process_time() - cpu
+        workers = Parallel(n_jobs=2)(delayed(_peak_mb)() for _ in range(2)) if pooled else []  # the same workers
+        with os.fdopen(write, "wb") as out:
+            pickle.dump((wall, used, _peak_mb() - before, workers), out)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as got:
+        figures = pickle.load(got)
+    os.waitpid(pid, 0)
+    return figures
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def plain_pipeline(texts: list[str], Y: np.ndarray):

@@ -111,7 +111,7 @@ class KeywordPrior:
 
     def counter(self, vocabulary: dict[str, int]) -> BatchCounter:
         """The batch counter that gives both the word counts and these exact phrases."""
-        return BatchCounter(vocabulary, WORD_PATTERN, self.exact, 2 * self.n)
+        return BatchCounter(vocabulary, self.exact, 2 * self.n)
 
     def hits(self, counts: sparse.csr_matrix, exact: sparse.csr_matrix) -> np.ndarray:
         """(n_texts, n_areas) keyword hits net of the negatives that overlap them, never below 0."""

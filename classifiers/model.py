@@ -13,6 +13,7 @@ when the area has few positives.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -20,6 +21,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from classifiers.blend import fit_blend, shrunk_threshold
@@ -27,6 +29,7 @@ from classifiers.features import KeywordPrior, tfidf, with_terms, word_counter
 from horizon.config import Area
 
 UNKNOWN = -1  # a label matrix cell nobody judged: left out of that area's fit
+CHUNK = 10_000  # texts scored at a time: bounds the memory of a large batch
 
 
 class AreaModel(ClassifierMixin, BaseEstimator):
@@ -123,7 +126,15 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         return self._built()[1].transform(texts)  # type: ignore[attr-defined]
 
     def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        return tfidf(self.idf_).transform(counts).astype(np.float32)
+        """``TfidfTransformer(sublinear_tf=True)`` on the counts, the same operations without its copies.
+
+        The result shares the counts' sparsity pattern (every count gives a tf-idf above 0).
+        """
+        data = np.log(counts.data)
+        data += 1.0
+        data *= self.idf_[counts.indices]
+        F = sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+        return normalize(F, copy=False) if F.shape[0] else F  # normalize refuses no rows; none need it
 
     def _prior(self, counts: sparse.csr_matrix, exact: sparse.csr_matrix) -> np.ndarray:
         if not self.areas:
@@ -144,9 +155,12 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         return P * a + learned * b + c - self.threshold_
 
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
-        """Blended score minus the area's threshold, shape (n_texts, n_areas): > 0 means assigned."""
-        _, F, P = self.transform_parts(X)
-        return self.decision_from(F, P)
+        """Blended score minus the area's threshold, shape (n_texts, n_areas): > 0 means assigned.
+
+        Scored ``CHUNK`` texts at a time: only the scores of the whole batch are kept.
+        """
+        texts = _check_texts(X)
+        return np.vstack([self.decision_from(*self.transform_parts(part)[1:]) for part in chunks(texts)])
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """A score in [0, 1] per area, 0.5 at the tuned threshold."""
@@ -175,10 +189,15 @@ class AreaModel(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def chunks(texts: list[str]) -> list[list[str]]:
+    """The texts ``CHUNK`` at a time (one empty chunk for no texts, so the shapes still come out)."""
+    return [texts[i:i + CHUNK] for i in range(0, max(len(texts), 1), CHUNK)]
+
+
 def _check_texts(X) -> list[str]:
     if isinstance(X, str):
         raise ValueError("X must be a sequence of texts, got a single string")
     texts = list(X)
-    if not all(isinstance(t, str) for t in texts):
+    if not all(map(isinstance, texts, repeat(str))):
         raise ValueError("X must contain only strings")
     return texts

@@ -5,7 +5,7 @@ its operations live beside their tables, by concern:
 
 - ``horizon/store_items.py``: items and their change history (upsert, get, search);
 - ``horizon/store_runs.py``: watermarks, digests and their explanations, meta values;
-- ``horizon/store_workspace.py``: users, judgements, labels, the register, training runs.
+- ``horizon/store_workspace.py``: users, judgements (the reviewers' labels), the register, training runs.
 
 Every table is defined on ``metadata`` (``horizon/store_base.py``); these three modules' tables are
 importable from here, the others (accounts, deliveries, jobs, technologies, scopes) from their modules.
@@ -32,8 +32,8 @@ from horizon.store_workspace import (
     STAGES,
     TRIAGE_STATES,
     WorkspaceStore,
+    judgement_scopes,
     judgements,
-    labels,
     register,
     register_log,
     training_runs,
@@ -59,8 +59,8 @@ __all__ = [
     "digest_items",
     "digests",
     "items",
+    "judgement_scopes",
     "judgements",
-    "labels",
     "meta",
     "metadata",
     "register",

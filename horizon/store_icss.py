@@ -1,10 +1,10 @@
-"""Which ICS a reviewer label belongs to, so each ICS's classifier learns only from its own reviewers.
+"""Each ICS's reviewer labels, so each ICS's classifier learns only from its own reviewers.
 
-The existing ``labels`` table is left as it is (other tools write it); a label is
-scoped by a row here. A label with no scope belongs to the first ICS of the
-configuration, which is how a one-ICS store keeps working unchanged when a second
-ICS is added. The review workspace scopes each judgement's labels to the ICS it was
-made in (``horizon/store_scopes.py``).
+A label is read from a judgement (``horizon/store_labels.py``), so it belongs to the ICS
+its judgement was made in (``judgement_scopes``). A judgement with no scope belongs to the
+first ICS of the configuration, which is how a one-ICS store keeps working unchanged when
+a second ICS is added. The review workspace scopes each judgement to the ICS it was made in
+(``horizon/store_scopes.py``).
 """
 
 from __future__ import annotations
@@ -12,34 +12,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, Integer, String, Table, func, select
+from sqlalchemy import func, select
 
-from horizon.store import Store, changes, items, metadata
-
-label_scopes = Table(
-    "label_scopes", metadata,
-    Column("label_id", Integer, primary_key=True),
-    Column("ics", String(60), nullable=False, index=True),
-)
+from horizon.store import Store, changes, items, judgement_scopes
+from horizon.store_labels import labels_of
 
 
 def scope_label(store: Store, label_id: int, ics: str) -> None:
-    """Say that label ``label_id`` was given by a reviewer of ``ics``."""
+    """Say that label ``label_id`` (its judgement's id, as ``labels()`` gives it) was given in ``ics``."""
     with store.engine.begin() as conn:
-        conn.execute(label_scopes.delete().where(label_scopes.c.label_id == label_id))
-        conn.execute(label_scopes.insert(), {"label_id": label_id, "ics": ics})
+        conn.execute(judgement_scopes.delete().where(judgement_scopes.c.judgement_id == label_id))
+        conn.execute(judgement_scopes.insert(), {"judgement_id": label_id, "ics": ics})
 
 
 def ics_labels(store: Store, ics: str, default: bool) -> list[dict]:
-    """The labels of one ICS; with ``default``, also every label no ICS claims."""
+    """The labels of one ICS (its reviewers' latest judgements there); with ``default``, also of judgements no
+    ICS claims."""
     with store.engine.connect() as conn:
-        scopes = dict(conn.execute(select(label_scopes.c.label_id, label_scopes.c.ics)).all())
-
-    def mine(label_id: int) -> bool:
-        owner = scopes.get(label_id)
-        return owner == ics or (owner is None and default)
-
-    return [row for row in store.labels() if mine(row["id"])]
+        scopes = dict(conn.execute(select(judgement_scopes.c.judgement_id, judgement_scopes.c.ics)).all())
+    mine = [j for j in store.judgements() if scopes.get(j["id"]) == ics or (j["id"] not in scopes and default)]
+    return labels_of(mine, {})
 
 
 class IcsStore:

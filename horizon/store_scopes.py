@@ -2,9 +2,10 @@
 
 With several ICSs (``icss.yaml``) the review workspace works in one ICS at a time. The
 existing tables stay as they are (other modules write them); a row is scoped by a row
-here, as labels are by ``label_scopes``. A row no ICS claims belongs to the first ICS,
-so a one-ICS store keeps everything it had when a second ICS is added. With one ICS
-nothing is scoped and nothing is filtered: the store works exactly as before.
+here (a judgement, and so the labels read from it, by ``judgement_scopes``). A row no ICS
+claims belongs to the first ICS, so a one-ICS store keeps everything it had when a second
+ICS is added. With one ICS nothing is scoped and nothing is filtered: the store works
+exactly as before.
 """
 
 from __future__ import annotations
@@ -16,19 +17,15 @@ from sqlalchemy import Column, Integer, String, Table, func, select
 
 from horizon import migrations, store_jobs
 from horizon.icss import Ics
-from horizon.store import CLOSED_STAGES, Store, judgements, labels, metadata, utcnow
-from horizon.store_icss import label_scopes
+from horizon.store import CLOSED_STAGES, TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
 from horizon.store_jobs import training_jobs as jobs
+from horizon.store_labels import call, with_label
+from horizon.store_workspace import insert_judgement
 
 user_icss = Table(  # the ICSs a user works in; a user with no row works in the first
     "user_icss", metadata,
     Column("user", String(100), primary_key=True),
     Column("ics", String(60), primary_key=True),
-)
-judgement_scopes = Table(
-    "judgement_scopes", metadata,
-    Column("judgement_id", Integer, primary_key=True),
-    Column("ics", String(60), nullable=False, index=True),
 )
 register_scopes = Table(  # an item may be on several ICSs' registers (one entry: stage, owner, notes)
     "register_scopes", metadata,
@@ -101,55 +98,37 @@ def _claim(store: Store, table: Table, key: str, value, ics: Ics) -> None:
             conn.execute(table.insert(), {key: value, "ics": ics.id})
 
 
-# -- judgements and labels -------------------------------------------------------------------
+# -- judgements (and so labels) --------------------------------------------------------------
 def judge(store: Store, ics: Ics, item_id: str, reviewer: str, state: str, areas: Sequence[str] = (),
           note: str = "", digest_id: int | None = None, proposed: Sequence[str] = (),
           now: datetime | None = None) -> int:
-    """``Store.judge`` for one ICS: the judgement and its labels are that ICS's.
+    """``Store.judge`` for one ICS: the judgement, and so its labels, are that ICS's.
 
-    Only the reviewer's labels on the item in this ICS are replaced, so a reviewer of two
+    It replaces only the reviewer's call on the item in this ICS, so a reviewer of two
     ICSs who judges an item in each teaches each ICS's classifier its own call.
     """
     if ics.single:
         return store.judge(item_id, reviewer, state, areas, note, digest_id=digest_id, proposed=proposed, now=now)
-    now = now or utcnow()
-    with store.engine.begin() as conn:
-        judgement_id = conn.execute(judgements.insert(), {
-            "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": state,
-            "areas": list(dict.fromkeys(areas)) if state == "relevant" else [], "note": note,
-            "created_at": now}).inserted_primary_key[0]  # type: ignore[index]
-        conn.execute(judgement_scopes.insert(), {"judgement_id": judgement_id, "ics": ics.id})
-        old = select(labels.c.id).where(labels.c.item_id == item_id, labels.c.reviewer == reviewer)
-        scoped = {r.label_id: r.ics for r in conn.execute(
-            select(label_scopes).where(label_scopes.c.label_id.in_(old)))}
-        mine = [i for i in conn.execute(old).scalars() if scoped.get(i, ics.id if ics.first else None) == ics.id]
-        conn.execute(labels.delete().where(labels.c.id.in_(mine)))
-        conn.execute(label_scopes.delete().where(label_scopes.c.label_id.in_(mine)))
-        for row in label_rows(state, areas, proposed):
-            label_id = conn.execute(labels.insert(), {**row, "item_id": item_id, "reviewer": reviewer,
-                                                      "created_at": now}).inserted_primary_key[0]  # type: ignore
-            conn.execute(label_scopes.insert(), {"label_id": label_id, "ics": ics.id})
-    return judgement_id
-
-
-def label_rows(state: str, areas: Sequence[str], proposed: Sequence[str]) -> list[dict]:
-    """The labels a judgement makes, as ``Store.judge`` does: areas ticked, proposed areas unticked, or none."""
-    if state == "relevant":
-        ticked = list(dict.fromkeys(areas))
-        return [{"area": a, "relevant": True} for a in ticked] + [
-            {"area": a, "relevant": False} for a in dict.fromkeys(proposed) if a not in ticked]
-    return [{"area": None, "relevant": False}] if state == "not-relevant" else []
+    _check(state, TRIAGE_STATES, "triage state")
+    return _scoped(store, ics, item_id, reviewer, call(state, areas, proposed), note, digest_id, now)
 
 
 def add_label(store: Store, ics: Ics, item_id: str, area: str | None, relevant: bool, reviewer: str,
-              now: datetime | None = None) -> None:
-    """``horizon label --ics``: one label, scoped to ``ics``."""
-    store.add_label(item_id, area, relevant, reviewer, now=now)
-    if not ics.single:
-        with store.engine.begin() as conn:
-            newest = conn.execute(select(func.max(labels.c.id)).where(
-                labels.c.item_id == item_id, labels.c.reviewer == reviewer)).scalar_one()
-            conn.execute(label_scopes.insert(), {"label_id": newest, "ics": ics.id})
+              now: datetime | None = None) -> int:
+    """``horizon label --ics``: the reviewer's current judgement of the item in ``ics`` plus this label."""
+    if ics.single:
+        return store.add_label(item_id, area, relevant, reviewer, now=now)
+    current = current_judgements(store, ics, [item_id]).get(item_id, {}).get(reviewer)
+    return _scoped(store, ics, item_id, reviewer, with_label(current, area, relevant),
+                   current["note"] if current else "", None, now)
+
+
+def _scoped(store: Store, ics: Ics, item_id: str, reviewer: str, made: dict, note: str, digest_id: int | None,
+            now: datetime | None) -> int:
+    with store.engine.begin() as conn:
+        judgement_id = insert_judgement(conn, item_id, reviewer, made, note, digest_id, now)
+        conn.execute(judgement_scopes.insert(), {"judgement_id": judgement_id, "ics": ics.id})
+    return judgement_id
 
 
 def current_judgements(store: Store, ics: Ics, item_ids: Sequence[str] | None = None) -> dict[str, dict[str, dict]]:

@@ -7,6 +7,7 @@ or ignores it; a decided name is never proposed again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,10 @@ from sqlalchemy import JSON, Column, DateTime, String, Table, select
 from sqlalchemy.engine import Engine
 
 from horizon.errors import StoreError
-from horizon.store import _check, _json, metadata, utcnow
+from horizon.store import _aware, _check, _json, metadata, utcnow
+
+if TYPE_CHECKING:
+    from horizon.store_tech import Technology
 
 PROPOSAL_STATES: tuple[str, ...] = ("proposed", "accepted", "ignored", "merged")
 
@@ -28,13 +32,24 @@ tech_proposals = Table(  # recurring names that belong to no record, for the tea
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TechProposal:
+    """A recurring name, the items it appears in, what the team decided and the record it became (if any)."""
+
+    name: str
+    status: str
+    item_ids: tuple[str, ...]
+    tech_id: str | None
+    at: datetime  # when it was proposed, or decided on (aware UTC)
+
+
 class Proposals:
     """The proposal operations of ``horizon.store_tech.Technologies``."""
 
     engine: Engine
     if TYPE_CHECKING:  # provided by Technologies
         def add(self, name: str, aliases: Sequence[str] = (), *args: Any, **kwargs: Any) -> str: ...
-        def require(self, tech_id: str) -> dict: ...
+        def require(self, tech_id: str) -> Technology: ...
         def add_aliases(self, tech_id: str, aliases: Iterable[str]) -> None: ...
         def add_links(self, rows: Iterable[dict], now: datetime | None = None) -> int: ...
 
@@ -52,12 +67,13 @@ class Proposals:
                 conn.execute(tech_proposals.update().where(tech_proposals.c.name == name).values(item_ids=ids))
         return False
 
-    def proposals(self, status: str | None = "proposed") -> list[dict]:
+    def proposals(self, status: str | None = "proposed") -> list[TechProposal]:
         query = select(tech_proposals).order_by(tech_proposals.c.name)
         if status:
             query = query.where(tech_proposals.c.status == status)
         with self.engine.connect() as conn:
-            return [{**r._mapping, "item_ids": _json(r.item_ids)} for r in conn.execute(query)]
+            return [TechProposal(name=r.name, status=r.status, item_ids=tuple(_json(r.item_ids)), tech_id=r.tech_id,
+                                 at=_aware(r.at)) for r in conn.execute(query)]
 
     def decide_proposal(self, name: str, action: str, by: str, into: str | None = None,
                         now: datetime | None = None) -> str | None:
@@ -73,7 +89,7 @@ class Proposals:
         elif action == "merge":
             if not into:
                 raise StoreError("merging a proposal needs the technology to merge it into")
-            tech_id = self.require(into)["id"]
+            tech_id = self.require(into).id
             self.add_aliases(tech_id, [name])
         if tech_id:
             self.add_links([{"tech_id": tech_id, "item_id": i, "status": "confirmed", "how": f"proposal '{name}'",

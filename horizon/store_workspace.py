@@ -1,7 +1,8 @@
-"""The review workspace's records: users, reviewers' judgements and labels, the register, training runs.
+"""The review workspace's records: users, reviewers' judgements, the register, training runs.
 
-A judgement also writes ``labels``, the classifier's training rows: the reviewer's
-latest judgement of an item is their labels for it.
+Judgements are the one record of reviewers' calls. The classifier's training rows
+(``labels()``) are read from them: each reviewer's latest judgement of an item, per ICS,
+is their labels for it (``horizon/store_labels.py``).
 """
 
 from __future__ import annotations
@@ -10,26 +11,18 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, String, Table, Text, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String, Table, Text, select
+from sqlalchemy.engine import Connection, Engine
 
 from horizon.errors import StoreError
 from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
+from horizon.store_labels import call, labels_of, with_label
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")  # each may do what the ones before it may
 TRIAGE_STATES: tuple[str, ...] = ("relevant", "not-relevant", "uncertain")
 STAGES: tuple[str, ...] = ("signal", "assessing", "piloting", "evaluating", "scaled", "stopped")
 CLOSED_STAGES: frozenset[str] = frozenset({"scaled", "stopped"})  # no review due
 
-labels = Table(
-    "labels", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", String(200), nullable=False, index=True),
-    Column("area", String(64)),  # None with relevant=False: "no area at all"
-    Column("relevant", Boolean, nullable=False),
-    Column("reviewer", String(100), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
 users = Table(
     "users", metadata,
     Column("name", String(100), primary_key=True),
@@ -45,8 +38,14 @@ judgements = Table(
     Column("reviewer", String(100), nullable=False, index=True),
     Column("state", String(16), nullable=False),
     Column("areas", JSON, nullable=False),  # the areas the reviewer says the item belongs to
+    Column("not_areas", JSON, nullable=False),  # areas the reviewer says it does not (proposed ones they unticked)
     Column("note", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+judgement_scopes = Table(  # the ICS a judgement was made in (none: the first ICS's, or the lone one's)
+    "judgement_scopes", metadata,
+    Column("judgement_id", Integer, primary_key=True),
+    Column("ics", String(60), nullable=False, index=True),
 )
 register = Table(
     "register", metadata,
@@ -81,21 +80,34 @@ training_runs = Table(
 )
 
 
+def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Mapping, note: str,
+                     digest_id: int | None, now: datetime | None) -> int:
+    """Add a judgement (``made``: its state, areas and not_areas) in ``conn``'s transaction; its id."""
+    return conn.execute(judgements.insert(), {
+        "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": made["state"],
+        "areas": list(made["areas"]), "not_areas": list(made["not_areas"]), "note": note,
+        "created_at": now or utcnow()}).inserted_primary_key[0]  # type: ignore[index]
+
+
 class WorkspaceStore:
     """The workspace operations of ``horizon.store.Store``."""
 
     engine: Engine
 
-    # -- labels --------------------------------------------------------------------------
+    # -- labels (read from judgements) ---------------------------------------------------------
     def add_label(self, item_id: str, area: str | None, relevant: bool, reviewer: str,
-                  now: datetime | None = None) -> None:
+                  now: datetime | None = None) -> int:
+        """``horizon label``: a judgement that is the reviewer's current one of the item plus this label."""
+        current = self.current_judgements([item_id]).get(item_id, {}).get(reviewer)
         with self.engine.begin() as conn:
-            conn.execute(labels.insert(), {"item_id": item_id, "area": area, "relevant": relevant,
-                                           "reviewer": reviewer, "created_at": now or utcnow()})
+            return insert_judgement(conn, item_id, reviewer, with_label(current, area, relevant),
+                                    current["note"] if current else "", None, now)
 
     def labels(self) -> list[dict]:
+        """Every ICS's reviewer labels: those of each reviewer's latest judgement per item and ICS, oldest first."""
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(labels).order_by(labels.c.id))]
+            scopes = dict(conn.execute(select(judgement_scopes.c.judgement_id, judgement_scopes.c.ics)).all())
+        return labels_of(self.judgements(), scopes)
 
     # -- users -----------------------------------------------------------------------------
     def add_user(self, name: str, password_hash: str, role: str, now: datetime | None = None) -> None:
@@ -131,29 +143,14 @@ class WorkspaceStore:
     # -- judgements ------------------------------------------------------------------------
     def judge(self, item_id: str, reviewer: str, state: str, areas: Sequence[str] = (), note: str = "",
               digest_id: int | None = None, proposed: Sequence[str] = (), now: datetime | None = None) -> int:
-        """Record a reviewer's judgement and make it their labels for the item (the latest wins).
+        """Record a reviewer's judgement; their latest one of an item is their labels for it.
 
-        relevant: a positive label per area, a negative one per ``proposed`` area they removed;
-        not-relevant: one "no area" label; uncertain: no label (it is for discussion).
+        relevant: the areas ticked, and the ``proposed`` areas they unticked (``not_areas``);
+        not-relevant: no area at all; uncertain: no label (it is for discussion).
         """
         _check(state, TRIAGE_STATES, "triage state")
-        now = now or utcnow()
-        areas = list(dict.fromkeys(areas)) if state == "relevant" else []
-        rows: list[dict] = []
-        if state == "relevant":
-            rows = [{"area": a, "relevant": True} for a in areas]
-            rows += [{"area": a, "relevant": False} for a in dict.fromkeys(proposed) if a not in areas]
-        elif state == "not-relevant":
-            rows = [{"area": None, "relevant": False}]
         with self.engine.begin() as conn:
-            judgement_id = conn.execute(judgements.insert(), {
-                "item_id": item_id, "digest_id": digest_id, "reviewer": reviewer, "state": state,
-                "areas": areas, "note": note, "created_at": now}).inserted_primary_key[0]  # type: ignore[index]
-            conn.execute(labels.delete().where(labels.c.item_id == item_id, labels.c.reviewer == reviewer))
-            if rows:
-                conn.execute(labels.insert(), [{**r, "item_id": item_id, "reviewer": reviewer, "created_at": now}
-                                               for r in rows])
-        return judgement_id
+            return insert_judgement(conn, item_id, reviewer, call(state, areas, proposed), note, digest_id, now)
 
     def judgements(self, item_ids: Sequence[str] | None = None) -> list[dict]:
         """Every judgement (of these items), oldest first."""
@@ -163,7 +160,8 @@ class WorkspaceStore:
             chunks = [None] if item_ids is None else [list(item_ids)[i:i + 500] for i in range(0, len(item_ids), 500)]
             for chunk in chunks:
                 q = query if chunk is None else query.where(judgements.c.item_id.in_(chunk))
-                out += [{**r._mapping, "areas": _json(r.areas), "created_at": _aware(r.created_at)}
+                out += [{**r._mapping, "areas": _json(r.areas), "not_areas": _json(r.not_areas),
+                         "created_at": _aware(r.created_at)}
                         for r in conn.execute(q)]
         return sorted(out, key=lambda r: r["id"])
 

@@ -27,15 +27,15 @@ def _when(item) -> str:
 
 def markdown(d: Dossier) -> str:
     r, p = d.record, d.profile
-    areas = ", ".join(d.area_names.get(a, a) for a in r["areas"]) or "none"
-    out = [f"# {escape(r['name'])}", "", f"**{escape(p.readiness())}**", "",
+    areas = ", ".join(d.area_names.get(a, a) for a in r.areas) or "none"
+    out = [f"# {escape(r.name)}", "", f"**{escape(p.readiness())}**", "",
            "| | |", "| --- | --- |",
-           f"| Stage | {escape(r['stage'])} |", f"| Kind | {escape(r['kind'])} |",
-           f"| Developer | {escape(r['developer'] or '—')} |", f"| Priority areas | {escape(areas)} |",
-           f"| Also known as | {escape(', '.join(r['aliases']) or '—')} |", f"| Owner | {escape(r['owner'] or '—')} |",
-           f"| Next review | {r['next_review'].isoformat() if r['next_review'] else '—'} |", ""]
-    if r["description"]:
-        out += [escape(r["description"]), ""]
+           f"| Stage | {escape(r.stage)} |", f"| Kind | {escape(r.kind)} |",
+           f"| Developer | {escape(r.developer or '—')} |", f"| Priority areas | {escape(areas)} |",
+           f"| Also known as | {escape(', '.join(r.aliases) or '—')} |", f"| Owner | {escape(r.owner or '—')} |",
+           f"| Next review | {r.next_review.isoformat() if r.next_review else '—'} |", ""]
+    if r.description:
+        out += [escape(r.description), ""]
     out += ["## Evidence", "", "| Guidance | Trials | Safety | Literature | News |",
             "| ---: | ---: | ---: | ---: | ---: |",
             "| " + " | ".join(str(p.counts[k]) for k in EVIDENCE_KINDS) + " |", ""]
@@ -55,12 +55,12 @@ def markdown(d: Dossier) -> str:
     out += [f"- {_when(i)}: {item_link(i)} \\({escape(i.type)}, {escape(i.source)}\\)"
             for i in p.timeline] or ["- nothing yet"]
     out += ["", "## Stage history", "", "| When | Stage | By | Why |", "| --- | --- | --- | --- |"]
-    out += [f"| {h['at']:%Y-%m-%d} | {escape(h['stage'])} | {escape(h['by'])} | {escape(h['why'] or '—')} |"
+    out += [f"| {h.at:%Y-%m-%d} | {escape(h.stage)} | {escape(h.by)} | {escape(h.why or '—')} |"
             for h in d.history]
-    if r["notes"] or r["outcome"]:
+    if r.notes or r.outcome:
         out += ["", "## Evaluation", ""]
-        out += [f"**Notes:** {escape(r['notes'])}", ""] if r["notes"] else []
-        out += [f"**Outcome:** {escape(r['outcome'])}", ""] if r["outcome"] else []
+        out += [f"**Notes:** {escape(r.notes)}", ""] if r.notes else []
+        out += [f"**Outcome:** {escape(r.outcome)}", ""] if r.outcome else []
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -26,8 +26,11 @@ def test_a_release_0_1_store_is_upgraded_in_place_and_keeps_everything(tmp_path)
         assert store.count() == 208
         assert [u["name"] for u in store.users()] == ["ada"]
         assert store.digests()  # both sample digests
-        judged = {j["item_id"] for j in store.judgements()}
-        assert "ctgov:NCT00531661" in judged
+        judged = {j["item_id"]: (j["state"], j["areas"], j["not_areas"]) for j in store.judgements()}
+        assert judged == {"ctgov:NCT00531661": ("relevant", ["asthma"], []),  # ada's judgement in the workspace
+                          "ctgov:NCT00262600": ("relevant", ["cardiovascular"], [])}  # her `horizon label`
+        assert sorted((r["item_id"], r["area"], r["relevant"], r["reviewer"]) for r in store.labels()) == [
+            ("ctgov:NCT00262600", "cardiovascular", True, "ada"), ("ctgov:NCT00531661", "asthma", True, "ada")]
     finally:
         store.close()
     engine = create_engine(f"sqlite:///{path}")

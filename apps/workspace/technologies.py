@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
@@ -18,7 +19,7 @@ from apps.workspace.render import render, templates
 from horizon import store_scopes as scopes
 from horizon.errors import StoreError
 from horizon.store import STAGES
-from horizon.store_tech import KINDS, Technologies
+from horizon.store_tech import KINDS, Technologies, Technology
 from horizon.tech.dossier_data import dossier, summary
 from horizon.tech.profile import EVIDENCE_KINDS
 from horizon.text import parse_date
@@ -31,19 +32,24 @@ def _techs(request: Request) -> Technologies:
     return Technologies(request.app.state.store)
 
 
-def _record(request: Request) -> dict:
+def _record(request: Request) -> Technology:
     found = _techs(request).get(request.path_params["tech_id"])
     if found is None:
         raise HTTPException(404, "No such technology.")
-    if not scopes.tech_visible(request.app.state.store, request.state.ics, [found["id"]]):
+    if not _visible(request, found.id):
         raise HTTPException(403, "That technology is another ICS's.")
     return found
 
 
-def _mine(request: Request, records: list[dict]) -> list[dict]:
+def _visible(request: Request, tech_id: str) -> bool:
+    """Whether the request's ICS tracks the technology ``tech_id``."""
+    return bool(scopes.tech_visible(request.app.state.store, request.state.ics, [tech_id]))
+
+
+def _mine(request: Request, records: list[Technology]) -> list[Technology]:
     """The technology records of the request's ICS."""
-    shown = scopes.tech_visible(request.app.state.store, request.state.ics, [r["id"] for r in records])
-    return [r for r in records if r["id"] in shown]
+    shown = scopes.tech_visible(request.app.state.store, request.state.ics, [r.id for r in records])
+    return [r for r in records if r.id in shown]
 
 
 def _claim(request: Request, tech_id: str | None) -> None:
@@ -52,12 +58,12 @@ def _claim(request: Request, tech_id: str | None) -> None:
         scopes.claim_tech(request.app.state.store, request.state.ics, tech_id)
 
 
-def rows(techs: Technologies, priorities, records: list[dict] | None = None) -> list[dict]:
+def rows(techs: Technologies, priorities, records: list[Technology] | None = None) -> list[dict]:
     """One row per technology (of ``records``) with its evidence counts and readiness: list page and exports."""
     out = []
     for record in techs.all() if records is None else records:
         d = dossier(techs, record, priorities)
-        out.append({**record, **summary(techs, record), "readiness": d.profile.readiness(),
+        out.append({**asdict(record), **summary(techs, record), "readiness": d.profile.readiness(),
                     "pending": len(d.suggested)})
     return out
 
@@ -65,10 +71,10 @@ def rows(techs: Technologies, priorities, records: list[dict] | None = None) -> 
 def item_technologies(request: Request, item_id: str) -> dict:
     """For an item's page: the technologies it is linked to (with status) and the others to link it to."""
     techs = _techs(request)
-    records = {t["id"]: t for t in _mine(request, techs.all())}
-    status = {r["tech_id"]: r["status"] for r in techs.item_links(item_id)}
+    records = {t.id: t for t in _mine(request, techs.all())}
+    status = {r.tech_id: r.status for r in techs.item_links(item_id)}
     return {"linked": [(records[t], s) for t, s in status.items() if t in records],
-            "others": [t for t in records.values() if t["id"] not in status]}
+            "others": [t for t in records.values() if t.id not in status]}
 
 
 templates.env.globals["item_technologies"] = item_technologies
@@ -79,7 +85,7 @@ async def link_item(request: Request) -> Response:
     """"Link to a technology" from an item's page: a confirmed link."""
     form = await request.form()
     tech_id, item_id = str(form.get("tech_id") or ""), str(form.get("item_id") or "")
-    if _techs(request).get(tech_id) and not _mine(request, [{"id": tech_id}]):
+    if _techs(request).get(tech_id) and not _visible(request, tech_id):
         raise HTTPException(403, "That technology is another ICS's.")
     try:
         _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user["name"])
@@ -106,7 +112,7 @@ async def list_page(request: Request) -> Response:
 async def tech_page(request: Request) -> Response:
     record = _record(request)
     d = dossier(_techs(request), record, request.state.ics.config.priorities)
-    others = [t for t in _mine(request, _techs(request).all()) if t["id"] != record["id"]]
+    others = [t for t in _mine(request, _techs(request).all()) if t.id != record.id]
     return render(request, "technology.html", {"d": d, "r": record, "p": d.profile, "stages": STAGES,
                                                "kinds": EVIDENCE_KINDS, "others": others})
 
@@ -119,10 +125,10 @@ async def decide_link(request: Request) -> Response:
     if decision not in ("confirmed", "rejected"):
         raise HTTPException(400, "decision must be confirmed or rejected")
     try:
-        _techs(request).decide(record["id"], item_id, decision, by=request.state.user["name"])
+        _techs(request).decide(record.id, item_id, decision, by=request.state.user["name"])
     except StoreError as err:
         raise HTTPException(404, str(err)) from None
-    return RedirectResponse(f"/technologies/{record['id']}#links", status_code=303)
+    return RedirectResponse(f"/technologies/{record.id}#links", status_code=303)
 
 
 @guard("reviewer")
@@ -132,9 +138,9 @@ async def change_stage(request: Request) -> Response:
     stage, why = str(form.get("stage") or ""), str(form.get("why") or "").strip()[:2000]
     if stage not in STAGES:
         raise HTTPException(400, f"stage must be one of {', '.join(STAGES)}")
-    if stage != record["stage"]:
-        _techs(request).set_stage(record["id"], stage, by=request.state.user["name"], why=why)
-    return RedirectResponse(f"/technologies/{record['id']}#stage", status_code=303)
+    if stage != record.stage:
+        _techs(request).set_stage(record.id, stage, by=request.state.user["name"], why=why)
+    return RedirectResponse(f"/technologies/{record.id}#stage", status_code=303)
 
 
 @guard("reviewer")
@@ -145,10 +151,10 @@ async def save_notes(request: Request) -> Response:
     next_review = parse_date(raw) if raw else None
     if raw and next_review is None:
         raise HTTPException(400, "next review must be a date (YYYY-MM-DD)")
-    _techs(request).update(record["id"], owner=str(form.get("owner") or "").strip()[:100],
+    _techs(request).update(record.id, owner=str(form.get("owner") or "").strip()[:100],
                            notes=str(form.get("notes") or "")[:10_000], outcome=str(form.get("outcome") or "")[:5000],
                            next_review=next_review)
-    return RedirectResponse(f"/technologies/{record['id']}#notes", status_code=303)
+    return RedirectResponse(f"/technologies/{record.id}#notes", status_code=303)
 
 
 @guard("reviewer")
@@ -156,10 +162,10 @@ async def merge_into(request: Request) -> Response:
     """Fold this record into another: its names become aliases there, its links move."""
     record = _record(request)
     into = str((await request.form()).get("into") or "")
-    if into == record["id"] or not _mine(request, [{"id": into}]):
+    if into == record.id or not _visible(request, into):
         raise HTTPException(400, "Choose another technology (of this ICS) to merge into.")
     try:
-        _techs(request).merge(record["id"], into, by=request.state.user["name"])
+        _techs(request).merge(record.id, into, by=request.state.user["name"])
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     return RedirectResponse(f"/technologies/{quote(into)}", status_code=303)
@@ -170,7 +176,7 @@ async def split_off(request: Request) -> Response:
     """Some of this record's items are about another technology: make a record of them."""
     record, form = _record(request), await request.form()
     try:
-        made = _techs(request).split(record["id"], str(form.get("name") or "")[:200],
+        made = _techs(request).split(record.id, str(form.get("name") or "")[:200],
                                      [str(i) for i in form.getlist("item_id")], by=request.state.user["name"])
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
@@ -221,7 +227,7 @@ async def dossier_file(request: Request) -> Response:
     d = dossier(_techs(request), record, request.state.ics.config.priorities)
     if request.path_params["fmt"] == "md":
         return PlainTextResponse(markdown(d), media_type="text/markdown; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{record["id"]}-dossier.md"'})
+            "Content-Disposition": f'attachment; filename="{record.id}-dossier.md"'})
     # The page is ours and escaped; it carries only inline styles, so it may be opened directly.
     return HTMLResponse(html(d), headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from horizon.items import Item
 from horizon.store import _json
 from horizon.store import items as items_table
-from horizon.store_tech import Technologies
+from horizon.store_tech import Technologies, Technology
 from horizon.tech import discover, similar
 from horizon.tech.aliases import AliasIndex
 
 
-def alias_index(techs: Sequence[dict]) -> AliasIndex:
-    return AliasIndex({t["id"]: [t["name"], *t["aliases"]] for t in techs})
+def alias_index(techs: Sequence[Technology]) -> AliasIndex:
+    return AliasIndex({t.id: [t.name, *t.aliases] for t in techs})
 
 
 def alias_rows(index: AliasIndex, batch: Sequence[Item]) -> list[dict]:
@@ -64,7 +64,7 @@ def stored_items(techs: Technologies, chunk: int = 2000) -> Iterator[list[Item]]
 
 def link_store(techs: Technologies, now: datetime | None = None, only: Sequence[str] | None = None) -> int:
     """Alias-link every stored item (past and new) to every technology, or to ``only`` these; returns new links."""
-    records = [t for t in techs.all() if only is None or t["id"] in only]
+    records = [t for t in techs.all() if only is None or t.id in only]
     if not records:
         return 0
     index = alias_index(records)

@@ -9,18 +9,22 @@ skipped, so a reviewer's "no" is never asked again.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from horizon.items import Item
+
+if TYPE_CHECKING:
+    from horizon.store_tech import Technology
 
 THRESHOLD = 0.1  # cosine similarity; on the sample, unrelated items score under 0.1
 PER_TECH = 10  # suggestions per technology per run, best first: a reviewer's queue stays short
 
 
-def tech_text(tech: dict) -> str:
-    return " ".join([tech["name"], *tech["aliases"], tech.get("developer", ""), tech.get("description", "")])
+def tech_text(tech: Technology) -> str:
+    return " ".join([tech.name, *tech.aliases, tech.developer, tech.description])
 
 
-def suggest(techs: Sequence[dict], items: Sequence[Item], skip: Collection[tuple[str, str]],
+def suggest(techs: Sequence[Technology], items: Sequence[Item], skip: Collection[tuple[str, str]],
             threshold: float = THRESHOLD, per_tech: int = PER_TECH) -> list[dict]:
     """Link rows with status ``suggested`` and their score, for pairs not in ``skip``."""
     if not techs or not items:
@@ -40,9 +44,9 @@ def suggest(techs: Sequence[dict], items: Sequence[Item], skip: Collection[tuple
             if score < threshold or kept >= per_tech:
                 break
             item = items[index]
-            if (tech["id"], item.id) in skip:
+            if (tech.id, item.id) in skip:
                 continue
-            rows.append({"tech_id": tech["id"], "item_id": item.id, "status": "suggested",
+            rows.append({"tech_id": tech.id, "item_id": item.id, "status": "suggested",
                          "score": round(float(score), 3), "how": "similarity"})
             kept += 1
     return rows

@@ -106,6 +106,8 @@ def test_label_records_a_judgement(tmp_path):
     rows = store.labels()
     assert [(r["item_id"], r["area"], r["relevant"], r["reviewer"]) for r in rows] == [
         ("test:1", "ageing-well", True, "ana")]
+    assert [(j["reviewer"], j["state"], j["areas"]) for j in store.judgements()] == [
+        ("ana", "relevant", ["ageing-well"])]  # the label is a judgement, the one record of reviewers' calls
 
 
 def test_train_saves_a_model_that_classify_uses(tmp_path):
@@ -155,3 +157,15 @@ def test_evaluate_cross_validates_against_both_baselines_over_repeated_splits(tm
     assert "2-fold CV, mean of 2 splits" in result.stdout
     assert "plain F1" in result.stdout and "kw F1" in result.stdout and "cardiovascular" in result.stdout
     assert "model macro F1 per split:" in result.stdout
+
+
+def test_classify_with_why_gives_the_deciding_terms_and_the_same_scores(tmp_path, use_model):
+    src = write_lines(tmp_path / "in.jsonl", json.dumps(GOOD),
+                      json.dumps({"id": "b2", "title": "Dental implants", "summary": ""}))
+    plain = [json.loads(line) for line in runner.invoke(app, ["classify", str(src)]).stdout.splitlines()]
+    result = runner.invoke(app, ["classify", str(src), "--why"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [{k: r[k] for k in ("id", "areas", "scores")} for r in rows] == plain
+    assert set(rows[0]["why"]) == set(rows[0]["areas"]) and rows[1]["why"] == {}
+    assert "asthma" in [t.lower() for t in rows[0]["why"]["respiratory"]]

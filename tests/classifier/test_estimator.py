@@ -63,6 +63,7 @@ def test_fit_returns_self_and_keeps_params():
     assert model.fit(TEXTS, Y) is model
     assert model.get_params() == before
     assert model.predict(["asthma inhaler"]).tolist() == [[1, 0]]
+    assert model.predict_proba([]).shape == (0, 2)  # no texts: no rows, not an error
     assert clone(model).get_params() == before
 
 

@@ -11,6 +11,8 @@ import re
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from classifiers import model
+from classifiers.explain import Explainer
 from classifiers.training import training_set
 from classifiers.unseen import title_key, unseen_classifier
 from horizon.items import Item
@@ -81,3 +83,16 @@ def test_the_sample_is_scored_by_models_that_did_not_see_it(unseen, sample_items
     full = classifier.classify(sample_items)
     seen = unseen.classify(sample_items)
     assert sum(a.areas != b.areas for a, b in zip(full, seen)) > 0  # the training-set best is not what is shown
+
+
+def test_small_blocks_and_chunks_give_the_same_verdicts(classifier, sample_items, monkeypatch):
+    texts = [item.text for item in sample_items]
+    counts, F, P = classifier.estimator.transform_parts(texts)
+    assigned = classifier.estimator.decision_from(F, P) > 0
+    explainer = Explainer(classifier.estimator)
+    assert explainer.explain(texts, counts, F, P, assigned, block=7) == explainer.explain(texts, counts, F, P, assigned)
+    whole = classifier.classify(sample_items)
+    monkeypatch.setattr(model, "CHUNK", 50)  # the sample in five chunks
+    assert classifier.classify(sample_items) == whole
+    assert (classifier.estimator.decision_function(texts) > 0).tolist() == [
+        [a in v.areas for a in classifier.priorities.ids] for v in whole]

@@ -34,15 +34,15 @@ def test_register_entries_migrate_into_technology_records_with_history(tmp_path)
     techs = Technologies(store)
     with store.engine.connect() as conn:
         assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() == str(SCHEMA_VERSION)
-    records = {t["name"]: t for t in techs.all()}
+    records = {t.name: t for t in techs.all()}
     assert set(records) == {ITEMS[0].title, ITEMS[-1].title}
     heartflow = records[ITEMS[0].title]
-    assert (heartflow["stage"], heartflow["owner"], heartflow["next_review"], heartflow["notes"]) == (
+    assert (heartflow.stage, heartflow.owner, heartflow.next_review, heartflow.notes) == (
         "piloting", "Cardiology lead", date(2027, 1, 4), "site 3 joined")
-    history = techs.stage_history(heartflow["id"])
-    assert [(h["stage"], h["by"], h["at"]) for h in history] == [
+    history = techs.stage_history(heartflow.id)
+    assert [(h.stage, h.by, h.at) for h in history] == [
         ("signal", "rob", NOW), ("piloting", "ada", NOW + timedelta(days=30))]
-    assert techs.evidence_ids(heartflow["id"]) == ["nice:MTG32"]
+    assert techs.evidence_ids(heartflow.id) == ["nice:MTG32"]
     store.close()
     Store(url).close()  # a second opening migrates nothing twice
     store = Store(url)
@@ -59,8 +59,8 @@ def test_the_release_0_1_store_register_entry_becomes_a_technology(tmp_path):
     store = Store(f"sqlite:///{path}")
     techs = Technologies(store)
     [record] = techs.all()
-    assert record["stage"] == "piloting"
-    assert techs.evidence_ids(record["id"]) == ["ctgov:NCT00681460"]
-    assert record["name"] == store.get(["ctgov:NCT00681460"])["ctgov:NCT00681460"].title[:180]
-    assert [h["stage"] for h in techs.stage_history(record["id"])] == ["piloting"]
+    assert record.stage == "piloting"
+    assert techs.evidence_ids(record.id) == ["ctgov:NCT00681460"]
+    assert record.name == store.get(["ctgov:NCT00681460"])["ctgov:NCT00681460"].title[:180]
+    assert [h.stage for h in techs.stage_history(record.id)] == ["piloting"]
     store.close()

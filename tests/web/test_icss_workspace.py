@@ -15,8 +15,8 @@ from horizon import store_jobs
 from horizon.config import load_config
 from horizon.icss import load_icss
 from horizon.store import Store
-from horizon.store_icss import ics_labels, label_scopes
-from horizon.store_scopes import allowed_icss, job_ics, set_user_icss, user_icss
+from horizon.store_icss import ics_labels
+from horizon.store_scopes import allowed_icss, job_ics, judgement_scopes, set_user_icss, user_icss
 from tests.test_icss import two_icss
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.seed import ITEMS, password_hash
@@ -154,7 +154,7 @@ def test_with_one_ics_nothing_is_scoped_and_there_is_no_selector(client_for, sto
     token = csrf_of(page)
     assert rob.post("/judge", data={"csrf": token, "item_id": item_id, "state": "not-relevant"}).status_code == 303
     with store.engine.connect() as conn:
-        assert conn.execute(label_scopes.select()).all() == []
+        assert conn.execute(judgement_scopes.select()).all() == []
     assert [r["item_id"] for r in store.labels()] == [item_id]
 
 

@@ -67,6 +67,9 @@ def test_a_plain_form_judgement_with_a_corrected_area_returns_to_the_item(client
     assert labels == {("cardiovascular", True)} | {(a, False) for a in given - {"cardiovascular"}}
     page = client.get(f"/?area={shown_in}").text  # sections follow the digest; the correction shows on the card
     assert "rob: relevant (cardiovascular) “AF monitoring”" in page
+    unticked = ", ".join(sorted(given - {"cardiovascular"}))
+    history = client.get(f"/items/{TAUGHT[0].id}").text  # the judgement keeps the areas rob unticked
+    assert unticked and f"<td>cardiovascular</td><td>{unticked}</td><td>AF monitoring</td>" in history
 
 
 def test_bad_judgements_are_refused(client_for):

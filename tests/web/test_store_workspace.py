@@ -61,17 +61,36 @@ def test_a_judgement_becomes_the_reviewers_labels_and_the_latest_wins(bare):
     assert _labels(bare) == [("ctgov:NCT1", "cardiovascular", True, "rob"),
                              ("ctgov:NCT1", "digital-self-management", True, "rob"),
                              ("ctgov:NCT1", "mental-health", False, "rob")]
-    bare.add_label("ctgov:NCT1", "diabetes", True, "rey")  # another reviewer's label (e.g. `horizon label`) stays
+    bare.add_label("ctgov:NCT1", "diabetes", True, "rey")  # another reviewer's label (`horizon label`) stays
     bare.judge("ctgov:NCT1", "rob", "not-relevant", ["cardiovascular"], note="a vendor's press release")
     assert _labels(bare) == [("ctgov:NCT1", None, False, "rob"), ("ctgov:NCT1", "diabetes", True, "rey")]
     bare.judge("ctgov:NCT1", "rob", "uncertain", note="discuss on Monday")
     assert _labels(bare) == [("ctgov:NCT1", "diabetes", True, "rey")]
-    history = bare.judgements(["ctgov:NCT1"])
+    history = [j for j in bare.judgements(["ctgov:NCT1"]) if j["reviewer"] == "rob"]
     assert [j["state"] for j in history] == ["relevant", "not-relevant", "uncertain"]
+    assert history[0]["not_areas"] == ["mental-health"]  # the proposed area rob unticked
     assert history[1]["areas"] == [] and history[2]["note"] == "discuss on Monday"
     assert bare.current_judgements()["ctgov:NCT1"]["rob"]["state"] == "uncertain"
     with pytest.raises(StoreError, match="unknown triage state 'maybe'"):
         bare.judge("ctgov:NCT1", "rob", "maybe")
+
+
+def test_a_cli_label_is_a_judgement_merged_into_the_reviewers_current_one(bare):
+    bare.judge("ctgov:NCT1", "rob", "relevant", ["cardiovascular"], note="AF pathway", proposed=["mental-health"])
+    bare.add_label("ctgov:NCT1", "diabetes", True, "rob")
+    bare.add_label("ctgov:NCT1", "cardiovascular", False, "rob")
+    current = bare.current_judgements()["ctgov:NCT1"]["rob"]
+    assert (current["state"], current["areas"], current["not_areas"], current["note"]) == (
+        "relevant", ["diabetes"], ["mental-health", "cardiovascular"], "AF pathway")
+    assert _labels(bare) == [("ctgov:NCT1", "cardiovascular", False, "rob"), ("ctgov:NCT1", "diabetes", True, "rob"),
+                             ("ctgov:NCT1", "mental-health", False, "rob")]
+    bare.add_label("ctgov:NCT1", None, False, "rob")  # no area at all replaces the call
+    assert _labels(bare) == [("ctgov:NCT1", None, False, "rob")]
+    bare.add_label("nice:TA1", "respiratory", False, "rey")  # nothing judged yet: only "not respiratory"
+    assert [(r["area"], r["relevant"]) for r in bare.labels() if r["reviewer"] == "rey"] == [("respiratory", False)]
+    assert len(bare.judgements()) == 5  # every label is a judgement: one table of record
+    with pytest.raises(StoreError, match="without an area"):
+        bare.add_label("ctgov:NCT1", None, True, "rob")
 
 
 def test_register_due_lists_open_entries_due_by_today(bare):
@@ -146,3 +165,23 @@ def test_scoped_judgements_replace_only_the_reviewers_labels_in_that_ics(bare):
     other = store_scopes.request_job(bare, lungs, "t", "r", 1)
     assert other != first and store_scopes.job_ics(bare, other) == "lungs"
     assert store_scopes.retrain_due(bare, heart, 1) == (False, 2)
+
+
+def test_a_scoped_cli_label_merges_into_the_reviewers_call_in_that_ics_only(bare):
+    from pathlib import Path
+
+    from horizon import store_scopes
+    from horizon.config import load_config
+    from horizon.icss import Ics
+    from horizon.store_icss import ics_labels
+
+    config = load_config()
+    heart, lungs = (Ics(i, config, None, Path("."), single=False, first=i == "heart") for i in ("heart", "lungs"))
+    store_scopes.judge(bare, heart, "nice:TA1", "rey", "relevant", ["cardiovascular"])
+    store_scopes.judge(bare, lungs, "nice:TA1", "rey", "uncertain", note="ask the asthma nurse")
+    store_scopes.add_label(bare, lungs, "nice:TA1", "respiratory", True, "rey")
+    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "lungs", False)] == [("respiratory", True)]
+    assert [(r["area"], r["relevant"]) for r in ics_labels(bare, "heart", True)] == [("cardiovascular", True)]
+    call = store_scopes.current_judgements(bare, lungs)["nice:TA1"]["rey"]
+    assert (call["state"], call["note"]) == ("relevant", "ask the asthma nurse")
+    assert store_scopes.judgement_count(bare, lungs) == 2  # the label is one more of lungs' judgements

@@ -24,7 +24,7 @@ def test_confirm_a_suggested_link_and_move_to_piloting(browser, config, config_d
     techs.add("DERM", ["Skin Analytics"], kind="ai", areas=["dermatology"],
               description="AI triage of skin lesions referred on the suspected skin cancer pathway")
     link_batch(techs, ITEMS, propose=False)
-    assert {r["item_id"] for r in techs.links("derm", ["suggested"])} >= {"nice:DG61"}
+    assert {r.item_id for r in techs.links("derm", ["suggested"])} >= {"nice:DG61"}
     store.close()
 
     with server(config_dir, tmp_path / "server.log") as base:
@@ -47,7 +47,7 @@ def test_confirm_a_suggested_link_and_move_to_piloting(browser, config, config_d
 
     store = Store(config.settings.store_url)
     techs = Technologies(store)
-    assert techs.get("derm")["stage"] == "piloting"
-    assert [(h["stage"], h["by"]) for h in techs.stage_history("derm")][-1] == ("piloting", "rob")
+    assert techs.get("derm").stage == "piloting"
+    assert [(h.stage, h.by) for h in techs.stage_history("derm")][-1] == ("piloting", "rob")
     assert "nice:DG61" in techs.evidence_ids("derm")
     store.close()

@@ -39,7 +39,7 @@ def test_a_reviewer_confirms_a_suggestion_moves_the_stage_and_keeps_notes(client
     moved = rob.post("/technologies/derm/stage", data={"csrf": token, "stage": "piloting", "why": "two practices"})
     assert moved.status_code == 303
     history = Technologies(store).stage_history("derm")
-    assert [(h["stage"], h["by"], h["why"]) for h in history][-1] == ("piloting", "rob", "two practices")
+    assert [(h.stage, h.by, h.why) for h in history][-1] == ("piloting", "rob", "two practices")
     rob.post("/technologies/derm/notes", data={"csrf": token, "owner": "Planned care", "next_review": "2027-01-11",
                                                "notes": "pilot agreed", "outcome": ""})
     after = page(rob, "/technologies/derm")
@@ -103,7 +103,7 @@ def test_a_reviewer_merges_one_record_into_another(client_for, store):
     assert merged.status_code == 303 and merged.headers["location"] == "/technologies/derm"
     techs = Technologies(store)
     assert techs.get("feno-testing") is None
-    assert {"FeNO testing", "FeNO"} <= set(techs.get("derm")["aliases"])
+    assert {"FeNO testing", "FeNO"} <= set(techs.get("derm").aliases)
     assert "ctgov:NCT06100003" in techs.evidence_ids("derm")
     assert rob.post("/technologies/derm/merge", data={"csrf": token, "into": "derm"}).status_code == 400
 
