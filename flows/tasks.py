@@ -1,8 +1,8 @@
-"""Prefect tasks over the plain steps: one task per source or per stage, never per item.
+"""The fetch step as Prefect tasks: one task per source (never per item), with Prefect's retries.
 
-The step bodies live in ``flows/fetching.py`` and ``flows/stages.py`` (no Prefect);
-here they become tasks with Prefect's retries, for the Prefect engine (``flows/prefect_engine.py``),
-which the ``weekly-digest`` and ``adhoc-scan`` flows run on; it makes every other step a task itself.
+The bodies live in ``flows/fetching.py`` (no Prefect). The Prefect engine
+(``flows/prefect_engine.py``), which the ``weekly-digest`` and ``adhoc-scan`` flows run
+on, submits them to the flow's task runner and makes every other step a task itself.
 """
 
 from __future__ import annotations
