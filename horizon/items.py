@@ -69,8 +69,12 @@ class Item(Record):
 
     def fingerprint(self) -> str:
         """Hash of the content, to tell a changed item from one seen before."""
-        payload = self.model_dump(mode="json")
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        return fingerprint_of(self.model_dump(mode="json"))
+
+
+def fingerprint_of(record: dict) -> str:
+    """``Item.fingerprint`` from the item's ``model_dump(mode="json")``, for a caller that has the dump already."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
 
 
 UK_COUNTRIES = frozenset(

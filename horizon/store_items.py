@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, select
+from pydantic import ValidationError
+from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from horizon import migrations
-from horizon.items import Item, changes_between
+from horizon.bulk import fewer_collections
+from horizon.items import Item, changes_between, fingerprint_of
 from horizon.store_base import _aware, _insert_for, _json, metadata, utcnow
 
 items = Table(
@@ -39,6 +41,20 @@ changes = Table(
     Column("after", Text, nullable=False),
 )
 
+# The record as the driver returns it: SQLite's JSON text is parsed and validated by pydantic in one
+# pass (``_item``), not decoded by SQLAlchemy first; PostgreSQL's driver hands back the decoded value.
+_RECORD = type_coerce(items.c.record, Text).label("record")
+
+
+def _item(value) -> Item:
+    """A stored record as an Item; text that pydantic's JSON parser refuses is read as before."""
+    if isinstance(value, str):
+        try:
+            return Item.model_validate_json(value)
+        except ValidationError:
+            pass  # e.g. an escaped lone surrogate, which json.loads accepts: the old path decides
+    return Item.model_validate(_json(value))
+
 
 @dataclass
 class Upserted:
@@ -56,6 +72,7 @@ class ItemsStore:
     if TYPE_CHECKING:  # provided by RunsStore
         def _set_watermark(self, conn, source: str, updated: date, now: datetime) -> None: ...
 
+    @fewer_collections()  # thousands of rows at once: see horizon.bulk
     def upsert(self, batch: Iterable[Item], now: datetime | None = None,
                watermark: tuple[str, date] | None = None) -> Upserted:
         """Insert new items, update changed ones, record what changed; one transaction.
@@ -65,7 +82,8 @@ class ItemsStore:
         """
         now = now or utcnow()
         unique = {item.id: item for item in batch}  # a response may repeat an id
-        prints = {item_id: item.fingerprint() for item_id, item in unique.items()}
+        records = {item_id: item.model_dump(mode="json") for item_id, item in unique.items()}  # dumped once
+        prints = {item_id: fingerprint_of(record) for item_id, record in records.items()}
         result = Upserted()
         with self.engine.begin() as conn:
             migrations.exclusive(conn, "items")  # concurrent runs: read, compare and write as one
@@ -86,7 +104,7 @@ class ItemsStore:
                     result.seen.append(item_id)
                     unchanged.append(item_id)
                     continue
-                rows.append(self._row(item, now, prints[item_id]))
+                rows.append(self._row(item, now, prints[item_id], records[item_id]))
             if rows:
                 self._upsert_rows(conn, rows)
             for start in range(0, len(unchanged), 500):
@@ -101,10 +119,11 @@ class ItemsStore:
                 self._set_watermark(conn, watermark[0], watermark[1], now)
         return result
 
-    def _row(self, item: Item, now: datetime, fingerprint: str | None = None) -> dict:
+    def _row(self, item: Item, now: datetime, fingerprint: str | None = None, record: dict | None = None) -> dict:
+        record = item.model_dump(mode="json") if record is None else record
         return {
             "id": item.id, "source": item.source, "type": item.type, "updated": item.updated,
-            "fingerprint": fingerprint or item.fingerprint(), "record": item.model_dump(mode="json"),
+            "fingerprint": fingerprint or fingerprint_of(record), "record": record,
             "first_seen": now, "last_seen": now,
         }
 
@@ -128,8 +147,8 @@ class ItemsStore:
         found: dict[str, Item] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            for row in conn.execute(select(items.c.id, items.c.record).where(items.c.id.in_(chunk))):
-                found[row.id] = Item.model_validate(_json(row.record))
+            for row in conn.execute(select(items.c.id, _RECORD).where(items.c.id.in_(chunk))):
+                found[row.id] = _item(row.record)
         return found
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
@@ -145,16 +164,16 @@ class ItemsStore:
         with self.engine.connect() as conn:
             if cutoff is None:
                 earliest = seen_from or datetime.min.replace(tzinfo=UTC)
-                query = select(items.c.record).where(items.c.last_seen >= earliest)
+                query = select(_RECORD).where(items.c.last_seen >= earliest)
             else:
                 changed = select(changes.c.item_id).where(changes.c.seen_at > cutoff)
-                query = select(items.c.record).where((items.c.first_seen > cutoff) | items.c.id.in_(changed))
-            return [Item.model_validate(_json(r.record)) for r in conn.execute(query.order_by(items.c.id))]
+                query = select(_RECORD).where((items.c.first_seen > cutoff) | items.c.id.in_(changed))
+            return [_item(r.record) for r in conn.execute(query.order_by(items.c.id))]
 
     def items_updated_since(self, since: date) -> list[Item]:
         with self.engine.connect() as conn:
-            query = select(items.c.record).where(items.c.updated >= since).order_by(items.c.id)
-            return [Item.model_validate(_json(r.record)) for r in conn.execute(query)]
+            query = select(_RECORD).where(items.c.updated >= since).order_by(items.c.id)
+            return [_item(r.record) for r in conn.execute(query)]
 
     def history(self, ids: Sequence[str], after: datetime | None) -> dict[str, dict[str, tuple[str, str]]]:
         """Changes recorded after ``after``, per item: first 'before', last 'after'."""
@@ -179,8 +198,8 @@ class ItemsStore:
         """Items whose title or summary contains ``text`` (case-insensitive), newest first."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         title, summary = items.c.record["title"].as_string(), items.c.record["summary"].as_string()
-        query = (select(items.c.record)
+        query = (select(_RECORD)
                  .where(title.ilike(pattern, escape="\\") | summary.ilike(pattern, escape="\\"))
                  .order_by(items.c.updated.desc(), items.c.id).limit(limit))
         with self.engine.connect() as conn:
-            return [Item.model_validate(_json(r.record)) for r in conn.execute(query)]
+            return [_item(r.record) for r in conn.execute(query)]

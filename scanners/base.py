@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from horizon.bulk import fewer_collections
 from horizon.errors import MalformedResponse, SourceError
 from horizon.items import Item
 from scanners.http import HttpClient, Response
@@ -107,6 +108,7 @@ class Scanner:
         """``parse`` for a saved response with its HTTP headers; scanners whose bodies depend on them override it."""
         return self.parse(raw)
 
+    @fewer_collections()  # a scan builds thousands of items: see horizon.bulk
     def scan(self, since: date) -> ScanResult:
         """Run ``fetch`` to the end, keeping what arrived if a later page fails."""
         result = ScanResult(source=self.source)

@@ -110,42 +110,10 @@ def story_clusters(items: Sequence[Item], threshold: float = NEAR_DUPLICATE) -> 
 
 def similar_pairs(matrix, days, threshold: float, window: int = STORY_WINDOW_DAYS,
                   budget: int = BLOCK_BUDGET):
-    """Row pairs (i < j as stories, each once) with cosine >= ``threshold`` and dates within ``window``.
+    """Row pairs (each once) with cosine >= ``threshold`` and dates within ``window``: see steps.similarity."""
+    from steps.similarity import similar_pairs as pairs
 
-    Never all pairs at once: dated stories are sorted by date and each block of rows is
-    multiplied only with the stories from its own first row up to ``window`` days after its
-    last, so every pair that can match is compared once and memory stays near ``budget``
-    products per block (40,000 stories as one product is 1.29 billion non-zeros). Undated
-    stories match any date, so they are compared with every story, in blocks too.
-    """
-    import numpy as np
-
-    dated = np.flatnonzero(days >= 0)
-    order = dated[np.argsort(days[dated], kind="stable")]
-    on = days[order]
-    rows, cols = [], []
-    start = 0
-    while start < len(order):
-        reach = int(np.searchsorted(on, on[start] + window, side="right"))
-        stop = min(len(order), start + max(1, budget // (reach - start)))
-        reach = int(np.searchsorted(on, on[stop - 1] + window, side="right"))
-        sims = (matrix[order[start:stop]] @ matrix[order[start:reach]].T).tocoo()
-        i, j = sims.row + start, sims.col + start  # positions in date order
-        keep = (j > i) & (sims.data >= threshold) & (on[j] - on[i] <= window)
-        rows.append(order[i[keep]])
-        cols.append(order[j[keep]])
-        start = stop
-    undated = np.flatnonzero(days < 0)
-    step = max(1, budget // matrix.shape[0])
-    for start in range(0, len(undated), step):
-        chunk = undated[start:start + step]
-        sims = (matrix[chunk] @ matrix.T).tocoo()
-        a, b = chunk[sims.row], sims.col
-        keep = (sims.data >= threshold) & (a != b) & ((days[b] >= 0) | (a < b))  # undated pairs once
-        rows.append(a[keep])
-        cols.append(b[keep])
-    empty = np.zeros(0, dtype=np.int64)
-    return (np.concatenate(rows) if rows else empty), (np.concatenate(cols) if cols else empty)
+    return pairs(matrix, days, threshold, window, budget)
 
 
 def _ordinal(item: Item) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from horizon.bulk import fewer_collections
 from horizon.config import Config, digest_key
 from horizon.digest import (
     NOVELTIES,
@@ -59,6 +60,7 @@ def latest_update(items: Sequence[Item]) -> date | None:
     return max(dates) if dates else None
 
 
+@fewer_collections()
 def candidates(store: Store, key: str, week: str,
                since: date | None = None) -> tuple[list[Item], dict[str, Novelty], dict]:
     """Items for this week's digest, with their novelty and what changed.
@@ -82,6 +84,7 @@ def candidates(store: Store, key: str, week: str,
     return chosen, novelty, history
 
 
+@fewer_collections()
 def one_per_thing(items: Sequence[Item],
                   source_order: Sequence[str]) -> tuple[list[Item], dict[str, tuple[Item, ...]], int]:
     """Merge registrations and re-told stories of the same thing; the first configured source leads."""
@@ -106,6 +109,7 @@ def trend(store: Store, key: str, week: str, current: Sequence[Entry], area_ids:
     return {a: tuple((w, per_week[w][a]) for w in recent) for a in area_ids} if len(recent) > 1 else {}
 
 
+@fewer_collections()
 def assemble(config: Config, store: Store, items: Sequence[Item], verdicts: Sequence[Classification],
              novelty: dict[str, Novelty], history: dict, as_of: date, generated: datetime,
              reports: Sequence[SourceReport], counts: Counter[str], since: date | None = None,
