@@ -1,11 +1,9 @@
-"""Publishing on Prefect: the plain publish and delivery steps as tasks, with artifacts and per-channel retries.
+"""Publishing on Prefect: artifacts, and the delivery steps as tasks with per-channel retries.
 
 The bodies are in ``flows/publishing.py`` (no Prefect), which the plain engine runs as they are.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
@@ -22,7 +20,6 @@ from outputs.delivery import DeliveryConfig
 __all__ = [
     "attempt",
     "leave_artifacts",
-    "publish",
     "published_since",
     "send",
     "send_channel",
@@ -39,13 +36,6 @@ def leave_artifacts(made: Artifacts) -> None:
         create_table_artifact(table.table, key=table.key, description=table.description)
     for link in made.links:
         create_link_artifact(link.link, link_text=link.link_text, key=link.key, description=link.description)
-
-
-@task(name="publish-digest", cache_policy=NO_CACHE)
-def publish(store: Store, digest: Digest, directory: Path, top_n: int, feed: Path | None = None,
-            record: bool = True, base_url: str | None = None, sample: bool = False) -> list[Path]:
-    """``publishing.publish`` with Prefect artifacts (the ad-hoc scan's stage)."""
-    return publishing.publish(store, digest, directory, top_n, feed, record, base_url, sample, leave=leave_artifacts)
 
 
 send_channel = task(publishing.send_channel, name="deliver", cache_policy=NO_CACHE)

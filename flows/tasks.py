@@ -1,8 +1,8 @@
-"""Prefect tasks over the plain steps: one task per source or per stage, never per item.
+"""The fetch step as Prefect tasks: one task per source (never per item), with Prefect's retries.
 
-The step bodies live in ``flows/fetching.py`` and ``flows/stages.py`` (no Prefect);
-here they become tasks with Prefect's retries, for the ``weekly-digest`` flow's engine
-(``flows/prefect_engine.py``) and the ``adhoc-scan`` flow.
+The bodies live in ``flows/fetching.py`` (no Prefect). The Prefect engine
+(``flows/prefect_engine.py``), which the ``weekly-digest`` and ``adhoc-scan`` flows run
+on, submits them to the flow's task runner and makes every other step a task itself.
 """
 
 from __future__ import annotations
@@ -16,18 +16,16 @@ from prefect.futures import wait
 from prefect.states import State
 from prefect.tasks import exponential_backoff
 
-from flows import fetching, stages
+from flows import fetching
 from flows.deadline import RunDeadline
 from flows.fetching import VALIDATORS_KEY, Fetched, SourceRef, failed_result, gather, source_ref
-from flows.stages import OVERVIEWS_KEY, nice_sources, read_nice_overviews, stop_if_every_source_failed
 from horizon.config import Config
 from horizon.errors import RunBroken, SourceError
 from horizon.failures import describe
 from scanners import Scanner, ScanResult
 
-__all__ = ["OVERVIEWS_KEY", "VALIDATORS_KEY", "Fetched", "SourceRef", "classify", "failed_result", "fetch_all",
-           "fetch_source", "fetcher", "nice_overviews", "nice_sources", "read_nice_overviews", "settled",
-           "source_ref", "stop_if_every_source_failed", "store_items"]
+__all__ = ["VALIDATORS_KEY", "Fetched", "SourceRef", "failed_result", "fetch_all", "fetch_source", "fetcher",
+           "settled", "source_ref"]
 
 
 def _transient_only(task, task_run, state) -> bool:
@@ -38,14 +36,6 @@ def _transient_only(task, task_run, state) -> bool:
 
 fetch_source = task(fetching.fetch_source, name="fetch-source", cache_policy=NO_CACHE, retry_jitter_factor=0.5,
                     retry_condition_fn=_transient_only)
-store_items = task(stages.store_items, name="store-items", cache_policy=NO_CACHE)
-classify = task(stages.classify, name="classify", cache_policy=NO_CACHE)
-
-
-@task(name="nice-overviews", cache_policy=NO_CACHE)
-def nice_overviews(config: Config, store, http, items):
-    """The ad-hoc scan's stage: ``read_nice_overviews`` for the configured NICE sources."""
-    return read_nice_overviews(nice_sources(config), store, http, items)
 
 
 def fetcher(config: Config):

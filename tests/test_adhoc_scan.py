@@ -1,4 +1,9 @@
-"""The ad-hoc scan flow under a temporary Prefect API, over real HTTP and on the bundled sample."""
+"""The ad-hoc scan on both engines, over real HTTP and on the bundled sample.
+
+Each behaviour is checked on the plain engine (the composition in ``flows/scan.py``, as
+the local ``horizon scan`` runs it) and as the ``adhoc-scan`` flow under a temporary
+Prefect API (as deployments run it).
+"""
 
 from __future__ import annotations
 
@@ -43,17 +48,28 @@ def test_items_of_a_listing_source_are_kept_when_they_mention_a_word_of_the_quer
     assert [i.id for i in mentions(items, "asthma OR copd")] == ["nice:0", "nice:2"]
 
 
-@pytest.fixture
-def scan(prefect_harness, write_config, tmp_path):
-    from flows.adhoc_scan import adhoc_scan
+@pytest.fixture(params=["plain", pytest.param("prefect", marks=pytest.mark.prefect)])
+def adhoc(request):
+    """The scan on each engine: the composition on ``Plain``, or the ``adhoc-scan`` flow on Prefect's."""
+    if request.param == "prefect":
+        request.getfixturevalue("prefect_harness")
+        from flows.adhoc_scan import adhoc_scan
 
+        return adhoc_scan
+    from flows.engine import Plain
+    from flows.scan import ScanRequest, run_scan
+
+    return lambda **kw: run_scan(ScanRequest(**kw), Plain())
+
+
+@pytest.fixture
+def scan(adhoc, write_config, tmp_path):
     def go(configured, **kw):
-        return adhoc_scan(config_dir=str(write_config(configured)), out=str(tmp_path / "scan"), **kw)
+        return adhoc(config_dir=str(write_config(configured)), out=str(tmp_path / "scan"), **kw)
 
     return go
 
 
-@pytest.mark.prefect
 def test_scan_searches_each_source_for_the_query_and_publishes_a_ranked_result(scan, httpserver, tmp_path):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
     result = scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False, "queries": ["diabetes"]}},
@@ -75,7 +91,6 @@ def test_scan_searches_each_source_for_the_query_and_publishes_a_ranked_result(s
     store.close()
 
 
-@pytest.mark.prefect
 def test_a_scan_is_ranked_by_its_query_and_headed_with_the_query_and_dates(scan, httpserver, tmp_path):
     import json
 
@@ -95,14 +110,12 @@ def test_a_scan_is_ranked_by_its_query_and_headed_with_the_query_and_dates(scan,
     assert "items updated 2026-09-01 to 2026-11-30" in html
 
 
-@pytest.mark.prefect
 def test_limit_keeps_the_best_entries(scan, httpserver):
     httpserver.expect_request("/v2/studies").respond_with_json(page(TRIALS))
     result = scan({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}, query="trials", limit=1)
     assert result["entries"] == 1 and result["counts"]["dropped/over-limit"] >= 1
 
 
-@pytest.mark.prefect
 def test_an_unknown_area_or_source_is_one_line_listing_the_valid_ones(scan, httpserver):
     sources = {"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}}
     with pytest.raises(UnknownName, match=r"^unknown area 'cardio'; valid areas: cardiovascular, cancer-early-diagnosis"):
@@ -115,20 +128,33 @@ def test_an_unknown_area_or_source_is_one_line_listing_the_valid_ones(scan, http
 
 
 @pytest.mark.prefect
-def test_prefect_validates_parameters_from_the_type_hints(scan):
-    with pytest.raises(ParameterTypeError, match="limit"):
-        scan({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}, query="af", limit=0)
-    with pytest.raises(ParameterTypeError, match="query"):
-        scan({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}, query="")
-
-
-@pytest.mark.prefect
-@pytest.mark.slow
-def test_scan_on_the_bundled_sample_runs_offline(prefect_harness, tmp_path, monkeypatch):
+def test_prefect_validates_parameters_from_the_type_hints(prefect_harness, write_config, tmp_path):
     from flows.adhoc_scan import adhoc_scan
 
+    config = str(write_config({"ctgov": {"base_url": "http://127.0.0.1:9/v2"}}))
+    with pytest.raises(ParameterTypeError, match="limit"):
+        adhoc_scan(query="af", limit=0, config_dir=config)
+    with pytest.raises(ParameterTypeError, match="query"):
+        adhoc_scan(query="", config_dir=config)
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({"query": "af", "limit": 0}, r"^limit: give 1 to 1000 entries, got 0$"),
+    ({"query": "af", "limit": 1001}, r"^limit: give 1 to 1000 entries, got 1001$"),
+    ({"query": "  "}, r"^query: give 1 to 500 characters of words to search for, got '  '$"),
+    ({"query": "a" * 501}, r"^query: give 1 to 500 characters"),
+])
+def test_the_plain_composition_refuses_what_the_flows_type_hints_refuse(given, message):
+    from flows.scan import ScanRequest
+
+    with pytest.raises(InputError, match=message):
+        ScanRequest(**given)
+
+
+@pytest.mark.slow
+def test_scan_on_the_bundled_sample_runs_offline(adhoc, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = adhoc_scan(query="asthma", sample=True, areas=["respiratory"])
+    result = adhoc(query="asthma", sample=True, areas=["respiratory"])
     assert result["failed_sources"] == {} and result["entries"] >= 1
     folder = tmp_path / result["directory"]
     assert folder.parent == tmp_path / "digests" / "scans" and folder.name.endswith("-asthma")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -104,6 +105,11 @@ def _prepare(command: str, work: Path, url: str) -> None:
         # The newcomer's network: every source of the copied config points at recorded responses.
         sample = (ROOT / "horizon/sample/sources.yaml").read_text(encoding="utf-8").replace("{replay}", url)
         (config / "sources.yaml").write_text(f"# replay\n{sample}", encoding="utf-8")
+        # One local server stands in for every publisher, each of which has its own host and budget.
+        settings = config / "settings.yaml"
+        doc = yaml.safe_load(settings.read_text(encoding="utf-8")) or {}
+        doc.setdefault("http", {})["requests_per_second"] = 100
+        settings.write_text(yaml.safe_dump(doc), encoding="utf-8")
     if "items.jsonl" in command and not (work / "items.jsonl").exists():
         (work / "items.jsonl").write_text(
             '{"id": "x1", "title": "Home spirometry app for children with asthma", "summary": ""}\n', encoding="utf-8")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
 from horizon.errors import InputError, UnknownName
+from tests.helpers import page, study
 
+ROOT = Path(__file__).parents[1]
 runner = CliRunner()
 
 
@@ -27,12 +35,44 @@ def test_a_bad_date_or_limit_names_the_option():
     assert "--limit" in runner.invoke(app, ["scan", "af", "--limit", "0"]).output
 
 
-@pytest.mark.prefect
+PROBE = """
+import sys
+from apps.cli import main
+sys.argv = ["horizon", "scan", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    print("prefect imported:", "prefect" in sys.modules, "exit:", exit.code)
+"""
+
+
+def test_the_local_scan_runs_on_the_plain_engine_without_importing_prefect(write_config, httpserver, tmp_path):
+    trial = study("NCT00000001", "Smartwatch screening for atrial fibrillation in older adults",
+                  "Case-finding for atrial fibrillation with a smartwatch ECG.", updated="2026-10-01")
+    httpserver.expect_request("/v2/studies").respond_with_json(page([trial]))
+    config = write_config({"ctgov": {"base_url": httpserver.url_for("/v2"), "uk_only": False}})
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "HORIZON_ENGINE", "PREFECT_PROFILE")}
+    env.update(PYTHONPATH=str(ROOT), COLUMNS="200", PREFECT_PROFILES_PATH=str(tmp_path / "no-profiles.toml"))
+    local = subprocess.run([sys.executable, "-c", PROBE, "atrial fibrillation", "--config", str(config),
+                            "--since", "2026-09-01", "--out", str(tmp_path / "scan")],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert "prefect imported: False exit: 0" in local.stdout, local.stdout + local.stderr[-3000:]
+    assert "Scan 'atrial fibrillation': 1 entries" in local.stdout
+    assert "Smartwatch screening for atrial fibrillation" in local.stdout
+    assert [req.args.get("query.term") for req, _ in httpserver.log] == ["atrial fibrillation"]
+    doc = json.loads((tmp_path / "scan" / "digest.json").read_text(encoding="utf-8"))
+    assert doc["key"].startswith("scan-") and doc["key"].endswith("-atrial-fibrillation")
+    assert doc["scan"] == {"query": "atrial fibrillation", "since": "2026-09-01", "until": None}
+
+
 @pytest.mark.slow
-def test_scan_on_the_sample_prints_the_ranked_result_and_where_it_wrote(prefect_harness, tmp_path, monkeypatch):
+@pytest.mark.parametrize("engine", ["plain", pytest.param("prefect", marks=pytest.mark.prefect)])
+def test_scan_on_the_sample_prints_the_ranked_result_and_where_it_wrote(engine, request, tmp_path, monkeypatch):
+    if engine == "prefect":
+        request.getfixturevalue("prefect_harness")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["scan", "heart", "--sample", "--areas", "cardiovascular", "--limit", "3",
-                                 "--out", str(tmp_path / "scan")])
+                                 "--out", str(tmp_path / "scan"), "--engine", engine])
     assert result.exit_code == 0, result.output
     assert "Scan 'heart'" in result.output and "  1. " in result.output and "cardiovascular" in result.output
     assert f"wrote {tmp_path / 'scan' / 'digest.html'}" in result.output

@@ -1,57 +1,34 @@
 """``horizon digest``: run the weekly digest from the terminal.
 
-The run is the weekly composition (``flows/week.py``). Without a Prefect API configured
-it runs on the plain engine, in this process (no Prefect import, no temporary API server:
-docs/performance.md has the measurements); with one, or ``--engine prefect``, it runs as
-the ``weekly-digest`` flow on Prefect's engine, as deployments do.
+The run is the weekly composition (``flows/week.py``), on the engine ``apps/cli/engines.py``
+chooses: the plain one without a Prefect API configured, else the ``weekly-digest`` flow.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from apps.cli import app, local_prefect
+from apps.cli import app
+from apps.cli.engines import (
+    EngineChoice,
+    engine_option,
+    on_prefect,
+    prepare_prefect,
+    progress_bar,
+    run_plain,
+    run_with_progress,
+)
 from apps.cli.terminal import err, escape, say, warn
 from horizon.errors import AllSourcesFailed
-from horizon.progress import set_reporter
 
-
-def prepare_prefect() -> None:
-    """Quiet, patient defaults for a local run on the embedded Prefect server.
-
-    Our own progress and summary speak to the user; Prefect's logs (and the
-    tracebacks it logs for a failed run) appear only with ``--debug``.
-    """
-    import apps.cli
-
-    level = "INFO" if apps.cli.debugging() else "CRITICAL"
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
-    # The temporary API server logs on its own (a race between runs registering block types
-    # on one Prefect home is retried by Prefect, but its traceback would reach the terminal).
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", level)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    local_prefect.prepare()  # a generous start-up timeout; this user's Prefect home migrated once
-
-
-class EngineChoice(StrEnum):
-    auto = "auto"
-    plain = "plain"
-    prefect = "prefect"
-
-
-def on_prefect(choice: EngineChoice) -> bool:
-    """Whether this run goes through Prefect's engine: asked for, or a Prefect API is configured."""
-    if choice is EngineChoice.auto:
-        return local_prefect.api_configured()
-    return choice is EngineChoice.prefect
+if TYPE_CHECKING:
+    from flows.engine import Engine
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -74,10 +51,7 @@ def digest(
                                                         "week>/]."),
     resend: bool = typer.Option(False, "--resend", help="E-mail and post the digest again, even if it went out "
                                                         "already."),
-    engine: EngineChoice = typer.Option(
-        EngineChoice.auto, "--engine", envvar="HORIZON_ENGINE",
-        help="plain: in this process, no Prefect; prefect: as the weekly-digest flow (a temporary local Prefect "
-             "API if PREFECT_API_URL is unset); auto: prefect when a Prefect API is configured, else plain."),
+    engine: EngineChoice = engine_option("weekly-digest"),
 ) -> None:
     """Run the weekly digest: fetch, classify, rank and publish."""
     since_day = parse_day(since, "--since")
@@ -97,7 +71,7 @@ def digest(
 
             result = run_with_progress(weekly_digest, **params)
         else:
-            result = run_plain(**params)
+            result = run_plain(weekly, **params)
     print_summary(result)
 
 
@@ -129,36 +103,11 @@ def said_if_every_source_failed() -> Iterator[None]:
         raise
 
 
-@contextmanager
-def progress_bar(first: str) -> Iterator[None]:
-    """A spinner that shows each step the stages report, gone when the run ends."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        bar = progress.add_task(first, total=None)
-        set_reporter(lambda step: progress.update(bar, description=step))
-        try:
-            yield
-        finally:
-            set_reporter(None)
+def weekly(engine: Engine, **params) -> dict:
+    """The weekly composition on ``engine``: the run's summary."""
+    from flows.week import WeekRequest, run_week
 
-
-def run_with_progress(flow_fn, **params):
-    """Call a flow in this process (on Prefect's engine) with the progress spinner."""
-    with progress_bar("starting Prefect"):
-        from flows.publishing import published_since
-
-        before = published_since()
-        return local_prefect.run(lambda: flow_fn(**params), lambda line: warn(escape(line)),
-                                 lambda: published_since(before))
-
-
-def run_plain(**params) -> dict:
-    """The weekly composition on the plain engine, in this process, with the progress spinner."""
-    with progress_bar("starting"):
-        from flows.engine import Plain
-        from flows.week import WeekRequest, run_week
-
-        return run_week(WeekRequest(**params), Plain()).summary
+    return run_week(WeekRequest(**params), engine).summary
 
 
 def print_summary(result: dict) -> None:
@@ -182,4 +131,4 @@ def print_summary(result: dict) -> None:
         say(f"  store {escape(result['store'])}")
 
 
-__all__ = ["digest"]
+__all__ = ["EngineChoice", "digest", "on_prefect", "prepare_prefect", "progress_bar", "run_with_progress"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from apps.cli import app
-from apps.cli.digest import prepare_prefect
+from apps.cli.engines import prepare_prefect
 from apps.cli.terminal import say, warn
 from horizon.config import load_config
 

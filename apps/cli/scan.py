@@ -1,25 +1,29 @@
-"""``horizon scan``: run an ad-hoc scan from the terminal, with the same checks as the Prefect UI."""
+"""``horizon scan``: run an ad-hoc scan from the terminal, with the same checks as the Prefect UI.
+
+The run is the scan's composition (``flows/scan.py``), on the engine ``apps/cli/engines.py``
+chooses, as for ``horizon digest``: the plain one without a Prefect API configured, else
+the ``adhoc-scan`` flow.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 import yaml
 
 from apps.cli import app
-from apps.cli.digest import (
-    parse_day,
-    prepare_prefect,
-    run_with_progress,
-    said_if_every_source_failed,
-    stop_if_offline,
-)
+from apps.cli.digest import parse_day, said_if_every_source_failed, stop_if_offline
+from apps.cli.engines import EngineChoice, engine_option, on_prefect, prepare_prefect, run_plain, run_with_progress
 from apps.cli.terminal import escape, say, warn
 from horizon.config import load_config
 from horizon.errors import UnknownName
 from scanners.replay import SAMPLE_DIR
 from steps.pipeline import check_scan
+
+if TYPE_CHECKING:
+    from flows.engine import Engine
 
 
 def split(value: str | None) -> list[str] | None:
@@ -45,28 +49,41 @@ def scan(
                                                         "package."),
     config: Path | None = typer.Option(None, "--config", help="Config directory (priorities.yaml, sources.yaml, "
                                                               "settings.yaml)."),
+    engine: EngineChoice = engine_option("adhoc-scan"),
 ) -> None:
     """Search sources for a query; classify, rank and publish what they return."""
     if not query.strip():
         raise typer.BadParameter("give some words to search for", param_hint="QUERY")
-    prepare_prefect()  # before anything imports Prefect, which reads its settings once
+    prefect = on_prefect(engine)
+    if prefect:
+        prepare_prefect()  # before anything imports Prefect, which reads its settings once
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     chosen_sources, chosen_areas = split(sources), split(areas)
-    loaded = load_config(config)  # every mistake is one line before Prefect even starts
+    loaded = load_config(config)  # every mistake is one line before any work (or Prefect) starts
     check_scan(loaded, chosen_areas, since_day, until_day)
     _check_sources(list(_sample_sources() if sample else loaded.sources), chosen_sources)
     from flows.preflight import check
 
-    check(str(config) if config else None, sample, str(out) if out else None)  # one line before Prefect starts
+    check(str(config) if config else None, sample, str(out) if out else None)  # one line before any work starts
     stop_if_offline(config, sample, chosen_sources)
-    from flows.adhoc_scan import adhoc_scan
-
+    params = dict(query=query, sources=chosen_sources, since=since_day, until=until_day, areas=chosen_areas,
+                  limit=limit, config_dir=str(config) if config else None, out=str(out) if out else None,
+                  sample=sample)
     with said_if_every_source_failed():
-        result = run_with_progress(
-            adhoc_scan, query=query, sources=chosen_sources, since=since_day, until=until_day, areas=chosen_areas,
-            limit=limit, config_dir=str(config) if config else None, out=str(out) if out else None, sample=sample,
-        )
+        if prefect:
+            from flows.adhoc_scan import adhoc_scan
+
+            result = run_with_progress(adhoc_scan, **params)
+        else:
+            result = run_plain(adhoc, **params)
     print_scan(result)
+
+
+def adhoc(engine: Engine, **params) -> dict:
+    """The scan's composition on ``engine``: its summary, query and best entries."""
+    from flows.scan import ScanRequest, run_scan
+
+    return run_scan(ScanRequest(**params), engine)
 
 
 def _sample_sources() -> dict:
