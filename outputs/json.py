@@ -15,7 +15,7 @@ from typing import IO, Any
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
-from outputs import entry_view, view
+from outputs import entry_view, indented_json, view
 from outputs.base import Writer, WriterOptions
 
 SCHEMA_VERSION = 2
@@ -109,7 +109,9 @@ class JsonWriter(Writer):
         indent = self.options.indent
 
         def dumps(value: Any) -> str:
-            return json.dumps(value, ensure_ascii=False, indent=indent)
+            if indent is None:
+                return json.dumps(value, ensure_ascii=False)
+            return indented_json.dumps(value, indent)
 
         def write(text: str) -> None:
             for char, escaped in _HTML_SAFE.items():
