@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from horizon.digest import Digest, Entry
@@ -69,38 +70,58 @@ def _cell(value: Any) -> str:
 
 def row(digest: Digest, entry: Entry, rank: int) -> dict[str, Any]:
     """Every field of one entry as plain values (not yet neutralised)."""
-    item, extras, verdict = entry.item, entry.item.extras, entry.classification  # every Extras field gets a column
-    names = {a.id: a.name for a in digest.areas}
-    out: dict[str, Any] = {
-        "week": digest.week,
-        "rank": rank,
-        "id": item.id,
-        "publisher": _join(entry_view.publishers(item, entry.also)),
-        "source": item.source,
-        "sources": _join(entry.sources),
-        "type": item.type,
-        "what": words.KIND_WORDS.get(entry.kind, words.TYPE_WORDS[item.type]),
-        "title": item.title,
-        "url": safe_url(item.url),
-        "summary": item.summary,
-        "published": item.published.isoformat() if item.published else "",
-        "updated": item.updated.isoformat() if item.updated else "",
-        "first_seen": entry.first_seen.date().isoformat() if entry.first_seen else "",
-        "phase_status": ", ".join(p for p in (words.phase(extras.phase), words.status(extras.status)) if p),
-        "uk_sites": ("yes" if item.uk else "no") if item.type == "trial" else "",
-        "sponsor_type": words.sponsor_type(extras.sponsor) if item.type == "trial" else "",
-        **{name: _cell(getattr(extras, name)) for name in Extras.model_fields},
-        "novelty": entry.novelty,
-        "changes": _join([f"{f}: {b} -> {a}" for f, (b, a) in entry.changes.items()]),
-        "area_names": _join([names.get(a, a) for a in verdict.areas]),
-        "areas": _join(verdict.areas),
-        "why": _join([f"{a}: {', '.join(terms)}" for a, terms in verdict.why.items()]),
-        "score": entry.score,
-    }
-    out.update({f"factor_{f}": getattr(entry.factors, f) for f in FACTORS})
-    out.update({f"score_{a.id}": round(verdict.scores.get(a.id, 0.0), 4) for a in digest.areas})
-    out["also"] = _join([i.id for i in entry.also])
-    return out
+    return _Layout(digest).row(entry, rank)
+
+
+_EXTRAS = tuple(Extras.model_fields)
+_extras_values = attrgetter(*_EXTRAS)
+_FACTOR_COLUMNS = tuple(f"factor_{f}" for f in FACTORS)
+_factor_values = attrgetter(*FACTORS)
+
+
+class _Layout:
+    """What every row of one digest shares (area names, score columns), worked out once for all its rows."""
+
+    def __init__(self, digest: Digest) -> None:
+        self.week = digest.week
+        self.names = {a.id: a.name for a in digest.areas}
+        self.score_columns = [(f"score_{a.id}", a.id) for a in digest.areas]
+
+    def row(self, entry: Entry, rank: int) -> dict[str, Any]:
+        item, extras, verdict = entry.item, entry.item.extras, entry.classification  # every Extras field a column
+        names = self.names
+        out: dict[str, Any] = {
+            "week": self.week,
+            "rank": rank,
+            "id": item.id,
+            "publisher": _join(entry_view.publishers(item, entry.also)),
+            "source": item.source,
+            "sources": _join(entry.sources),
+            "type": item.type,
+            "what": words.KIND_WORDS.get(entry.kind, words.TYPE_WORDS[item.type]),
+            "title": item.title,
+            "url": safe_url(item.url),
+            "summary": item.summary,
+            "published": item.published.isoformat() if item.published else "",
+            "updated": item.updated.isoformat() if item.updated else "",
+            "first_seen": entry.first_seen.date().isoformat() if entry.first_seen else "",
+            "phase_status": ", ".join(p for p in (words.phase(extras.phase), words.status(extras.status)) if p),
+            "uk_sites": ("yes" if item.uk else "no") if item.type == "trial" else "",
+            "sponsor_type": words.sponsor_type(extras.sponsor) if item.type == "trial" else "",
+            **{name: "" if v is None else v if type(v) is str else _cell(v)
+               for name, v in zip(_EXTRAS, _extras_values(extras), strict=True)},
+            "novelty": entry.novelty,
+            "changes": _join([f"{f}: {b} -> {a}" for f, (b, a) in entry.changes.items()]),
+            "area_names": _join([names.get(a, a) for a in verdict.areas]),
+            "areas": _join(verdict.areas),
+            "why": _join([f"{a}: {', '.join(terms)}" for a, terms in verdict.why.items()]),
+            "score": entry.score,
+        }
+        out.update(zip(_FACTOR_COLUMNS, _factor_values(entry.factors), strict=True))
+        scores = verdict.scores
+        out.update({column: round(scores.get(area, 0.0), 4) for column, area in self.score_columns})
+        out["also"] = _join([i.id for i in entry.also])
+        return out
 
 
 def table(digest: Digest) -> Iterator[tuple[Any, ...]]:
@@ -117,11 +138,11 @@ def table(digest: Digest) -> Iterator[tuple[Any, ...]]:
     keep = held is not None and not held.filling  # one reader fills the table; any other makes its own rows
     if held is not None and keep:
         held.filling = True
-    names = columns(digest)
+    names, layout = columns(digest), _Layout(digest)
     try:
         for rank, entry in enumerate(digest.entries, 1):
-            values = row(digest, entry, rank)
-            line = tuple(neutralise(values[n]) for n in names)
+            values = layout.row(entry, rank)
+            line = tuple(map(neutralise, map(values.__getitem__, names)))
             if held is not None and keep:
                 held.rows.append(line)
             yield line

@@ -42,6 +42,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _line(values: tuple[Any, ...]) -> list[Any]:
+    """``_cell`` of each value of a neutralised row, with one search for forbidden characters per row, not per cell."""
+    if ILLEGAL_CHARACTERS.search("".join([v for v in values if isinstance(v, str)])):
+        return [_cell(v) for v in values]  # rare: each text is cleaned, and neutralised again
+    return [(v[:MAX_CELL] or None) if isinstance(v, str) else v for v in values]
+
+
 class XlsxWriter(Writer):
     """Office Open XML workbook written by openpyxl in write-only mode.
 
@@ -96,10 +103,12 @@ class XlsxWriter(Writer):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(digest.entries) + 1}"
         bold = Font(bold=True)
         sheet.append([_styled(WriteOnlyCell(sheet, name), font=bold) for name in names])
-        dates, link_col = {names.index(n) for n in rows.DATES}, names.index("url")
+        dates, link_col = [names.index(n) for n in rows.DATES], names.index("url")
         for values in rows.table(digest):
             # Neutralised strings stay strings: openpyxl would store "=..." as a formula.
-            line = [_date(v) if i in dates else _cell(v) for i, v in enumerate(values)]
+            line = _line(values)
+            for i in dates:
+                line[i] = _date(values[i])
             if url := values[link_col]:  # safe_url made it http(s): a real hyperlink, not text
                 link = WriteOnlyCell(sheet, line[link_col])
                 link.hyperlink, link.style = url, "Hyperlink"

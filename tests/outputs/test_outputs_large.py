@@ -200,3 +200,13 @@ def test_a_full_disk_while_streaming_the_workbook_is_one_clear_line(tmp_path):
     assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
     assert "xlsx writer: cannot build the workbook" in result.stderr and "free some disk space" in result.stderr
     assert not [p for p in (tmp_path / "o").iterdir()]  # nothing half-written left
+
+
+def test_xlsx_cells_lose_characters_xlsx_forbids_and_stay_inert_once_they_are_gone():
+    entry = golden_entries()[0]
+    titles = {"a\x02b": "ab", "\x01\tcmd": "'\tcmd", "\x01\x02=1": "'=1"}  # "\t" leads once "\x01" goes
+    entries = tuple(entry.model_copy(update={"item": entry.item.model_copy(update={"id": f"x:{i}", "title": t})})
+                    for i, t in enumerate(titles))
+    sheet = openpyxl.load_workbook(io.BytesIO(outputs.get("xlsx")().render(make_digest(entries=entries))))["Entries"]
+    title = [c.value for c in sheet[1]].index("title") + 1
+    assert [sheet.cell(r, title).value for r in range(2, len(titles) + 2)] == list(titles.values())
