@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -102,12 +101,7 @@ class CredentialSafeSession(requests.Session):
 
 
 class HttpClient:
-    """GET with timeouts, retries, a size cap, a User-Agent and an optional per-host throttle.
-
-    One client may serve several threads at once (NICE guidance pages are read a few at a
-    time): urllib3's pool and the throttles are thread-safe, each call's deadline belongs to
-    its thread, and the counters below are kept under a lock.
-    """
+    """GET with timeouts, retries, a size cap, a User-Agent and an optional per-host throttle."""
 
     def __init__(self, settings: HttpSettings | None = None, throttle: Throttle | None = None,
                  validators: Validators | None = None):
@@ -119,7 +113,6 @@ class HttpClient:
         # Called with (source, response) for every response received: ``horizon fetch --save`` keeps them.
         self.recorder: Callable[[str, Response], None] | None = None
         self.connect_attempts = 0  # every connection tried, retries included (new connections only)
-        self._counting = threading.Lock()
         retry = CappedRetry(
             total=self.settings.retries,
             connect=self.settings.retries,
@@ -154,8 +147,7 @@ class HttpClient:
             headers = {**self.validators.headers_for(key), **(headers or {})}
         if self.throttle:
             self.throttle(urlsplit(url).netloc)
-        with self._counting:
-            self.requests_made += 1
+        self.requests_made += 1
         seconds = self.settings.total_timeout
         if self.time_left is not None and (left := self.time_left()) is not None:
             seconds = max(0.01, min(seconds, left))  # the run's own deadline cuts a call short too
@@ -167,8 +159,7 @@ class HttpClient:
                     raise self._too_slow(source, url) from err
                 raise
             finally:
-                with self._counting:
-                    self.connect_attempts += deadline.connects
+                self.connect_attempts += deadline.connects
             if deadline.expired:  # the body ended because the deadline shut the socket
                 raise self._too_slow(source, url)
             if self.recorder is not None:

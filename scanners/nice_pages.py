@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -29,7 +28,6 @@ from scanners.http import HttpClient
 SITE = "https://www.nice.org.uk"
 MAX_CHARS = 1200  # an overview is a paragraph; anything longer is cut, not stored whole
 MAX_PAGES = 200  # requests per run at most: a first run over years of guidance must not hammer the site
-WORKERS = 4  # pages in flight at once: round trips overlap, the per-host throttle still sets the rate
 
 
 @dataclass
@@ -65,48 +63,27 @@ def parse_overview(raw: bytes) -> str:
 
 
 def add_overviews(items: Sequence[Item], http: HttpClient, base_url: str = SITE, cache: dict[str, str] | None = None,
-                  source: str = "nice", max_pages: int = MAX_PAGES, workers: int = WORKERS) -> Overviews:
-    """Fill in missing summaries of ``source``'s guidance items from their pages, one request each, cached.
-
-    The pages are read ``workers`` at a time (the host's throttle still sets the pace), so a
-    run waits for one round trip per ``workers`` pages, not per page; the items, cache and
-    counts are those of reading them one after another.
-    """
+                  source: str = "nice", max_pages: int = MAX_PAGES) -> Overviews:
+    """Fill in missing summaries of ``source``'s guidance items from their pages, one request each, cached."""
     cache = dict(cache or {})
     done = Overviews(items=[], cache=cache)
-    wanted = [item for item in items if _wants_overview(item, source)]
-    urls = {cache_key(item): page_url(item, base_url) for item in reversed(wanted)}  # the first item's URL per key
-    missing = [key for key in dict.fromkeys(cache_key(item) for item in wanted) if key not in cache][:max_pages]
-    if missing:
-        done.counts["overview-requests"] = len(missing)
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(missing))), thread_name_prefix="overview") as pool:
-            for key, read in zip(missing, pool.map(lambda key: _read(http, source, urls[key]), missing)):
-                if isinstance(read, str):
-                    cache[key] = read
-                    continue
-                done.counts["overview-failed"] += 1
-                if not read.transient:  # a missing page stays missing; a timeout or a 5xx is tried next run
-                    cache[key] = ""
     for item in items:
-        if not _wants_overview(item, source):
+        if item.source != source or item.type != "guidance" or item.summary.strip():
             done.items.append(item)
             continue
-        text = cache.get(cache_key(item), "")
+        key = cache_key(item)
+        if key not in cache and done.counts["overview-requests"] < max_pages:
+            done.counts["overview-requests"] += 1
+            try:
+                cache[key] = parse_overview(http.get(source, page_url(item, base_url)).body)
+            except SourceError as err:
+                done.counts["overview-failed"] += 1
+                if not err.transient:  # a missing page stays missing; a timeout or a 5xx is tried next run
+                    cache[key] = ""
+        text = cache.get(key, "")
         done.counts["overview-found" if text else "overview-none"] += 1
         done.items.append(item.model_copy(update={"summary": text}) if text else item)
     return done
-
-
-def _wants_overview(item: Item, source: str) -> bool:
-    return item.source == source and item.type == "guidance" and not item.summary.strip()
-
-
-def _read(http: HttpClient, source: str, url: str) -> str | SourceError:
-    """One page's overview, or the failure (returned, so the caller counts and caches it in item order)."""
-    try:
-        return parse_overview(http.get(source, url).body)
-    except SourceError as err:
-        return err
 
 
 def load_cache(text: str | None) -> dict[str, str]:
