@@ -221,6 +221,9 @@ def serve(week: Week) -> Iterator[tuple[str, Counter[str]]]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the live services
+        # Headers and body leave in one send: written apart, Nagle holds the body until the client's
+        # delayed ACK (about 40 ms), which made every request cost 45 ms (200 guidance pages: 9 s).
+        wbufsize = 1 << 16
 
         def do_GET(self) -> None:
             if self.path not in cache:

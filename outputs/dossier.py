@@ -12,6 +12,7 @@ from horizon.tech.dossier_data import Dossier
 from horizon.tech.profile import EVIDENCE_KINDS, day_of
 from horizon.text import safe_url
 from outputs.markdown import escape, item_link
+from outputs.words import TYPE_WORDS, phase, publisher, status
 
 KIND_TITLES = {"guidance": "Guidance", "trials": "Trials", "safety": "Safety notices", "literature": "Literature",
                "news": "News and adoption"}
@@ -23,6 +24,19 @@ _ENV.filters["safe_url"] = safe_url
 def _when(item) -> str:
     day = day_of(item)
     return day.isoformat() if day else "undated"
+
+
+def facts(item, kind: str) -> list[str]:
+    """What a board paper says of one piece of evidence, in words: "ClinicalTrials.gov · 2026-11-02 · Phase 3"."""
+    found = [publisher(item), _when(item), item.extras.programme or "", phase(item.extras.phase),
+             status(item.extras.status), "UK sites" if item.uk and kind == "trials" else ""]
+    return [f for f in found if f]
+
+
+def trial_mix(counts: dict[tuple[str, str], int]) -> str:
+    """ "Phase 3, recruiting: 2; phase and status not given: 1"."""
+    return "; ".join(f"{', '.join(w for w in (phase(p), status(s)) if w) or 'phase and status not given'}: {n}"
+                     for (p, s), n in counts.items())
 
 
 def markdown(d: Dossier) -> str:
@@ -45,14 +59,12 @@ def markdown(d: Dossier) -> str:
             continue
         out += [f"### {KIND_TITLES[kind]}", ""]
         for item in sorted(found, key=lambda i: (day_of(i) is None, _when(i)), reverse=False):
-            facts = [item.source, _when(item), item.extras.programme or "", item.extras.phase or "",
-                     item.extras.status or "", "UK" if item.uk and kind == "trials" else ""]
-            out.append(f"- {item_link(item)} — {escape(' · '.join(f for f in facts if f))}")
+            out.append(f"- {item_link(item)} — {escape(' · '.join(facts(item, kind)))}")
         out.append("")
     if p.trials:
-        out += ["Trials by phase and status: " + escape("; ".join(f"{k}: {n}" for k, n in p.trials.items())), ""]
+        out += ["Trials by phase and status: " + escape(trial_mix(p.trials)), ""]
     out += ["## Timeline", ""]
-    out += [f"- {_when(i)}: {item_link(i)} \\({escape(i.type)}, {escape(i.source)}\\)"
+    out += [f"- {_when(i)}: {item_link(i)} \\({escape(TYPE_WORDS.get(i.type, i.type))}, {escape(publisher(i))}\\)"
             for i in p.timeline] or ["- nothing yet"]
     out += ["", "## Stage history", "", "| When | Stage | By | Why |", "| --- | --- | --- | --- |"]
     out += [f"| {h.at:%Y-%m-%d} | {escape(h.stage)} | {escape(h.by)} | {escape(h.why or '—')} |"
@@ -67,4 +79,5 @@ def markdown(d: Dossier) -> str:
 def html(d: Dossier) -> str:
     """A self-contained page (inline CSS, no scripts) that pastes cleanly into a document."""
     return _ENV.get_template("dossier.html.j2").render(d=d, p=d.profile, kinds=EVIDENCE_KINDS, titles=KIND_TITLES,
-                                                      when=_when)
+                                                      when=_when, facts=facts, trial_mix=trial_mix,
+                                                      publisher=publisher, type_words=TYPE_WORDS)

@@ -14,6 +14,7 @@ from horizon.text import safe_url
 from outputs import entry_view, tracked, view
 from outputs.base import LayoutOptions, Writer
 from outputs.chart import trend_chart
+from outputs.words import evidence_words
 
 _ENV = Environment(
     loader=PackageLoader("outputs", "templates"),
@@ -23,6 +24,7 @@ _ENV = Environment(
     lstrip_blocks=False,
 )
 _ENV.filters["tech_safe_url"] = safe_url
+_ENV.filters["evidence_words"] = lambda e: evidence_words(e.kind, e.source, e.novelty)
 
 
 SAFETY_SHOWN = 4  # safety notices shown open at the top; the rest one click away, still above everything else

@@ -44,6 +44,9 @@ _ACADEMIC = re.compile(r"\b(universit\w*|college|institut\w*|school of|academ\w*
                        r"medical research|hospital|clinic|centre|center)\b", re.I)
 
 
+EVIDENCE_KIND_WORDS = {"trials": "trial", "safety": "safety notice", "literature": "research paper"}
+
+
 def publisher(item: Item) -> str:
     """Who published the item, by name: "ClinicalTrials.gov", "NICE", "NHS England"."""
     if item.source in BY_SOURCE:
@@ -108,3 +111,9 @@ def trial_facts(item: Item) -> list[str]:
     if extras.completion and item.type == "trial":
         facts.append(f"completion {extras.completion.isoformat()}")
     return facts
+
+
+def evidence_words(kind: str, source: str, novelty: str) -> str:
+    """A tracked technology's piece of evidence in words: "trial, ClinicalTrials.gov, backfill"."""
+    return ", ".join((EVIDENCE_KIND_WORDS.get(kind, kind), BY_SOURCE.get(source, source),
+                      NOVELTY_WORDS.get(novelty, novelty)))

@@ -38,7 +38,7 @@ class Profile:
 
     counts: dict[str, int]
     guidance: dict[str, list[Item]] = field(default_factory=dict)  # programme -> items
-    trials: dict[str, int] = field(default_factory=dict)  # "PHASE3 / RECRUITING" -> n
+    trials: dict[tuple[str, str], int] = field(default_factory=dict)  # (phase, status) as registered -> n
     uk_trials: int = 0
     open_uk_trials: int = 0
     results_posted: int = 0
@@ -85,10 +85,9 @@ def build(items: Sequence[Item]) -> Profile:
     for item in by_kind["guidance"]:
         programme = item.extras.programme or "guidance"
         profile.guidance.setdefault(programme, []).append(item)
-    phases: Counter[str] = Counter()
+    phases: Counter[tuple[str, str]] = Counter()
     for trial in by_kind["trials"]:
-        phase = " / ".join(p for p in (trial.extras.phase, trial.extras.status) if p)
-        phases[phase or "phase and status not given"] += 1
+        phases[(trial.extras.phase or "", trial.extras.status or "")] += 1
         if trial.uk:
             profile.uk_trials += 1
             if any(w in (trial.extras.status or "").lower() for w in OPEN_TRIAL):

@@ -68,3 +68,14 @@ def test_no_tracked_technologies_leaves_the_digest_as_it_was(store):
     base = Digest(title="Horizon scan", week="2026-W48", generated=NOW, areas=())
     assert with_technologies(store, base, ITEMS, {}, as_of=date(2026, 11, 23)) == base
     assert HEADING not in MarkdownWriter().render(base).decode()
+
+
+def test_evidence_is_named_in_words_not_source_ids(store, techs):
+    """Issue 14's "words, not codes" holds in the technologies section too."""
+    digest = digest_for(store, techs)
+    for text in (MarkdownWriter().render(digest).decode(), TextWriter().render(digest).decode(),
+                 HtmlWriter().render(digest).decode()):
+        text = " ".join(text.split())  # the text digest wraps its lines
+        assert "guidance, NICE, changed" in text and "news, NHS England, new" in text
+        assert "trial, ClinicalTrials.gov, new" in text
+        assert "nhse-news, new" not in text and "trials, ctgov" not in text

@@ -54,3 +54,15 @@ def test_the_list_line_counts_evidence_by_kind(store, techs):
                     "areas": ["cardiovascular"],
                     "evidence": {"guidance": 1, "trials": 0, "safety": 0, "literature": 0, "news": 1},
                     "items": ["health-press:evil", "nice:MTG32"]}
+
+
+def test_both_dossiers_name_publishers_phase_and_status_in_words(store, techs):
+    from outputs.dossier import html, markdown
+
+    techs.decide("derm", "ctgov:NCT06654999", "confirmed", by="rob", now=NOW)
+    techs.decide("derm", "health-press:skin-ai", "confirmed", by="rob", now=NOW)
+    made = dossier(techs, techs.get("derm"))
+    for text in (markdown(made), html(made)):
+        assert "ClinicalTrials.gov · " in text and "recruiting · UK sites" in text and "Health press" in text
+        assert "RECRUITING" not in text and "ctgov ·" not in text and "health-press)" not in text
+    assert "Trials by phase and status: recruiting: 1" in markdown(made)

@@ -31,6 +31,7 @@ def test_a_reviewer_confirms_a_suggestion_moves_the_stage_and_keeps_notes(client
     rob = client_for("rob")
     derm = page(rob, "/technologies/derm")
     assert "Suggested links" in derm and 'data-item="nice:DG61"' in derm
+    assert "<small>NICE · guidance · similarity" in derm  # the publisher in words, not its source id
     assert EVIL not in derm and "&lt;script&gt;" in derm
     token = csrf_of(derm)
     done = rob.post("/technologies/derm/links", data={"csrf": token, "item_id": "nice:DG61", "decision": "confirmed"})
