@@ -29,14 +29,15 @@ class _Unexpected(Exception):
     """A value this encoder leaves to ``json.dumps``."""
 
 
-def dumps(value: Any, indent: int) -> str:
-    """What ``json.dumps(value, ensure_ascii=False, indent=indent)`` returns."""
+def dumps(value: Any, indent: int, depth: int = 0) -> str:
+    """What ``json.dumps(value, ensure_ascii=False, indent=indent)`` returns, its lines ``depth`` levels in."""
+    newline = "\n" + " " * (indent * depth)
     try:
         if isinstance(value, _CONTAINERS) and value:
-            return _indented(value, "\n", "\n" + " " * indent)
-        return _compact("\n")(value)
+            return _indented(value, newline, newline + " " * indent)
+        return _compact(newline)(value)
     except _Unexpected:
-        return json.dumps(value, ensure_ascii=False, indent=indent)
+        return json.dumps(value, ensure_ascii=False, indent=indent).replace("\n", newline)  # "\n" in text is escaped
 
 
 def _refuse(value: Any) -> Any:

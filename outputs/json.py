@@ -103,15 +103,15 @@ class JsonWriter(Writer):
     def stream(self, digest: Digest, out: IO[bytes]) -> None:
         """The document's bytes, one entry at a time: exactly what ``json.dumps(document(digest))`` gives.
 
-        The frame is dumped with an empty entries list, and the entries are written one by
-        one where it stands, indented as ``json.dumps`` would indent them.
+        The frame is dumped with an empty entries list, and the entries are written where it
+        stands, each dumped two levels in, as ``json.dumps`` would indent them.
         """
         indent = self.options.indent
 
-        def dumps(value: Any) -> str:
+        def dumps(value: Any, depth: int = 0) -> str:
             if indent is None:
                 return json.dumps(value, ensure_ascii=False)
-            return indented_json.dumps(value, indent)
+            return indented_json.dumps(value, indent, depth)
 
         def write(text: str) -> None:
             for char, escaped in _HTML_SAFE.items():
@@ -128,7 +128,11 @@ class JsonWriter(Writer):
         else:  # each entry's lines two levels in, the closing bracket one
             first, last = "\n" + " " * (2 * indent), "\n" + " " * indent
             between = "," + first
+        batch: list[str] = []  # written a thousand entries at a time
         for rank, entry in enumerate(digest.entries, 1):
-            text = dumps(_entry(entry, rank)).replace("\n", first)  # a newline in a string is escaped
-            write((first if rank == 1 else between) + text)
+            batch.append((first if rank == 1 else between) + dumps(_entry(entry, rank), depth=2))
+            if len(batch) == 1000:
+                write("".join(batch))
+                batch.clear()
+        write("".join(batch))
         write((last if digest.entries else "") + "]" + after + "\n")

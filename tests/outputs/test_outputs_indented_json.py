@@ -37,6 +37,11 @@ def test_same_text_as_json_dumps(value, indent):
     assert indented_json.dumps(value, indent) == json.dumps(value, ensure_ascii=False, indent=indent)
 
 
+@pytest.mark.parametrize("value", VALUES, ids=range(len(VALUES)))
+def test_lines_set_levels_in_are_json_dumps_lines_shifted(value):
+    assert indented_json.dumps(value, 2, 3) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + " " * 6)
+
+
 def test_a_value_json_cannot_encode_fails_as_json_dumps_fails():
     with pytest.raises(TypeError, match="set is not JSON serializable"):
         indented_json.dumps({"a": [1, {2}]}, 2)
