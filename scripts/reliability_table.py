@@ -31,8 +31,9 @@ MARK = {"passed": "✓", "failed": "✗ FAILED", "skipped": "skipped", "not run"
 
 def run_suite(target: Path) -> int:
     env = {**os.environ, "HORIZON_RELIABILITY_OUT": str(target)}
-    return subprocess.call([sys.executable, "-m", "pytest", "tests/faults", "-q", "-p", "no:cacheprovider"],
-                           cwd=ROOT, env=env)
+    # Every case, the slow ones too (SIGKILL runs, the real flow, concurrent sample runs).
+    return subprocess.call([sys.executable, "-m", "pytest", "tests/faults", "-q", "-p", "no:cacheprovider",
+                            "-m", "slow or not slow"], cwd=ROOT, env=env)
 
 
 def tidy(text: str) -> str:
