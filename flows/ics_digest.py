@@ -86,7 +86,7 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store, engine: Engine) -> IcsDo
     labels = store if ics.single else IcsStore(store, ics.id, default=ics.first)
     due = store.register_due(ref.as_of) if ics.single else store_scopes.register_due(store, ics, ref.as_of)
     state = run_state(ref, ics, [row.id for row in labels.labels()], due)
-    if (saved := reusable(store, key, ref.week, state, ref.since)) is not None:
+    if not ref.resend and (saved := reusable(store, key, ref.week, state, ref.since)) is not None:
         report(f"{ics.id}: nothing new since this week's digest; kept it")
         return IcsDone(kept(saved, ref))
     tally = Tally(ref.counts)

@@ -102,8 +102,10 @@ def test_delivery_is_retried_once_per_channel_and_a_rerun_keeps_the_published_di
     assert posts == [2, 4, 5, 5]  # a failed channel is retried once per run; sent once, never again
     assert ["delivery failed" in s for s in said] == [True, True, False, False]
     assert "delivered by webhook" in said[2] and "delivered" not in said[3]  # the last run kept the digest
+    resent = digest([*args, "--resend"]).output
+    assert len(hook) == 6 and "delivered by webhook" in resent  # a deliberate re-send sends, even when all went out
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    assert [d.outcome for d in store_delivery.history(store)] == ["failed"] * 4 + ["sent"]
+    assert [d.outcome for d in store_delivery.history(store)] == ["failed"] * 4 + ["sent"] * 2
     (published,) = store.digests()  # one digest for the week, however often it ran
     assert [r.item_id for r in store.digest_items(published.id)] == ["ctgov:NCT00000001"]
 
