@@ -12,7 +12,7 @@ from horizon.tech.dossier_data import Dossier
 from horizon.tech.profile import EVIDENCE_KINDS, day_of
 from horizon.text import safe_url
 from outputs.markdown import escape, item_link
-from outputs.words import TYPE_WORDS, phase, publisher, status
+from outputs.words import item_type, phase, publisher, status
 
 KIND_TITLES = {"guidance": "Guidance", "trials": "Trials", "safety": "Safety notices", "literature": "Literature",
                "news": "News and adoption"}
@@ -64,7 +64,7 @@ def markdown(d: Dossier) -> str:
     if p.trials:
         out += ["Trials by phase and status: " + escape(trial_mix(p.trials)), ""]
     out += ["## Timeline", ""]
-    out += [f"- {_when(i)}: {item_link(i)} \\({escape(TYPE_WORDS.get(i.type, i.type))}, {escape(publisher(i))}\\)"
+    out += [f"- {_when(i)}: {item_link(i)} \\({escape(item_type(i))}, {escape(publisher(i))}\\)"
             for i in p.timeline] or ["- nothing yet"]
     out += ["", "## Stage history", "", "| When | Stage | By | Why |", "| --- | --- | --- | --- |"]
     out += [f"| {h.at:%Y-%m-%d} | {escape(h.stage)} | {escape(h.by)} | {escape(h.why or '—')} |"
@@ -80,4 +80,4 @@ def html(d: Dossier) -> str:
     """A self-contained page (inline CSS, no scripts) that pastes cleanly into a document."""
     return _ENV.get_template("dossier.html.j2").render(d=d, p=d.profile, kinds=EVIDENCE_KINDS, titles=KIND_TITLES,
                                                       when=_when, facts=facts, trial_mix=trial_mix,
-                                                      publisher=publisher, type_words=TYPE_WORDS)
+                                                      publisher=publisher, item_type=item_type)

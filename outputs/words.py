@@ -58,6 +58,11 @@ def publisher(item: Item) -> str:
     return host.removeprefix("www.") or item.source
 
 
+def item_type(item: Item) -> str:
+    """What the item is, in words: "trial", "safety notice", "research paper"."""
+    return TYPE_WORDS.get(item.type, item.type)
+
+
 def phase(value: str | None) -> str:
     """``PHASE2/PHASE3`` -> "Phase 2/3"; ``Phase III`` -> "Phase 3"; not applicable -> ""."""
     if not value:

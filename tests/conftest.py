@@ -19,7 +19,7 @@ os.environ.pop("HORIZON_STORE_URL", None)
 # Models trained by tests (and by servers they start) never touch the user's model cache.
 os.environ["HORIZON_MODEL_DIR"] = tempfile.mkdtemp(prefix="horizon-test-models-")
 
-from tests.helpers import DEFAULTS
+from tests.helpers import DEFAULTS, Inbox, free_port
 
 
 @pytest.fixture
@@ -72,3 +72,15 @@ def store_url(request, tmp_path):
     url = request.getfixturevalue("postgres_database")
     pg.reset_schema(url)
     return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def smtp():
+    """A real local SMTP server (aiosmtpd): its controller, and the inbox it fills."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()

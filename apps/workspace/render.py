@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from apps.workspace.auth import allows, csrf_token
 from apps.workspace.scope import choices
-from outputs.words import TYPE_WORDS, publisher
+from outputs.words import item_type, publisher
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -42,7 +42,7 @@ def anchor(item_id: str) -> str:
 templates.env.filters["highlight"] = highlight
 templates.env.filters["anchor"] = anchor
 templates.env.filters["publisher"] = publisher  # an Item's publisher by name: words, not source ids
-templates.env.filters["type_words"] = lambda item: TYPE_WORDS.get(item.type, item.type)
+templates.env.filters["item_type"] = item_type
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> Response:

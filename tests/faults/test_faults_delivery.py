@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 
 from horizon.store import Store
 from outputs.delivery import DeliveryConfig, EmailSettings, WebhookSettings
@@ -13,29 +10,12 @@ from tests.faults.hostile import respond
 from tests.outputs.golden import make_digest
 
 
-class _Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.prefect
 def test_one_email_per_digest_whatever_the_webhook_does(prefect_harness, hostile, tmp_path, monkeypatch,
-                                                         reliability):
+                                                         reliability, smtp):
     from flows.publish import send
 
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
+    controller, inbox = smtp
     hostile.routes["/hook"] = respond(503, b"down")
     monkeypatch.setenv("HORIZON_WEBHOOK_URL", hostile.url("/hook"))
     delivery = DeliveryConfig(retries=2, retry_delay=0, webhook=WebhookSettings(kind="teams", timeout=5),
@@ -49,7 +29,6 @@ def test_one_email_per_digest_whatever_the_webhook_does(prefect_harness, hostile
             send(store, digest, delivery, resend)
             counts.append((len(inbox.envelopes), len(hostile.requests_to("/hook"))))
     finally:
-        controller.stop()
         store.close()
     assert counts == [(1, 3), (1, 6), (2, 9)]
     reliability("delivery", "webhook answers 503 for ever; retries 2; run, re-run, --resend", "e-mail and webhook",

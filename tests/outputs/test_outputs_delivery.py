@@ -7,7 +7,6 @@ import datetime as dt
 import ipaddress
 import json
 import re
-import socket
 import ssl
 from email import message_from_bytes, policy
 
@@ -18,33 +17,8 @@ from werkzeug.wrappers import Response
 
 from horizon.errors import ConfigError, DeliveryError
 from outputs.delivery import DeliveryConfig, EmailSettings, WebhookSettings, deliver, load_delivery, webhook_payload
+from tests.helpers import Inbox, free_port
 from tests.outputs.golden import IMG, SCRIPT
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def _settings(port: int, **kw) -> EmailSettings:
@@ -85,7 +59,7 @@ def test_subject_cannot_inject_headers(smtp, digest):
 
 def test_unreachable_server_is_a_delivery_error(digest):
     with pytest.raises(DeliveryError, match=r"e-mail via 127.0.0.1:\d+: .*; the digest files are written"):
-        deliver(digest, DeliveryConfig(email=_settings(_free_port(), timeout=5)), env={})
+        deliver(digest, DeliveryConfig(email=_settings(free_port(), timeout=5)), env={})
 
 
 def test_starttls_required_but_missing_fails_instead_of_sending_plain(smtp, digest):
@@ -138,7 +112,7 @@ def test_starttls_with_login_from_environment(tmp_path, digest):
     controller = Controller(
         inbox,
         hostname="127.0.0.1",
-        port=_free_port(),
+        port=free_port(),
         tls_context=context,
         require_starttls=True,
         authenticator=authenticator,
@@ -232,7 +206,7 @@ def test_implicit_tls_smtps(tmp_path, digest):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), ssl_context=context)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context)
     controller.start()
     try:
         settings = _settings(controller.port, security="tls", cafile=str(cert_file))
