@@ -39,12 +39,6 @@ def usable(term: str) -> bool:
     return all(not t.isdigit() and len(t) > 1 for t in tokens)
 
 
-def surface(term: str, text: str) -> str | None:
-    """The term as the text writes it, or None if the text has it only inside a longer word."""
-    found = re.search(_surface_pattern(term), text, flags=re.IGNORECASE)
-    return None if found is None else _shown(found.group(0))
-
-
 def _surface_pattern(term: str) -> str:
     words = r"[ \t\-\u2010-\u2015/]+".join(re.escape(t) for t in term.split())
     return rf"(?<![\w-]){words}(?![\w-])"
