@@ -26,7 +26,7 @@ RUN_SUMMARY = ["timed out after 3 attempts", "dropped/no-area", "ctgov/fetched"]
 # People read words, not codes: publisher names, plain phase and status, area names.
 READABLE = ["relevance 0.84", "Atrial fibrillation", "chest x-ray", "status: recruiting → completed",
             "Phase 3, completed", "ClinicalTrials.gov, ISRCTN registry", "UK sites", "sponsor University of Oxford (academic)"]
-SENTENCES = ["3 sources checked, 1 failed (nice).", "37 items matched no priority area.",
+SENTENCES = ["3 sources checked, 1 failed (NICE).", "37 items matched no priority area.",
              "ISRCTN registry: 2 malformed records skipped."]
 RAW = ["RECRUITING", "COMPLETED"]
 # What each format must carry beyond COMMON; a new writer must be added here.
