@@ -28,6 +28,7 @@ def test_the_series_starts_at_the_first_digest_with_items(store_url):
     store = Store(store_url)
     try:
         at = datetime(2026, 11, 2, 7, tzinfo=UTC)
+        store.upsert([_entry(n, "asthma").item for n in (1, 2)], now=at)  # a digest lists stored items
         store.record_digest("weekly", "2026-W45", "d/45", [], now=at)  # the first run: nothing matched
         store.record_digest("weekly", "2026-W46", "d/46", [], now=at)
         store.record_digest("weekly", "2026-W47", "d/47", [("ctgov:NCT00000001", 0.5, ["asthma"]),
