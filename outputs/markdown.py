@@ -86,13 +86,13 @@ class MarkdownWriter(Writer):
                     "",
                     f"**{view.also_in(digest)} {escape(area.name)}**",
                     "",
-                    "| Item | Publisher | What | Score |",
-                    "| --- | --- | --- | ---: |",
+                    "| Item | Publisher | What |",
+                    "| --- | --- | --- |",
                 ]
                 for e in section[o.top_n : o.top_n + o.also_max]:
                     v = entry_view.of(digest, e)
                     out.append(f"| {link(v.title, v.link)} | {escape(v.publisher)} | {escape(v.novelty)} "
-                               f"{escape(v.what)} | {e.score:.3f} |")
+                               f"{escape(v.what)} |")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
                     out += ["", f"…and {rest} more: {view.MORE}"]
         return out + ["", *self.register_due(digest), *self.run_summary(digest)]

@@ -100,7 +100,7 @@ class TextWriter(Writer):
             if len(section) > o.top_n:
                 out += [f"{view.also_in(digest)} {view.one_line(area.name)}:"]
                 for v in (entry_view.of(digest, e) for e in section[o.top_n : o.top_n + o.also_max]):
-                    out += _wrap(f"- {v.title} ({v.publisher}, {v.novelty}, score {v.score:.3f})", "  ", "    ")
+                    out += _wrap(f"- {v.title} ({v.publisher}, {v.novelty} {v.what})", "  ", "    ")
                     if v.link:
                         out.append(f"    {v.link}")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:

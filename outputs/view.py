@@ -120,7 +120,8 @@ def nothing_in_area(digest: Digest) -> str:
 
 
 def also_in(digest: Digest) -> str:
-    return "Also in" if digest.scan else "Also new in"
+    """The heading of the rows below an area's top entries: not "Also new", since most may be backfill."""
+    return "Also in"
 
 
 def scan_range(digest: Digest) -> str:

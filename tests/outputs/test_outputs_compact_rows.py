@@ -1,0 +1,39 @@
+"""The rows below each area's top entries: labelled as what they are, without a bare score.
+
+Backfill is not "new", so the table is "Also in <area>", not "Also new in"; each row says
+new, changed or backfill in words. A score alone means nothing to a reader: it stays
+behind "Why this rank" on full entries and in the CSV, XLSX and JSON digests.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+import outputs
+from horizon.digest import Classification, Entry, Factors
+from horizon.items import Item
+from tests.outputs.golden import make_digest
+
+
+def _entry(n: int, novelty: str) -> Entry:
+    item = Item(id=f"ctgov:NCT{n:08d}", source="ctgov", type="trial", title=f"Trial number {n}")
+    return Entry(item=item, novelty=novelty,
+                 classification=Classification(item_id=item.id, scores={"asthma": 0.9}, areas=("asthma",)),
+                 factors=Factors(relevance=0.9, area_weight=1, impact=0.4, uk=1, recency=0.1 + n / 100,
+                                 novelty=0.4 if novelty == "backfill" else 1.0))
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "text"])
+def test_rows_below_the_top_say_what_they_are_and_show_no_bare_score(fmt):
+    entries = tuple(sorted((_entry(1, "new"), _entry(2, "backfill"), _entry(3, "backfill")), key=lambda e: -e.score))
+    rendered = outputs.get(fmt)(top_n=1).render(make_digest(entries=entries)).decode()
+    seen = html.unescape(re.sub(r"<details.*?</details>|<[^>]+>", " ", rendered, flags=re.S))
+    seen = " ".join(re.sub(r"\\(.)", r"\1", seen).split())
+    assert "Also new in" not in seen and re.search(r"Also in Asthma\b", seen)
+    rows = seen[seen.index("Also in Asthma"):]
+    assert rows.count("backfill trial") == 2  # each row's label is its own
+    scores = {f"{e.score:.3f}" for e in entries[1:]}  # the rows' entries
+    assert not [s for s in scores if s in rows], scores
