@@ -37,3 +37,17 @@ def test_rows_below_the_top_say_what_they_are_and_show_no_bare_score(fmt):
     assert rows.count("backfill trial") == 2  # each row's label is its own
     scores = {f"{e.score:.3f}" for e in entries[1:]}  # the rows' entries
     assert not [s for s in scores if s in rows], scores
+
+
+def test_a_scans_why_line_leaves_out_the_novelty_it_does_not_score_and_always_shows_the_query_match():
+    from horizon.digest import ScanInfo
+    from outputs import entry_view
+
+    seen = _entry(1, "seen").model_copy(update={"factors": Factors(relevance=0.9, area_weight=1, impact=0.4, uk=1,
+                                                                   recency=0.5, novelty=1.0, query=1.0)})
+    scan = make_digest(entries=(seen,)).model_copy(update={"scan": ScanInfo(query="trial number")})
+    view = entry_view.of(scan, seen)
+    assert view.novelty == "seen before"  # shown, as the docs say
+    assert "novelty" not in view.factors and view.factors.endswith("query match 1.00")
+    weekly = entry_view.of(make_digest(entries=(seen,)), seen).factors
+    assert "novelty 1.00" in weekly and "query match" not in weekly
