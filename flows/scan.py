@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flows.engine import Engine
 from flows.kept import Kept, Tally
+from flows.preflight import check_writable
 from flows.publishing import publish, summary
 from flows.setup import open_run
 from flows.stages import classify, dedup, nice_sources, read_nice_overviews, stop_if_every_source_failed, store_items
@@ -57,7 +58,10 @@ class ScanRequest:
 def run_scan(request: ScanRequest, engine: Engine) -> dict:
     """Search the chosen sources for the query, classify and rank what they return, and publish it."""
     query, until = request.query, request.until
-    check_scan(load_config(request.config_dir), request.areas, request.since, until)  # one line, no work done
+    config = load_config(request.config_dir)
+    check_scan(config, request.areas, request.since, until)  # one line, no work done
+    # An unwritable folder is found now, not after every source was searched.
+    check_writable(Path(request.out) if request.out else Path(config.settings.output_dir) / "scans")
     with open_run(request.config_dir, request.sample, only=list(request.sources or ()) or None, query=query,
                   throttle=engine.throttle) as run:
         config, store, as_of = run.config, run.store, run.as_of
