@@ -122,7 +122,7 @@ def overview_client(ref: DigestRef, config, engine: Engine) -> HttpClient:
 
 def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
     """Where the files go, and the running feed of recent digests (none for a one-off ``--out``)."""
-    root = Path(ics.config.settings.output_dir)
+    root = ics.output_root(ref.sample)
     if ref.out:
         return (Path(ref.out) if ics.single else Path(ref.out) / ics.id), None
     return root / ref.week, root / "feed.atom"

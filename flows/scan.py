@@ -61,7 +61,8 @@ def run_scan(request: ScanRequest, engine: Engine) -> dict:
     config = load_config(request.config_dir)
     check_scan(config, request.areas, request.since, until)  # one line, no work done
     # An unwritable folder is found now, not after every source was searched.
-    check_writable(Path(request.out) if request.out else Path(config.settings.output_dir) / "scans")
+    scans = Path(config.settings.sample_output_dir if request.sample else config.settings.output_dir) / "scans"
+    check_writable(Path(request.out) if request.out else scans)
     with open_run(request.config_dir, request.sample, only=list(request.sources or ()) or None, query=query,
                   throttle=engine.throttle) as run:
         config, store, as_of = run.config, run.store, run.as_of
@@ -86,8 +87,7 @@ def run_scan(request: ScanRequest, engine: Engine) -> dict:
         key = f"scan-{now.strftime('%Y%m%d-%H%M%S')}-{slug(query)}"
         digest = narrow(digest, f"Ad-hoc scan: {query}", key, request.areas, request.limit,
                         ScanInfo(query=query, since=start, until=until))
-        directory = Path(request.out) if request.out else \
-            Path(config.settings.output_dir) / "scans" / key.removeprefix("scan-")
+        directory = Path(request.out) if request.out else scans / key.removeprefix("scan-")
         paths = engine.step("publish-digest", publish)(store, digest, directory, config.settings.top_n,
                                                        record=False, leave=engine.leave)
         top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "score": e.score,
