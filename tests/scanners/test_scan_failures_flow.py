@@ -100,6 +100,25 @@ def test_on_a_total_outage_the_flow_run_ends_failed_and_its_state_says_which_sou
     assert "ctgov: cannot resolve clinicaltrials.invalid" in message
     assert f"nice: connection to 127.0.0.1:{port} refused" in message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing published
+    # In place of a digest, the run leaves one that says so: which sources failed, and why.
+    notice = outage_artifact()
+    assert notice.startswith("# No digest for ") and "every source failed" in notice
+    assert "- ctgov: cannot resolve clinicaltrials.invalid" in notice
+    assert f"- nice: connection to 127.0.0.1:{port} refused" in notice
+
+
+def outage_artifact() -> str:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read() -> str:
+        async with get_client() as client:
+            found = [a for a in await client.read_artifacts() if a.key == "outage"]
+            assert len(found) == 1, [a.key for a in await client.read_artifacts()]
+            return str(found[0].data)
+
+    return asyncio.run(read())
 
 
 def test_when_prefects_api_goes_away_mid_fetch_the_run_fails_and_publishes_nothing(
