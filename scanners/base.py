@@ -171,6 +171,13 @@ class Scanner:
             raise MalformedResponse(self.source, err.reason) from err
 
 
+def json_shape(doc: Any) -> str:
+    """What a JSON document looks like, for the one line refusing it: "JSON with keys: collection, messages"."""
+    if isinstance(doc, dict):
+        return "JSON with keys: " + (", ".join(sorted(map(str, doc))[:5]) or "none")
+    return f"a JSON {type(doc).__name__}"
+
+
 def json_body(raw: bytes) -> Any:
     """``json.loads`` for a response body; bytes that are not UTF-8 become U+FFFD.
 

@@ -17,7 +17,7 @@ from typing import Any
 from horizon.errors import MalformedResponse
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.base import Parsed, Scanner, SourceSettings, json_body, json_shape
 from scanners.http import Response
 from scanners.safexml import snippet
 
@@ -66,7 +66,8 @@ class Medrxiv(Scanner):
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.source, f"response is not JSON ({snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list) or not doc["messages"]:
-            raise MalformedResponse(self.source, "response has no 'messages' block")
+            raise MalformedResponse(self.source, f"response has no 'messages' block ({json_shape(doc)}); "
+                                                 "not a bioRxiv/medRxiv details response")
         collection = doc.get("collection") or []
         if not isinstance(collection, list):
             raise MalformedResponse(self.source, "'collection' is not a list")
