@@ -132,13 +132,13 @@ class Scanner:
             result.error = err.reason
             result.transient = err.transient
         if result.error is None:
-            result.error = self._silent_zero(result.counts)
+            result.error = self.silent_zero(result.counts)
         result.notes = list(self.notes)
         if self.settings.country:
             result.items = [self._with_country(i) for i in result.items]
         return result
 
-    def _silent_zero(self, counts: Counter[str]) -> str | None:
+    def silent_zero(self, counts: Counter[str]) -> str | None:
         """A source whose records were mostly not understood has failed, even if the HTTP went well.
 
         "nice: 10 rows, 0 understood" means the page layout changed: reporting it as fine with

@@ -71,6 +71,9 @@ class Medrxiv(Scanner):
         collection = doc.get("collection") or []
         if not isinstance(collection, list):
             raise MalformedResponse(self.source, "'collection' is not a list")
+        if not collection and (sent := _count(doc["messages"][0])):
+            raise MalformedResponse(self.source, f"'messages' says {sent} posts were sent but 'collection' holds none "
+                                                 f"({json_shape(doc)}): the response format may have changed")
         parsed = Parsed(skipped=Counter(), next_page=_next_cursor(doc["messages"][0]))
         best: dict[str, tuple[int, Item]] = {}
         for row in collection:
@@ -142,6 +145,14 @@ def separate_headings(text: str) -> str:
 def _version_of(item: Item) -> int:
     status = item.extras.status or "v0"
     return int(status[1:]) if status[1:].isdigit() else 0
+
+
+def _count(message: Any) -> int:
+    """How many posts ``messages`` says this page holds (a string or a number)."""
+    try:
+        return int(message.get("count") or 0) if isinstance(message, dict) else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 def _next_cursor(message: Any) -> str | None:

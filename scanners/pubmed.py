@@ -106,6 +106,11 @@ class Pubmed(Scanner):
                 parsed.skipped["malformed"] += 1
             else:
                 parsed.items.append(item)
+        for other in root:  # a renamed record element is records not understood, not an empty page
+            if other.tag == "PubmedBookArticle":
+                parsed.skipped["book"] += 1
+            elif other.tag not in ("PubmedArticle", "DeleteCitation"):
+                parsed.skipped["malformed"] += 1
         return parsed
 
 
