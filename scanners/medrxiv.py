@@ -127,14 +127,15 @@ def parse_preprint(row: Any, source: str = "medrxiv") -> Item | None:
 
 
 # Structured-abstract headings. The API flattens the JATS sections, so a heading arrives glued
-# to its text ("BackgroundRestless legs syndrome ...", "...in adults.MethodsWe recruited").
+# to its text ("BackgroundRestless legs syndrome ...", "...in adults.MethodsWe recruited"), and the
+# first one sometimes after a stray section number ("2PurposeTo explore ...").
 _HEADINGS = ("Background", "Introduction", "Objectives", "Objective", "Aims", "Aim", "Purpose", "Importance",
              "Context", "Rationale", "Methods and Findings", "Methods", "Design", "Setting", "Participants",
              "Interventions", "Intervention", "Main Outcomes and Measures", "Measurements", "Results", "Findings",
              "Conclusions and Relevance", "Conclusions", "Conclusion", "Interpretation", "Discussion", "Funding",
              "Trial Registration", "Evidence before this study", "Added value of this study",
              "Implications of all the available evidence")
-_GLUED = re.compile(r"(^|(?<=[.!?)\]]))\s*(" + "|".join(map(re.escape, _HEADINGS)) + r")(?=[A-Z0-9(])")
+_GLUED = re.compile(r"(^\d{0,2}|(?<=[.!?)\]]))\s*(" + "|".join(map(re.escape, _HEADINGS)) + r")(?=[A-Z0-9(])")
 
 
 def separate_headings(text: str) -> str:
