@@ -206,11 +206,16 @@ async def add_tech(request: Request) -> Response:
 
 
 @guard("reviewer")
-async def decide_proposal(request: Request) -> Response:
+async def decide_name(request: Request) -> Response:
+    """A recurring name nobody tracks: accept it as a record, merge it into one, or ignore it."""
+    from horizon.tech.link import decide_proposal
+
     form = await request.form()
     name, action, into = str(form.get("name") or ""), str(form.get("action") or ""), str(form.get("into") or "")
+    if action == "merge" and _techs(request).get(into) and not _visible(request, into):
+        raise HTTPException(403, "That technology is another ICS's.")
     try:
-        tech_id = _techs(request).decide_proposal(name, action, by=request.state.user.name, into=into or None)
+        tech_id = decide_proposal(_techs(request), name, action, by=request.state.user.name, into=into or None)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     _claim(request, tech_id)
@@ -277,7 +282,7 @@ routes = [
     Route("/technologies", add_tech, methods=["POST"]),
     Route("/technologies.csv", export_csv, methods=["GET"]),
     Route("/technologies.xlsx", export_xlsx, methods=["GET"]),
-    Route("/technologies/proposals", decide_proposal, methods=["POST"]),
+    Route("/technologies/proposals", decide_name, methods=["POST"]),
     Route("/technologies/link", link_item, methods=["POST"]),
     Route("/technologies/{tech_id}", tech_page, methods=["GET"]),
     Route("/technologies/{tech_id}/links", decide_link, methods=["POST"]),

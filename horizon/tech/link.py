@@ -72,3 +72,15 @@ def link_store(techs: Technologies, now: datetime | None = None, only: Sequence[
     for part in stored_items(techs):
         made += techs.add_links(alias_rows(index, part), now=now)
     return made
+
+
+def decide_proposal(techs: Technologies, name: str, action: str, by: str, into: str | None = None,
+                    now: datetime | None = None) -> str | None:
+    """Accept, merge or ignore a proposed name; the record it went to is then alias-linked to the whole store.
+
+    The proposal holds only the items of the batch that proposed it; older items naming it are evidence too.
+    """
+    tech_id = techs.decide_proposal(name, action, by=by, into=into, now=now)
+    if tech_id:
+        link_store(techs, now=now, only=[tech_id])
+    return tech_id

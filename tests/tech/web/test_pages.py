@@ -121,3 +121,33 @@ def test_a_reviewer_splits_items_off_into_a_new_record(client_for, store):
     assert "ctgov:NCT06100003" not in techs.evidence_ids("feno-testing")
     refused = rob.post("/technologies/feno-testing/split", data={"csrf": csrf_of(html), "name": "Empty"})
     assert refused.status_code == 400
+
+
+def test_a_reviewer_accepts_ignores_and_merges_proposed_names(client_for, store):
+    techs = Technologies(store)
+    techs.propose("VirtualWardOS", ["nhse:virtual-wards-frailty"])
+    techs.propose("NoiseName", ["ctgov:NCT06100004"])
+    techs.propose("SkinScope", ["ctgov:NCT06100005"])
+    techs.propose(EVIL, ["ctgov:NCT06100006"])
+    vic, rob = client_for("vic"), client_for("rob")
+    seen = page(vic, "/technologies")
+    assert "Names that recur but belong to no record" in seen and "VirtualWardOS" in seen
+    assert EVIL not in seen and 'action="/technologies/proposals"' not in seen  # escaped; a viewer cannot decide
+    assert vic.post("/technologies/proposals", data={"csrf": csrf_of(seen), "name": "NoiseName",
+                                                     "action": "ignore"}).status_code == 403
+    token = csrf_of(page(rob, "/technologies"))
+    accepted = rob.post("/technologies/proposals", data={"csrf": token, "name": "VirtualWardOS", "action": "accept",
+                                                         "into": "derm"})
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/technologies/virtualwardos"
+    assert techs.evidence_ids("virtualwardos") == ["nhse:virtual-wards-frailty"]
+    assert rob.post("/technologies/proposals", data={"csrf": token, "name": "NoiseName",
+                                                     "action": "ignore"}).headers["location"] == "/technologies"
+    merged = rob.post("/technologies/proposals", data={"csrf": token, "name": "SkinScope", "action": "merge",
+                                                       "into": "derm"})
+    assert merged.headers["location"] == "/technologies/derm"
+    assert "SkinScope" in techs.get("derm").aliases and "ctgov:NCT06100005" in techs.evidence_ids("derm")
+    assert rob.post("/technologies/proposals", data={"csrf": token, "name": EVIL, "action": "merge",
+                                                     "into": "nope"}).status_code == 400
+    assert rob.post("/technologies/proposals", data={"csrf": token, "name": "NoiseName",
+                                                     "action": "accept"}).status_code == 400  # decided already
+    assert [p.name for p in techs.proposals()] == [EVIL]
