@@ -151,3 +151,25 @@ def test_a_reviewer_accepts_ignores_and_merges_proposed_names(client_for, store)
     assert rob.post("/technologies/proposals", data={"csrf": token, "name": "NoiseName",
                                                      "action": "accept"}).status_code == 400  # decided already
     assert [p.name for p in techs.proposals()] == [EVIL]
+
+
+def test_the_whole_database_exports_with_every_evidence_count_and_no_formula_runs(client_for, store):
+    techs = Technologies(store)
+    techs.add('=HYPERLINK("https://evil.example","x")', ["+SUM(A1)", "@cmd"], kind="device", areas=["respiratory"],
+              developer="-2+3")
+    techs.decide("hyperlink-https-evil-example-x", "nice:DG61", "confirmed", by="rob")
+    vic = client_for("vic")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(vic.get("/technologies.csv").text))}
+    evil = next(r for r in rows.values() if "HYPERLINK" in r["name"])
+    assert evil["name"].startswith("'=") and evil["aliases"].startswith("'+") and evil["developer"] == "'-2+3"
+    assert {k: evil[k] for k in ("guidance", "trials", "safety", "literature", "news")} == {
+        "guidance": "1", "trials": "0", "safety": "0", "literature": "0", "news": "0"}
+    assert set(rows) == {"feno-testing", "derm", evil["id"]}  # every technology of the ICS
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(vic.get("/technologies.xlsx").content)).active
+    header = [c.value for c in sheet[1]]
+    cells = {r[0].value: {h: c for h, c in zip(header, r, strict=True)} for r in sheet.iter_rows(min_row=2)}
+    bad = cells[evil["id"]]
+    assert bad["name"].data_type == "s" and bad["name"].value.startswith("'=")  # text, never a formula
+    assert bad["guidance"].value == 1 and cells["feno-testing"]["trials"].value == 1
