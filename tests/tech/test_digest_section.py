@@ -79,3 +79,35 @@ def test_evidence_is_named_in_words_not_source_ids(store, techs):
         assert "guidance, NICE, changed" in text and "news, NHS England, new" in text
         assert "trial, ClinicalTrials.gov, new" in text
         assert "nhse-news, new" not in text and "trials, ctgov" not in text
+
+
+def test_the_analysts_formats_name_the_technology_of_each_entry_too(store, techs, tmp_path):
+    """JSON, CSV, XLSX and Atom: an entry about a tracked technology names it, as the reading formats do."""
+    import csv
+    import io
+    import json
+
+    import jsonschema
+    from openpyxl import load_workbook
+
+    import outputs
+    from outputs.json import schema
+
+    techs.add("=HoloScan", ["3D heart scans"], now=NOW)  # a formula-like name stays text in a spreadsheet
+    digest = digest_for(store, techs)
+    digest = digest.model_copy(update={"entries": tuple(e.model_copy(update={"kind": "news"}) for e in digest.entries)})
+    render = {fmt: outputs.get(fmt)().render(digest) for fmt in ("json", "csv", "xlsx", "atom")}
+    doc = json.loads(render["json"])
+    jsonschema.validate(doc, schema())
+    assert doc["entries"][0]["technologies"] == ["=HoloScan", "HeartFlow FFRCT"]
+    [row] = csv.DictReader(io.StringIO(render["csv"].decode("utf-8-sig")))
+    assert row["technologies"] == "'=HoloScan; HeartFlow FFRCT"
+    sheet = load_workbook(io.BytesIO(render["xlsx"])).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    cell = next(sheet.iter_rows(min_row=2, max_row=2))[header.index("technologies")]
+    assert cell.value == "'=HoloScan; HeartFlow FFRCT" and cell.data_type == "s"
+    assert "Technologies: =HoloScan, HeartFlow FFRCT" in render["atom"].decode()
+    from outputs.atom import update_feed
+
+    feed = update_feed(tmp_path / "feed.atom", digest).read_text()  # the running feed: one entry a week
+    assert "Technologies you track with new evidence: HeartFlow FFRCT, =HoloScan, DERM" in feed
