@@ -173,3 +173,42 @@ def test_the_whole_database_exports_with_every_evidence_count_and_no_formula_run
     bad = cells[evil["id"]]
     assert bad["name"].data_type == "s" and bad["name"].value.startswith("'=")  # text, never a formula
     assert bad["guidance"].value == 1 and cells["feno-testing"]["trials"].value == 1
+
+
+def test_a_reviewer_keeps_the_record_itself_current_and_new_aliases_find_past_items(client_for, store):
+    """Aliases, kind, developer, areas and description are edited on the technology's page; an alias
+    added there links the stored items that name it, as the weekly run would."""
+    rob = client_for("rob")
+    html = page(rob, "/technologies/feno-testing")
+    assert 'action="/technologies/feno-testing/record"' in html
+    token = csrf_of(html)
+    saved = rob.post("/technologies/feno-testing/record", data={
+        "csrf": token, "aliases": "FeNO, capsule sponge", "kind": "device", "developer": "Circassia",
+        "areas": ["respiratory", "cancer-early-diagnosis"], "description": f"Breath test {EVIL}"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/technologies/feno-testing#record"
+    record = Technologies(store).require("feno-testing")
+    assert (record.aliases, record.kind, record.developer, record.areas) == (
+        ("FeNO", "capsule sponge"), "device", "Circassia", ("respiratory", "cancer-early-diagnosis"))
+    assert "isrctn:ISRCTN51200002" in Technologies(store).evidence_ids("feno-testing")  # "capsule sponge test"
+    after = page(rob, "/technologies/feno-testing")
+    assert EVIL not in after and "Circassia" in after
+    assert 'data-tech="feno-testing"' in page(rob, "/technologies?area=cancer-early-diagnosis&kind=device")
+    assert rob.post("/technologies/feno-testing/record", data={"csrf": token, "kind": "gadget"}).status_code == 400
+    assert rob.post("/technologies/feno-testing/record", data={"csrf": token, "kind": "device",
+                                                               "areas": "nowhere"}).status_code == 400
+    vic = client_for("vic")
+    assert vic.post("/technologies/feno-testing/record", data={"csrf": csrf_of(page(vic, "/technologies")),
+                                                               "kind": "ai"}).status_code == 403
+
+
+def test_a_proposed_technology_can_say_its_kind_and_areas(client_for, store):
+    rob = client_for("rob")
+    listing = page(rob, "/technologies")
+    assert 'name="kind"' in listing.split('class="add-tech"')[1] and 'name="areas"' in listing.split('class="add-tech"')[1]
+    made = rob.post("/technologies", data={"csrf": csrf_of(listing), "name": "Cytosponge", "aliases": "capsule sponge",
+                                           "kind": "diagnostic", "areas": ["cancer-early-diagnosis"]})
+    assert made.status_code == 303
+    record = Technologies(store).require("cytosponge")
+    assert (record.kind, record.areas) == ("diagnostic", ("cancer-early-diagnosis",))
+    assert Technologies(store).evidence_ids("cytosponge") == ["isrctn:ISRCTN51200002"]
+    assert rob.post("/technologies", data={"csrf": csrf_of(listing), "name": "X", "kind": "gadget"}).status_code == 400
