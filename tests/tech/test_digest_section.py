@@ -111,3 +111,16 @@ def test_the_analysts_formats_name_the_technology_of_each_entry_too(store, techs
 
     feed = update_feed(tmp_path / "feed.atom", digest).read_text()  # the running feed: one entry a week
     assert "Technologies you track with new evidence: HeartFlow FFRCT, =HoloScan, DERM" in feed
+
+
+def test_a_hostile_technology_name_is_inert_in_every_reading_format(store, techs):
+    """Reviewers name technologies in the workspace; a name is untrusted text like any item's title."""
+    techs.add('<img src=x onerror=alert(1)> [x](javascript:alert(2))', ["3D heart scans"], now=NOW)
+    techs.set_stage('img-src-x-onerror-alert-1-x-javascript-alert-2', "piloting", by="<b>rob</b>", now=NOW)
+    digest = digest_for(store, techs)
+    md = MarkdownWriter().render(digest).decode()
+    page = HtmlWriter().render(digest).decode()
+    txt = TextWriter().render(digest).decode()
+    assert "<img" not in md and "](javascript:" not in md and "\\[x\\]\\(javascript:alert\\(2\\)\\)" in md
+    assert "<img" not in page and 'href="javascript' not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x onerror=alert(1)> [x](javascript:alert(2))" in txt  # plain text shows it as it is
