@@ -50,11 +50,15 @@ def read_capped(path: Path, max_bytes: int, max_line_bytes: int) -> str:
         if size > max_bytes:
             raise InputError(f"{path}: file of {size:,} bytes exceeds the {max_bytes:,}-byte input cap")
         lines: list = []
+        read = 0  # counted as read too: a pipe or /dev/stdin has no size beforehand
         with path.open("rb") as handle:
             while line := handle.readline(max_line_bytes + 2):
                 if len(line.rstrip(b"\r\n")) > max_line_bytes:
                     raise InputError(f"{path} line {len(lines) + 1}: longer than the {max_line_bytes:,}-byte "
                                      "line cap")
+                read += len(line)
+                if read > max_bytes:
+                    raise InputError(f"{path}: what was read exceeds the {max_bytes:,}-byte input cap")
                 lines.append(line)
         return b"".join(lines).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:

@@ -95,7 +95,7 @@ def make_digest(ref: DigestRef, ics: Ics, store: Store, engine: Engine) -> IcsDo
     overviews = read_nice_overviews(ref.nice_pages, store, overview_client(ref, config, engine), things.items)
     items = tally.take("nice-overviews", overviews)
     verdicts, learned = tally.take("classify", engine.step("classify", classify)(
-        config, labels, items, model_dir(ics), sample=ref.sample, shared=store, ics=ics))
+        config, labels, items, model_dir(ics, store.url), sample=ref.sample, shared=store, ics=ics))
     digest = assemble(config, store, items, verdicts, novelty, history, ref.as_of, ref.now, ref.reports,
                       tally.counts, ref.since, [*ref.notes, learned], things.also, key=key, title=ics.title, due=due)
     # The technologies section labels evidence as the digest does: backfill is not "new".
@@ -122,17 +122,17 @@ def overview_client(ref: DigestRef, config, engine: Engine) -> HttpClient:
 
 def folders(ref: DigestRef, ics: Ics) -> tuple[Path, Path | None]:
     """Where the files go, and the running feed of recent digests (none for a one-off ``--out``)."""
-    root = Path(ics.config.settings.output_dir)
+    root = ics.output_root(ref.sample)
     if ref.out:
         return (Path(ref.out) if ics.single else Path(ref.out) / ics.id), None
     return root / ref.week, root / "feed.atom"
 
 
-def model_dir(ics: Ics) -> str | None:
-    """A lone ICS keeps the usual model cache; each of several gets its own folder in it."""
+def model_dir(ics: Ics, store_url: str) -> str | None:
+    """A lone ICS keeps the usual model cache; each of several gets its own folder in it (per store)."""
     from flows.training_job import ics_model_dir
 
-    return None if ics.single else ics_model_dir(ics)
+    return None if ics.single else ics_model_dir(ics, store_url)
 
 
 def run_state(ref: DigestRef, ics: Ics, label_ids: list[int], due: list[RegisterEntry]) -> str:

@@ -28,13 +28,13 @@ def check(config_dir: str | None, sample: bool = False, out: str | None = None) 
         for ics in icss:
             load_delivery(ics.directory)
         scanners.build(config, HttpClient(config.settings.http))
-    check_outputs(config, out)
+    check_outputs(config, out, sample)
     Store(config.store_for(sample)).close()
 
 
-def check_outputs(config: Config, out: str | None = None) -> None:
-    """Every folder this run writes in (``--out``, or each ICS's ``output_dir``) takes a file."""
-    folders = [Path(out)] if out else [Path(ics.config.settings.output_dir) for ics in load_icss(config)]
+def check_outputs(config: Config, out: str | None = None, sample: bool = False) -> None:
+    """Every folder this run writes in (``--out``, or each ICS's ``output_dir``; the sample's own) takes a file."""
+    folders = [Path(out)] if out else [ics.output_root(sample) for ics in load_icss(config)]
     for folder in dict.fromkeys(folders):
         check_writable(folder)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flows.engine import Engine
 from flows.kept import Kept, Tally
+from flows.preflight import check_writable
 from flows.publishing import publish, summary
 from flows.setup import open_run
 from flows.stages import classify, dedup, nice_sources, read_nice_overviews, stop_if_every_source_failed, store_items
@@ -57,7 +58,11 @@ class ScanRequest:
 def run_scan(request: ScanRequest, engine: Engine) -> dict:
     """Search the chosen sources for the query, classify and rank what they return, and publish it."""
     query, until = request.query, request.until
-    check_scan(load_config(request.config_dir), request.areas, request.since, until)  # one line, no work done
+    config = load_config(request.config_dir)
+    check_scan(config, request.areas, request.since, until)  # one line, no work done
+    # An unwritable folder is found now, not after every source was searched.
+    scans = Path(config.settings.sample_output_dir if request.sample else config.settings.output_dir) / "scans"
+    check_writable(Path(request.out) if request.out else scans)
     with open_run(request.config_dir, request.sample, only=list(request.sources or ()) or None, query=query,
                   throttle=engine.throttle) as run:
         config, store, as_of = run.config, run.store, run.as_of
@@ -82,8 +87,7 @@ def run_scan(request: ScanRequest, engine: Engine) -> dict:
         key = f"scan-{now.strftime('%Y%m%d-%H%M%S')}-{slug(query)}"
         digest = narrow(digest, f"Ad-hoc scan: {query}", key, request.areas, request.limit,
                         ScanInfo(query=query, since=start, until=until))
-        directory = Path(request.out) if request.out else \
-            Path(config.settings.output_dir) / "scans" / key.removeprefix("scan-")
+        directory = Path(request.out) if request.out else scans / key.removeprefix("scan-")
         paths = engine.step("publish-digest", publish)(store, digest, directory, config.settings.top_n,
                                                        record=False, leave=engine.leave)
         top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "score": e.score,

@@ -58,7 +58,7 @@ def open_run(config_dir: str | None, sample: bool, only: list[str] | None = None
     deadline = RunDeadline(config.settings.run_deadline)
     delivery = DeliveryConfig() if sample else load_delivery(config.directory)  # a sample is never sent
     if query is None:
-        check_outputs(config, out)  # an unwritable folder is found now, not after every source was fetched
+        check_outputs(config, out, sample)  # an unwritable folder is found now, not after every source was fetched
     as_of = today_in_london()
     with ExitStack() as stack:
         notes: list[str] = []

@@ -70,12 +70,14 @@ def request_training(store: Store, by: str, reason: str, ics: Ics | None = None)
 
 
 def ics_model_dir(ics: Ics, store_url: str | None = None) -> str:
-    """Where an ICS's model is saved: the usual cache for a lone ICS, its own folder in it for one of several."""
+    """Where an ICS's model is saved: the usual cache for a lone ICS, its own folder in it for one of several.
+
+    Both are keyed by the store too, so two stores with the same ICSs never overwrite one model.
+    """
     from classifiers.persist import default_model_dir
 
-    if ics.single:
-        return str(default_model_dir(ics.config.priorities, store_url))
-    return str(default_model_dir(ics.config.priorities) / "ics" / ics.id)
+    folder = default_model_dir(ics.config.priorities, store_url)
+    return str(folder if ics.single else folder / "ics" / ics.id)
 
 
 def run_ics_job(store: Store, icss: list[Ics], job: TrainingJob) -> tuple[Ics, TrainingJob]:

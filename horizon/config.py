@@ -129,6 +129,8 @@ class Settings(Strict):
     store_url: Annotated[str, Field(min_length=1)] = "sqlite:///horizon.db"
     sample_store_url: Annotated[str, Field(min_length=1)] = "sqlite:///horizon-sample.db"
     output_dir: str = "digests"
+    # A sample run's files and feed.atom: never output_dir's real weeks and the feed readers subscribe to.
+    sample_output_dir: str = "digests"
     top_n: Annotated[int, Field(ge=1, le=200)] = 10
     http: HttpSettings = HttpSettings()
     ranking: RankingSettings = RankingSettings()

@@ -36,8 +36,11 @@ class AllSourcesFailed(HorizonError):
 
     def __init__(self, failures: dict[str, str]):
         self.failures = dict(failures)
-        super().__init__(f"every source failed ({len(failures)} of {len(failures)}): nothing was published, "
+        self.headline = (f"every source failed ({len(failures)} of {len(failures)}): nothing was published, "
                          "the last digest is left in place")
+        # The whole message is what a Failed flow run shows in Prefect's UI: which sources, and why.
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in self.failures.items())
+        super().__init__(f"{self.headline} ({reasons})" if reasons else self.headline)
 
 
 class ResponseTooLarge(SourceError):

@@ -50,6 +50,13 @@ class Ics:
     single: bool  # the whole configuration is this one ICS (no icss.yaml)
     first: bool = True  # owns reviewer labels that name no ICS (see horizon/store_icss.py)
 
+    def output_root(self, sample: bool = False) -> Path:
+        """Where this ICS's week folders and feed.atom go; a sample run's go to the sample's own folder."""
+        if not sample:
+            return Path(self.config.settings.output_dir)
+        root = Path(self.config.settings.sample_output_dir)
+        return root if self.single else root / self.id
+
     @property
     def key(self) -> str:
         """Its digest series: the priorities' name for a lone ICS (as before), ``ics-<id>`` otherwise."""

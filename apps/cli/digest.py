@@ -25,7 +25,7 @@ from apps.cli.engines import (
     run_with_progress,
 )
 from apps.cli.terminal import err, escape, say, warn
-from horizon.errors import AllSourcesFailed
+from horizon.errors import AllSourcesFailed, HorizonError
 
 if TYPE_CHECKING:
     from flows.engine import Engine
@@ -100,7 +100,7 @@ def said_if_every_source_failed() -> Iterator[None]:
     except AllSourcesFailed as failed:
         for name, reason in failed.failures.items():
             err.print(f"[red]source failed[/] {escape(name)}: {escape(reason)}", soft_wrap=True)  # one line each
-        raise
+        raise HorizonError(failed.headline) from None  # the reasons are said above, once
 
 
 def weekly(engine: Engine, **params) -> dict:

@@ -140,6 +140,30 @@ def test_classify_refuses_oversized_input_in_one_line(tmp_path, use_model, args,
     assert not out.exists()
 
 
+def test_classify_caps_a_pipe_whose_size_is_unknown_beforehand(tmp_path, use_model):
+    import os
+    import threading
+
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)  # like /dev/stdin: stat() says 0 bytes, whatever comes down it
+    line = (json.dumps(GOOD) + "\n").encode()
+
+    def feed() -> None:
+        try:
+            with fifo.open("wb") as pipe:
+                for _ in range(50):
+                    pipe.write(line)
+        except BrokenPipeError:
+            pass  # the reader stopped at the cap: what this test wants
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    result = runner.invoke(app, ["classify", str(fifo), "--max-bytes", str(len(line) * 3)])
+    writer.join()
+    assert result.exit_code == 1
+    assert f"exceeds the {len(line) * 3:,}-byte input cap" in result.stderr
+
+
 def test_classify_accepts_input_within_the_caps(tmp_path, use_model):
     src = write_lines(tmp_path / "in.jsonl", json.dumps(GOOD))
     size = src.stat().st_size

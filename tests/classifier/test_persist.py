@@ -20,6 +20,21 @@ def test_each_store_and_each_configuration_gets_its_own_folder(monkeypatch, tmp_
     assert persist.default_model_dir(priorities, "sqlite:///a.db") == tmp_path / "chosen"
 
 
+def test_each_of_several_icss_keeps_one_model_folder_per_store(monkeypatch, tmp_path):
+    from flows.ics_digest import model_dir
+    from flows.training_job import ics_model_dir
+    from horizon.config import load_config
+    from horizon.icss import Ics
+
+    monkeypatch.delenv("HORIZON_MODEL_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    config = load_config()
+    heart = Ics(id="heart", config=config, title=None, directory=config.directory, single=False)
+    a, b = ics_model_dir(heart, "sqlite:///a.db"), ics_model_dir(heart, "sqlite:///b.db")
+    assert a != b  # two stores with the same icss.yaml never overwrite each other's model
+    assert model_dir(heart, "sqlite:///a.db") == a  # the weekly run and the workspace use the same folder
+
+
 def test_a_failed_save_leaves_the_previous_model_whole(monkeypatch, tmp_path, classifier, priorities):
     target = tmp_path / "model"
     persist.save(classifier.estimator, target, priorities, {"data_hash": "first"})

@@ -86,6 +86,27 @@ def test_a_sample_run_never_touches_a_configured_store_and_says_which_it_used(pr
                 "artifacts in a sample- series, two Atom links, links under public_base_url")
 
 
+def test_a_sample_run_never_writes_into_the_configured_output_folder_or_its_feed(tmp_path, monkeypatch,
+                                                                               reliability):
+    from flows.engine import Plain
+    from flows.preflight import check
+    from flows.week import WeekRequest, run_week
+
+    production = tmp_path / "shared" / "digests"  # what subscribers read: the real weeks and feed.atom
+    production.mkdir(parents=True)
+    (production / "feed.atom").write_text("the real feed", encoding="utf-8")
+    config = _config(tmp_path / "config", store_url=f"sqlite:///{tmp_path / 'production.db'}",
+                     output_dir=str(production), sample_output_dir=str(tmp_path / "demo"))
+    monkeypatch.chdir(tmp_path)
+    check(str(config), sample=True)  # the pre-flight checks the sample's folder, not the real one
+    result = run_week(WeekRequest(config_dir=str(config), sample=True), Plain()).summary
+    assert sorted(p.name for p in production.iterdir()) == ["feed.atom"]
+    assert (production / "feed.atom").read_text(encoding="utf-8") == "the real feed"
+    assert (tmp_path / "demo" / result["week"] / "digest.html").exists() and (tmp_path / "demo" / "feed.atom").exists()
+    reliability("production", "sample run with a shared output_dir configured", "weekly-digest sample=true",
+                "files and feed.atom under sample_output_dir; the real folder and its feed untouched")
+
+
 def test_a_crashed_source_task_stops_the_run_before_anything_is_published(reliability):
     from prefect.states import Completed, Crashed, Failed
 

@@ -69,6 +69,28 @@ def test_an_unwritable_output_directory_stops_the_run_before_any_request(tmp_pat
                 "one line naming the directory before any request (was: after every fetch)")
 
 
+@pytest.mark.parametrize("how", ["output_dir under a file", "out under a file"])
+def test_an_ad_hoc_scan_run_checks_its_output_folder_before_any_request(tmp_path, hostile, reliability, how):
+    from flows.engine import Plain
+    from flows.scan import ScanRequest, run_scan
+
+    serve_control(hostile)
+    config = write_config(tmp_path / "config", hostile, "ctgov")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    out = None
+    if how == "out under a file":
+        out = str(blocker / "scan")
+    else:
+        _settings(config, output_dir=str(blocker / "digests"))
+    with pytest.raises(OutputError, match="cannot write in the output directory") as refused:
+        run_scan(ScanRequest(query="atrial fibrillation", config_dir=str(config), out=out), Plain())
+    assert str(blocker) in str(refused.value)
+    assert hostile.log == []  # the adhoc-scan deployment finds it before a single source was asked
+    reliability("run", f"unwritable ad-hoc scan output ({how})", "adhoc-scan pre-flight",
+                "one line naming the directory before any request (was: after every fetch)")
+
+
 def test_the_local_path_keeps_the_run_deadline_too(tmp_path, hostile, reliability):
     """The plain engine (local ``horizon digest``) stops waiting at the deadline, as the flow does below."""
     from tests.faults.faultrun import run_week

@@ -83,3 +83,47 @@ def test_every_source_unreachable_fails_fast_says_so_and_keeps_last_weeks_digest
                                     f"connecting to 127.0.0.1:{port}"])
     assert (out / "digest.html").read_text(encoding="utf-8") == "last week's digest"
     assert sorted(p.name for p in out.iterdir()) == ["digest.html"]
+
+
+def test_on_a_total_outage_the_flow_run_ends_failed_and_its_state_says_which_sources_and_why(
+        prefect_harness, write_config, tmp_path):
+    from flows.weekly_digest import weekly_digest
+
+    port = closed_port()
+    config = write_config({"ctgov": {"base_url": "https://clinicaltrials.invalid/api/v2"},
+                           "nice": {"base_url": f"http://127.0.0.1:{port}"}})
+    state = weekly_digest(config_dir=str(config), out=str(tmp_path / "out"), return_state=True)
+    assert state.is_failed()  # not Completed with an empty digest
+    message = state.message or ""
+    # What the Prefect UI shows for the run: every source, and why, not only a count.
+    assert "every source failed (2 of 2)" in message
+    assert "ctgov: cannot resolve clinicaltrials.invalid" in message
+    assert f"nice: connection to 127.0.0.1:{port} refused" in message
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing published
+
+
+def test_when_prefects_api_goes_away_mid_fetch_the_run_fails_and_publishes_nothing(
+        prefect_harness, write_config, httpserver, tmp_path, monkeypatch):
+    import httpx
+
+    from flows.weekly_digest import weekly_digest
+    from horizon.errors import RunBroken
+    from scanners.rss import Rss
+
+    httpserver.expect_request("/api/v2/studies").respond_with_json(page([TRIAL]))
+    config = write_config({"ctgov": {"base_url": httpserver.url_for("/api/v2"), "uk_only": False},
+                           "news": {"scanner": "rss", "base_url": httpserver.url_for("/"),
+                                    "feeds": [{"path": "feed", "type": "news"}]}})
+
+    def api_gone(self, since):  # what a task sees when the Prefect server stops under it
+        raise httpx.ConnectError("All connection attempts failed")
+
+    monkeypatch.setattr(Rss, "scan", api_gone)
+    out = tmp_path / "out"
+    state = weekly_digest(config_dir=str(config), out=str(out), return_state=True)
+    assert state.is_failed()
+    with pytest.raises(RunBroken, match="news: the run broke while fetching.*nothing was published"):
+        state.result()
+    assert not out.exists() or list(out.iterdir()) == []  # no half-made digest: ctgov's items were not published
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    assert store.count() == 0 and store.digests() == [] and store.watermark("ctgov") is None
