@@ -52,8 +52,13 @@ FLAG_WORDS = {"retracted": "RETRACTED", "retraction-notice": "RETRACTION NOTICE"
 
 def flagged_title(item: Item) -> str:
     """The title with its warnings in front: "RETRACTED, EXPRESSION OF CONCERN: Ileal-lymphoid-nodular…"."""
-    warnings = [FLAG_WORDS.get(f, f.upper()) for f in item.extras.flags]
-    return f"{', '.join(warnings)}: {item.title}" if warnings else item.title
+    return flagged(item.title, item.extras.flags)
+
+
+def flagged(title: str, flags: tuple[str, ...]) -> str:
+    """``title`` with the warnings ``flags`` name in front, for records that carry an item's flags."""
+    warnings = [FLAG_WORDS.get(f, f.upper()) for f in flags]
+    return f"{', '.join(warnings)}: {title}" if warnings else title
 
 
 def publisher(item: Item) -> str:

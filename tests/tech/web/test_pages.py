@@ -212,3 +212,14 @@ def test_a_proposed_technology_can_say_its_kind_and_areas(client_for, store):
     assert (record.kind, record.areas) == ("diagnostic", ("cancer-early-diagnosis",))
     assert Technologies(store).evidence_ids("cytosponge") == ["isrctn:ISRCTN51200002"]
     assert rob.post("/technologies", data={"csrf": csrf_of(listing), "name": "X", "kind": "gadget"}).status_code == 400
+
+
+def test_a_retracted_paper_linked_to_a_technology_says_so_on_its_page(client_for, store):
+    from scanners.pubmed import Pubmed
+    from tests.scanners.scanfix import make, saved
+
+    (paper,) = make(Pubmed, "http://unused").parse(saved("pubmed", "efetch_retracted_thirdparty.xml")).items
+    store.upsert([paper])
+    Technologies(store).decide("derm", paper.id, "confirmed", by="rob")
+    shown = " ".join(page(client_for("vic"), "/technologies/derm").split())
+    assert "RETRACTED, EXPRESSION OF CONCERN: Ileal-lymphoid-nodular hyperplasia" in shown
