@@ -19,7 +19,9 @@ from flows.ics_digest import DigestRef, IcsDone
 from flows.kept import Tally
 from flows.setup import Run, open_run
 from flows.stages import link_technologies, nice_sources, seed_files, stop_if_every_source_failed, store_items
+from horizon.errors import AllSourcesFailed
 from horizon.icss import load_icss
+from outputs import artifacts
 from scanners import ScanResult
 from steps.pipeline import iso_week, since_for
 
@@ -53,7 +55,11 @@ def run_week(request: WeekRequest, engine: Engine) -> Week:
         tally = Tally()
         reports = tally.take("store-items", engine.step("store-items", store_items)(
             store, results, now, validators=run.http.validators))
-        stop_if_every_source_failed(reports)  # the run ends Failed; last week's files stay
+        try:
+            stop_if_every_source_failed(reports)
+        except AllSourcesFailed as failed:  # the run ends Failed; last week's files stay, and the UI says why
+            engine.leave(artifacts.outage(iso_week(as_of), failed.failures, request.sample))
+            raise
         batch = [item for result in results for item in result.items]
         tally.take("link-technologies", engine.step("link-technologies", link_technologies)(
             config, store, batch, now, seed_files(config, request.sample)))

@@ -125,6 +125,7 @@ class TechEvidence(Record):
     source: str
     kind: str  # guidance, trials, safety, literature, news
     novelty: Novelty = "new"
+    flags: tuple[str, ...] = ()  # the item's warnings ("retracted"), shown beside its title here too
 
 
 class TechNews(Record):

@@ -108,6 +108,15 @@ def source_rows(digest: Digest) -> list[dict[str, Any]]:
     ]
 
 
+def outage(week: str, failures: dict[str, str], sample: bool = False) -> Artifacts:
+    """What a run where every source failed leaves in Prefect's UI in place of a digest: which, and why."""
+    lines = [f"# No digest for {escape(week)}: every source failed", "",
+             "Nothing was published; the last digest is left in place. Each source, and why it failed:", ""]
+    lines += [f"- {escape(name)}: {escape(view.one_line(reason))}" for name, reason in failures.items()]
+    key = artifact_key(*(["sample"] if sample else []), "outage")
+    return Artifacts(markdown=[Markdown(key, "\n".join(lines) + "\n", f"Every source failed, {week}")])
+
+
 def file_link(path: Path, base_url: str | None = None, root: Path | None = None) -> str:
     """Where a written file can be opened: under ``base_url`` if published, else a file:// URI.
 

@@ -26,7 +26,7 @@ from pydantic import Field
 from horizon.digest import Digest, Entry
 from horizon.errors import OutputError
 from horizon.text import safe_url
-from outputs import entry_view, view
+from outputs import entry_view, tracked, view, words
 from outputs.base import Writer, WriterOptions, write_atomic
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -127,8 +127,10 @@ class AtomWriter(Writer):
         lines = [head.sentence() + "."]
         if digest.safety:
             lines.append(f"{len(digest.safety)} safety notice(s): "
-                         "" + "; ".join(e.item.title for e in digest.safety[:3]))
-        lines += [f"{rank}. {e.item.title}" for rank, e in enumerate(view.top(digest, 5), 1)]
+                         "" + "; ".join(words.flagged_title(e.item) for e in digest.safety[:3]))
+        if digest.tracked:
+            lines.append("Technologies you track with new evidence: " + ", ".join(t.name for t in digest.tracked))
+        lines += [f"{rank}. {words.flagged_title(e.item)}" for rank, e in enumerate(view.top(digest, 5), 1)]
         self._add(node, "summary", "\n".join(lines)).set("type", "text")
         return node
 
@@ -136,7 +138,7 @@ class AtomWriter(Writer):
         item = entry.item
         node = ET.SubElement(feed, f"{{{ATOM}}}entry")
         self._add(node, "id", self.tag(digest.key, digest.week, item.id))
-        self._add(node, "title", item.title)
+        self._add(node, "title", words.flagged_title(item))
         self._add(node, "updated", _stamp(item.updated or item.published or digest.generated))
         if item.published:
             self._add(node, "published", _stamp(item.published))
@@ -152,6 +154,8 @@ class AtomWriter(Writer):
         v = entry_view.of(digest, entry)
         lines = [f"#{rank} · " + " · ".join(v.meta)]
         lines += [f"Changed: {c}" for c in v.changes]
+        if entry.technologies:
+            lines.append(tracked.entry_names(entry.technologies))
         lines.append(v.short_summary(2000))
         lines.append(f"score {entry.score:.3f} = {v.factors}")
         if terms := v.terms():

@@ -15,7 +15,7 @@ import requests
 from horizon.digest import Digest
 from horizon.errors import DeliveryError
 from horizon.text import safe_url
-from outputs import view
+from outputs import view, words
 from outputs.delivery_config import WebhookSettings
 from outputs.markdown import escape as md_escape
 from outputs.markdown import item_link
@@ -34,7 +34,7 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
     if settings.kind == "slack":
         lines = [f"*{_slack(subject(digest))}*", _slack(head.sentence())]
         for rank, e in enumerate(top, 1):
-            title = _slack(view.one_line(e.item.title))
+            title = _slack(view.one_line(words.flagged_title(e.item)))
             url = _slack_url(view.link(e.item))
             lines.append(f"{rank}. <{url}|{title}>" if url else f"{rank}. {title}")
         if digest.summary.failed:

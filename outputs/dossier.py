@@ -12,7 +12,7 @@ from horizon.tech.dossier_data import Dossier
 from horizon.tech.profile import EVIDENCE_KINDS, day_of
 from horizon.text import safe_url
 from outputs.markdown import escape, item_link
-from outputs.words import item_type, phase, publisher, status
+from outputs.words import flagged_title, item_type, phase, publisher, status
 
 KIND_TITLES = {"guidance": "Guidance", "trials": "Trials", "safety": "Safety notices", "literature": "Literature",
                "news": "News and adoption"}
@@ -80,4 +80,5 @@ def html(d: Dossier) -> str:
     """A self-contained page (inline CSS, no scripts) that pastes cleanly into a document."""
     return _ENV.get_template("dossier.html.j2").render(d=d, p=d.profile, kinds=EVIDENCE_KINDS, titles=KIND_TITLES,
                                                       when=_when, facts=facts, trial_mix=trial_mix,
-                                                      publisher=publisher, item_type=item_type)
+                                                      publisher=publisher, item_type=item_type,
+                                                      flagged_title=flagged_title)

@@ -75,7 +75,7 @@ def present(item: Item, *, also: Iterable[Item] = (), kind: str = "", novelty: s
     """The view of one item with what is known about it; ``names`` maps area ids to names."""
     names = names or {}
     return EntryView(
-        id=item.id, title=item.title, link=link(item),
+        id=item.id, title=words.flagged_title(item), link=link(item),
         publisher=", ".join(publishers(item, also)),
         what=words.KIND_WORDS.get(kind, words.TYPE_WORDS[item.type]),
         status=" · ".join(words.trial_facts(item)), dates=dates(item, first_seen),

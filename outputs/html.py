@@ -14,7 +14,7 @@ from horizon.text import safe_url
 from outputs import entry_view, tracked, view
 from outputs.base import LayoutOptions, Writer
 from outputs.chart import trend_chart
-from outputs.words import evidence_words
+from outputs.words import evidence_words, flagged
 
 _ENV = Environment(
     loader=PackageLoader("outputs", "templates"),
@@ -24,6 +24,7 @@ _ENV = Environment(
     lstrip_blocks=False,
 )
 _ENV.filters["tech_safe_url"] = safe_url
+_ENV.filters["flagged"] = lambda e: flagged(e.title, e.flags)
 _ENV.filters["evidence_words"] = lambda e: evidence_words(e.kind, e.source, e.novelty)
 
 

@@ -52,6 +52,7 @@ def _entry(entry: Entry, rank: int) -> dict[str, Any]:
         "score": entry.score,
         "factors": entry.factors.model_dump(mode="json"),
         "also": [_item(i) for i in entry.also],
+        "technologies": list(entry.technologies),
     }
 
 

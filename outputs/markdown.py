@@ -13,7 +13,7 @@ import re
 from horizon.digest import Digest, Entry
 from horizon.items import Item
 from horizon.text import safe_url
-from outputs import entry_view, tracked, view
+from outputs import entry_view, tracked, view, words
 from outputs.base import SummaryLayoutOptions, Writer
 
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~])")
@@ -38,7 +38,7 @@ def link(text: object, url: str) -> str:
 
 
 def item_link(item: Item) -> str:
-    return link(item.title, item.url)
+    return link(words.flagged_title(item), item.url)
 
 
 class MarkdownWriter(Writer):

@@ -48,6 +48,7 @@ def columns(digest: Digest) -> list[str]:
         "published", "updated", "first_seen", "phase_status", "uk_sites", "sponsor_type",
         *Extras.model_fields, "novelty", "changes", "area_names", "areas", "why",
         "score", *(f"factor_{f}" for f in FACTORS), *(f"score_{a.id}" for a in digest.areas), "also",
+        "technologies",
     ]  # fmt: skip
 
 
@@ -121,6 +122,7 @@ class _Layout:
         scores = verdict.scores
         out.update({column: round(scores.get(area, 0.0), 4) for column, area in self.score_columns})
         out["also"] = _join([i.id for i in entry.also])
+        out["technologies"] = _join(entry.technologies)  # the tracked technologies it is evidence for
         return out
 
 

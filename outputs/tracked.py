@@ -10,7 +10,7 @@ from collections.abc import Callable
 from horizon.digest import Digest
 from horizon.text import safe_url
 from outputs import view
-from outputs.words import evidence_words
+from outputs.words import evidence_words, flagged
 
 TRACKED_HEADING = "Technologies you track: new evidence this week"
 DUE_HEADING = "Stage reviews due"
@@ -25,8 +25,8 @@ def markdown(digest: Digest, escape: Callable[[object], str], link: Callable[[ob
         out += [NOTHING, ""]
     for t in digest.tracked:
         out += [f"### {escape(t.name)} · stage {escape(t.stage)}", "", f"_{escape(t.readiness)}_", ""]
-        out += [f"- {link(e.title, e.url)} \\({escape(evidence_words(e.kind, e.source, e.novelty))}\\)"
-                for e in t.arrived]
+        out += [f"- {link(flagged(e.title, e.flags), e.url)} "
+                f"\\({escape(evidence_words(e.kind, e.source, e.novelty))}\\)" for e in t.arrived]
         out.append("")
     if digest.tech_due:
         out += [f"## {DUE_HEADING}", "", "| Technology | Stage | Owner | Review by |", "| --- | --- | --- | --- |"]
@@ -46,7 +46,7 @@ def text(digest: Digest, wrap: Callable[..., list[str]]) -> list[str]:
         out += wrap(f"{t.name} (stage {t.stage})", "")
         out += wrap(t.readiness, "  ")
         for e in t.arrived:
-            out += wrap(f"- {e.title} ({evidence_words(e.kind, e.source, e.novelty)})", "  ", "    ")
+            out += wrap(f"- {flagged(e.title, e.flags)} ({evidence_words(e.kind, e.source, e.novelty)})", "  ", "    ")
             if url := safe_url(e.url):
                 out.append(f"    {url}")
         out.append("")

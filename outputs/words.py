@@ -45,10 +45,30 @@ _ACADEMIC = re.compile(r"\b(universit\w*|college|institut\w*|school of|academ\w*
 
 
 EVIDENCE_KIND_WORDS = {"trials": "trial", "safety": "safety notice", "literature": "research paper"}
+# Warnings a reader must not miss, shown before the title in every output (Extras.flags).
+FLAG_WORDS = {"retracted": "RETRACTED", "retraction-notice": "RETRACTION NOTICE",
+              "expression-of-concern": "EXPRESSION OF CONCERN"}
+
+
+def flagged_title(item: Item) -> str:
+    """The title with its warnings in front: "RETRACTED, EXPRESSION OF CONCERN: Ileal-lymphoid-nodular…"."""
+    return flagged(item.title, item.extras.flags)
+
+
+def flagged(title: str, flags: tuple[str, ...]) -> str:
+    """``title`` with the warnings ``flags`` name in front, for records that carry an item's flags."""
+    warnings = [FLAG_WORDS.get(f, f.upper()) for f in flags]
+    return f"{', '.join(warnings)}: {title}" if warnings else title
 
 
 def publisher(item: Item) -> str:
-    """Who published the item, by name: "ClinicalTrials.gov", "NICE", "NHS England"."""
+    """Who published the item, by name: "ClinicalTrials.gov", "NICE", "NHS England".
+
+    A GOV.UK search result names its own publishing organisations (kept as the sponsor):
+    a Department for Transport page found through the MHRA source is not MHRA's.
+    """
+    if item.id.startswith("govuk:") and item.extras.sponsor:
+        return item.extras.sponsor
     if item.source in BY_SOURCE:
         return BY_SOURCE[item.source]
     scheme = item.id.split(":", 1)[0]
@@ -114,8 +134,22 @@ def trial_facts(item: Item) -> list[str]:
     if extras.results_posted:
         facts.append("results posted")
     if extras.completion and item.type == "trial":
-        facts.append(f"completion {extras.completion.isoformat()}")
+        facts.append(completion(item))
+    if extras.why_stopped and item.type == "trial":
+        facts.append(f"stopped: {extras.why_stopped}")
     return facts
+
+
+def completion(item: Item) -> str:
+    """The completion date as precise as the registry gave it, estimate or not: "expected completion 2026-03"."""
+    extras = item.extras
+    if extras.completion is None:
+        return ""
+    width = {"year": 4, "month": 7}.get(extras.completion_precision or "", 10)
+    when = extras.completion.isoformat()[:width]
+    if extras.completion_estimated:
+        return f"expected completion {when}"
+    return f"completion {when}" + (" (actual)" if extras.completion_estimated is False else "")
 
 
 def evidence_words(kind: str, source: str, novelty: str) -> str:

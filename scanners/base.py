@@ -132,13 +132,13 @@ class Scanner:
             result.error = err.reason
             result.transient = err.transient
         if result.error is None:
-            result.error = self._silent_zero(result.counts)
+            result.error = self.silent_zero(result.counts)
         result.notes = list(self.notes)
         if self.settings.country:
             result.items = [self._with_country(i) for i in result.items]
         return result
 
-    def _silent_zero(self, counts: Counter[str]) -> str | None:
+    def silent_zero(self, counts: Counter[str]) -> str | None:
         """A source whose records were mostly not understood has failed, even if the HTTP went well.
 
         "nice: 10 rows, 0 understood" means the page layout changed: reporting it as fine with
@@ -169,6 +169,13 @@ class Scanner:
             return self.parse(response.body)
         except MalformedResponse as err:
             raise MalformedResponse(self.source, err.reason) from err
+
+
+def json_shape(doc: Any) -> str:
+    """What a JSON document looks like, for the one line refusing it: "JSON with keys: collection, messages"."""
+    if isinstance(doc, dict):
+        return "JSON with keys: " + (", ".join(sorted(map(str, doc))[:5]) or "none")
+    return f"a JSON {type(doc).__name__}"
 
 
 def json_body(raw: bytes) -> Any:

@@ -17,7 +17,7 @@ from pydantic import Field
 from horizon.errors import MalformedResponse
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date, safe_url
-from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.base import Parsed, Scanner, SourceSettings, json_body, json_shape
 from scanners.http import Response
 from scanners.safexml import snippet
 
@@ -73,7 +73,8 @@ class Govuk(Scanner):
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.source, f"response is not JSON ({snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
-            raise MalformedResponse(self.source, "response has no 'results' list")
+            raise MalformedResponse(self.source, f"response has no 'results' list ({json_shape(doc)}); "
+                                                 "not a GOV.UK search API response")
         parsed = Parsed(skipped=Counter(), next_page=_next_start(doc))
         for result in doc["results"]:
             item = parse_result(result, self.source, self.settings.item_type)

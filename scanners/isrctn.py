@@ -95,12 +95,16 @@ class Isrctn(Scanner):
 
     def parse(self, raw: bytes) -> Parsed:
         parsed = Parsed(skipped=Counter())
-        for full in iter_records(self.source, raw, f"{NS}allTrials", f"{NS}fullTrial", " from the ISRCTN API"):
+        others: Counter[str] = Counter()  # children of <allTrials> that are not <fullTrial>
+        for full in iter_records(self.source, raw, f"{NS}allTrials", f"{NS}fullTrial", " from the ISRCTN API",
+                                 others):
             item = parse_trial(full, self.source)
             if item is None:
                 parsed.skipped["malformed"] += 1
             else:
                 parsed.items.append(item)
+        if others:
+            parsed.skipped["malformed"] += sum(others.values())
         return parsed
 
 

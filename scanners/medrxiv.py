@@ -17,7 +17,7 @@ from typing import Any
 from horizon.errors import MalformedResponse
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.base import Parsed, Scanner, SourceSettings, json_body, json_shape
 from scanners.http import Response
 from scanners.safexml import snippet
 
@@ -66,10 +66,14 @@ class Medrxiv(Scanner):
         except (ValueError, UnicodeDecodeError) as err:
             raise MalformedResponse(self.source, f"response is not JSON ({snippet(raw)})") from err
         if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list) or not doc["messages"]:
-            raise MalformedResponse(self.source, "response has no 'messages' block")
+            raise MalformedResponse(self.source, f"response has no 'messages' block ({json_shape(doc)}); "
+                                                 "not a bioRxiv/medRxiv details response")
         collection = doc.get("collection") or []
         if not isinstance(collection, list):
             raise MalformedResponse(self.source, "'collection' is not a list")
+        if not collection and (sent := _count(doc["messages"][0])):
+            raise MalformedResponse(self.source, f"'messages' says {sent} posts were sent but 'collection' holds none "
+                                                 f"({json_shape(doc)}): the response format may have changed")
         parsed = Parsed(skipped=Counter(), next_page=_next_cursor(doc["messages"][0]))
         best: dict[str, tuple[int, Item]] = {}
         for row in collection:
@@ -123,14 +127,15 @@ def parse_preprint(row: Any, source: str = "medrxiv") -> Item | None:
 
 
 # Structured-abstract headings. The API flattens the JATS sections, so a heading arrives glued
-# to its text ("BackgroundRestless legs syndrome ...", "...in adults.MethodsWe recruited").
+# to its text ("BackgroundRestless legs syndrome ...", "...in adults.MethodsWe recruited"), and the
+# first one sometimes after a stray section number ("2PurposeTo explore ...").
 _HEADINGS = ("Background", "Introduction", "Objectives", "Objective", "Aims", "Aim", "Purpose", "Importance",
              "Context", "Rationale", "Methods and Findings", "Methods", "Design", "Setting", "Participants",
              "Interventions", "Intervention", "Main Outcomes and Measures", "Measurements", "Results", "Findings",
              "Conclusions and Relevance", "Conclusions", "Conclusion", "Interpretation", "Discussion", "Funding",
              "Trial Registration", "Evidence before this study", "Added value of this study",
              "Implications of all the available evidence")
-_GLUED = re.compile(r"(^|(?<=[.!?)\]]))\s*(" + "|".join(map(re.escape, _HEADINGS)) + r")(?=[A-Z0-9(])")
+_GLUED = re.compile(r"(^\d{0,2}|(?<=[.!?)\]]))\s*(" + "|".join(map(re.escape, _HEADINGS)) + r")(?=[A-Z0-9(])")
 
 
 def separate_headings(text: str) -> str:
@@ -141,6 +146,14 @@ def separate_headings(text: str) -> str:
 def _version_of(item: Item) -> int:
     status = item.extras.status or "v0"
     return int(status[1:]) if status[1:].isdigit() else 0
+
+
+def _count(message: Any) -> int:
+    """How many posts ``messages`` says this page holds (a string or a number)."""
+    try:
+        return int(message.get("count") or 0) if isinstance(message, dict) else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 def _next_cursor(message: Any) -> str | None:

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from bs4 import BeautifulSoup
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from horizon.errors import MalformedResponse
 from horizon.items import Extras, Item
@@ -36,6 +36,15 @@ class NiceSettings(SourceSettings):
     syndication_url: str = "https://api.nice.org.uk/services"
     syndication_key_env: str = "NICE_API_KEY"  # the name of the variable, never the key
 
+    @field_validator("listings")
+    @classmethod
+    def _known_listings(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """A misspelt listing is a mistake in sources.yaml, said before any work starts, not a silent skip."""
+        unknown = [v for v in value if v not in LISTINGS]
+        if unknown:
+            raise ValueError(f"unknown listing '{unknown[0]}'; known: {', '.join(LISTINGS)}")
+        return value
+
 
 class Nice(Scanner):
     """Guidance published or updated since the watermark, from each configured listing."""
@@ -49,9 +58,6 @@ class Nice(Scanner):
 
     def fetch(self, since: date) -> Iterator[tuple[Response, Parsed]]:
         for listing in self.settings.listings:
-            if listing not in LISTINGS:
-                self.notes.append(f"{self.source}: unknown listing '{listing}' skipped; known: {', '.join(LISTINGS)}")
-                continue
             url = f"{self.settings.base_url.rstrip('/')}/guidance/{listing}"
             page = "1"
             for _ in range(self.settings.max_pages):

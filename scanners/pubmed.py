@@ -20,7 +20,7 @@ from pydantic import Field
 from horizon.errors import MalformedResponse
 from horizon.items import Extras, Item
 from horizon.text import clean, parse_date
-from scanners.base import Parsed, Scanner, SourceSettings, json_body
+from scanners.base import Parsed, Scanner, SourceSettings, json_body, json_shape
 from scanners.http import Response
 from scanners.safexml import parse_xml, snippet, text_of
 
@@ -106,6 +106,11 @@ class Pubmed(Scanner):
                 parsed.skipped["malformed"] += 1
             else:
                 parsed.items.append(item)
+        for other in root:  # a renamed record element is records not understood, not an empty page
+            if other.tag == "PubmedBookArticle":
+                parsed.skipped["book"] += 1
+            elif other.tag not in ("PubmedArticle", "DeleteCitation"):
+                parsed.skipped["malformed"] += 1
         return parsed
 
 
@@ -117,7 +122,7 @@ def parse_search(raw: bytes, source: str = "pubmed") -> tuple[list[str], int]:
         raise MalformedResponse(source, f"esearch response is not JSON ({snippet(raw)})") from err
     result = doc.get("esearchresult") if isinstance(doc, dict) else None
     if not isinstance(result, dict):
-        raise MalformedResponse(source, "esearch response has no 'esearchresult'")
+        raise MalformedResponse(source, f"esearch response has no 'esearchresult' ({json_shape(doc)})")
     if error := result.get("ERROR"):
         raise MalformedResponse(source, f"esearch error: {clean(str(error))[:200]}")
     ids = [i for i in result.get("idlist") or [] if isinstance(i, str) and i.isdigit()]

@@ -8,6 +8,7 @@ page served where XML was expected. Shared by the ISRCTN and PubMed scanners.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from io import BytesIO
 from xml.etree.ElementTree import Element, ParseError
@@ -33,11 +34,14 @@ def parse_xml(source: str, raw: bytes) -> Element:
         raise MalformedResponse(source, f"response is not well-formed XML ({snippet(raw)}): {err}") from err
 
 
-def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "") -> Iterator[Element]:
+def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "",
+                 others: Counter[str] | None = None) -> Iterator[Element]:
     """Each ``record`` child of the document element ``root``, streamed and freed once used.
 
     For responses of thousands of records (ISRCTN answers a whole window at once), the
     tree is never held whole, so memory stays flat. Same refusals and errors as ``parse_xml``.
+    Children of ``root`` that are not records are counted by name in ``others``: a renamed
+    record element is then rows not understood, not an empty window.
     """
     if not raw.strip():
         raise MalformedResponse(source, "response is empty where XML was expected")
@@ -50,12 +54,17 @@ def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "
         if top.tag != root:
             raise MalformedResponse(source, f"expected <{_local(root)}>{where}, got <{_local(top.tag)}> "
                                             f"({snippet(raw)})")
+        depth = 0  # below the document element
         for event, element in events:
+            depth += 1 if event == "start" else -1
             if event == "end" and element.tag == record:
                 yield element
                 element.clear()
                 if len(top) and top[-1] is element:
                     top.remove(element)  # drop the emptied shell as well
+            elif event == "end" and depth == 0 and others is not None:
+                others[_local(element.tag)] += 1
+                element.clear()
     except DefusedXmlException as err:
         raise MalformedResponse(source, f"response refused: XML declares entities ({type(err).__name__})") from err
     except ParseError as err:

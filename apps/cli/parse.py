@@ -3,18 +3,20 @@
 For debugging a source: the same ``parse`` the scan uses, with no network. SOURCE is a
 key of sources.yaml (``mhra-safety``) or a scanner name (``isrctn``). FILE is a response
 body, or the ``.response.json`` that ``horizon fetch --save`` wrote beside one: then the
-saved headers go with the body, so a charset only the HTTP header named is honoured.
+saved headers go with the body, so a charset only the HTTP header named is honoured. A
+response whose rows or records were (mostly) not understood exits 1, as the run fails it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
 
 from apps.cli import app
 from horizon.config import load_config
-from horizon.errors import InputError, UnknownName
+from horizon.errors import InputError, MalformedResponse, UnknownName
 from scanners import saved
 from scanners.http import HttpClient
 
@@ -51,3 +53,6 @@ def parse(
         typer.echo(item.model_dump_json())
     skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(parsed.skipped.items()) if n)
     typer.echo(f"{source}: {len(parsed.items)} items" + (f"; skipped {skipped}" if skipped else ""), err=True)
+    # The run's rule, here too: rows present but (mostly) not understood is a failure, not "0 items".
+    if failure := scanner.silent_zero(Counter(parsed.skipped, fetched=len(parsed.items))):
+        raise MalformedResponse(source, failure)

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from apps.workspace.auth import allows, csrf_token
 from apps.workspace.scope import choices
-from outputs.words import item_type, publisher
+from outputs.words import flagged_title, item_type, publisher
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -43,6 +43,7 @@ templates.env.filters["highlight"] = highlight
 templates.env.filters["anchor"] = anchor
 templates.env.filters["publisher"] = publisher  # an Item's publisher by name: words, not source ids
 templates.env.filters["item_type"] = item_type
+templates.env.filters["flagged_title"] = flagged_title  # "RETRACTED: …" wherever an item is named
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> Response:

@@ -22,7 +22,6 @@ from horizon.store import STAGES
 from horizon.store_tech import KINDS, Technologies, Technology
 from horizon.tech.dossier_data import dossier, summary
 from horizon.tech.profile import EVIDENCE_KINDS
-from horizon.text import parse_date
 
 EXPORT_COLUMNS = ("id", "name", "kind", "developer", "areas", "aliases", "stage", "owner", "next_review",
                   *EVIDENCE_KINDS, "readiness", "items")
@@ -144,73 +143,16 @@ async def change_stage(request: Request) -> Response:
 
 
 @guard("reviewer")
-async def save_notes(request: Request) -> Response:
-    record = _record(request)
-    form = await request.form()
-    raw = str(form.get("next_review") or "").strip()
-    next_review = parse_date(raw) if raw else None
-    if raw and next_review is None:
-        raise HTTPException(400, "next review must be a date (YYYY-MM-DD)")
-    _techs(request).update(record.id, owner=str(form.get("owner") or "").strip()[:100],
-                           notes=str(form.get("notes") or "")[:10_000], outcome=str(form.get("outcome") or "")[:5000],
-                           next_review=next_review)
-    return RedirectResponse(f"/technologies/{record.id}#notes", status_code=303)
+async def decide_name(request: Request) -> Response:
+    """A recurring name nobody tracks: accept it as a record, merge it into one, or ignore it."""
+    from horizon.tech.link import decide_proposal
 
-
-@guard("reviewer")
-async def merge_into(request: Request) -> Response:
-    """Fold this record into another: its names become aliases there, its links move."""
-    record = _record(request)
-    into = str((await request.form()).get("into") or "")
-    if into == record.id or not _visible(request, into):
-        raise HTTPException(400, "Choose another technology (of this ICS) to merge into.")
-    try:
-        _techs(request).merge(record.id, into, by=request.state.user.name)
-    except StoreError as err:
-        raise HTTPException(400, str(err)) from None
-    return RedirectResponse(f"/technologies/{quote(into)}", status_code=303)
-
-
-@guard("reviewer")
-async def split_off(request: Request) -> Response:
-    """Some of this record's items are about another technology: make a record of them."""
-    record, form = _record(request), await request.form()
-    try:
-        made = _techs(request).split(record.id, str(form.get("name") or "")[:200],
-                                     [str(i) for i in form.getlist("item_id")], by=request.state.user.name)
-    except StoreError as err:
-        raise HTTPException(400, str(err)) from None
-    _claim(request, made)
-    return RedirectResponse(f"/technologies/{quote(made)}", status_code=303)
-
-
-@guard("reviewer")
-async def add_tech(request: Request) -> Response:
-    """Add (propose) a technology, optionally linking the item it was proposed from."""
-    form = await request.form()
-    name = str(form.get("name") or "").strip()[:200]
-    aliases = [a.strip() for a in str(form.get("aliases") or "").split(",") if a.strip()]
-    item_id = str(form.get("item_id") or "").strip()
-    techs = _techs(request)
-    try:
-        tech_id = techs.add(name, aliases, by=request.state.user.name, why="added in the workspace")
-        if item_id:
-            techs.decide(tech_id, item_id, "confirmed", by=request.state.user.name)
-    except StoreError as err:
-        raise HTTPException(400, str(err)) from None
-    _claim(request, tech_id)
-    from horizon.tech.link import link_store
-
-    link_store(techs, only=[tech_id])
-    return RedirectResponse(f"/technologies/{tech_id}", status_code=303)
-
-
-@guard("reviewer")
-async def decide_proposal(request: Request) -> Response:
     form = await request.form()
     name, action, into = str(form.get("name") or ""), str(form.get("action") or ""), str(form.get("into") or "")
+    if action == "merge" and _techs(request).get(into) and not _visible(request, into):
+        raise HTTPException(403, "That technology is another ICS's.")
     try:
-        tech_id = _techs(request).decide_proposal(name, action, by=request.state.user.name, into=into or None)
+        tech_id = decide_proposal(_techs(request), name, action, by=request.state.user.name, into=into or None)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     _claim(request, tech_id)
@@ -274,16 +216,12 @@ async def export_xlsx(request: Request) -> Response:
 
 routes = [
     Route("/technologies", list_page, methods=["GET"]),
-    Route("/technologies", add_tech, methods=["POST"]),
     Route("/technologies.csv", export_csv, methods=["GET"]),
     Route("/technologies.xlsx", export_xlsx, methods=["GET"]),
-    Route("/technologies/proposals", decide_proposal, methods=["POST"]),
+    Route("/technologies/proposals", decide_name, methods=["POST"]),
     Route("/technologies/link", link_item, methods=["POST"]),
     Route("/technologies/{tech_id}", tech_page, methods=["GET"]),
     Route("/technologies/{tech_id}/links", decide_link, methods=["POST"]),
     Route("/technologies/{tech_id}/stage", change_stage, methods=["POST"]),
-    Route("/technologies/{tech_id}/notes", save_notes, methods=["POST"]),
-    Route("/technologies/{tech_id}/merge", merge_into, methods=["POST"]),
-    Route("/technologies/{tech_id}/split", split_off, methods=["POST"]),
     Route("/technologies/{tech_id}/dossier.{fmt:str}", dossier_file, methods=["GET"]),
 ]

@@ -34,7 +34,7 @@ def with_technologies(store: Store, digest: Digest, batch: Sequence[Item], novel
         for tech_id in (t for t in by_item.get(item.id, ()) if t in records):
             arrived.setdefault(tech_id, []).append(TechEvidence(
                 item_id=item.id, title=item.title, url=item.url, source=item.source,
-                kind=profile.evidence_kind(item), novelty=novelty.get(item.id, "new")))
+                kind=profile.evidence_kind(item), novelty=novelty.get(item.id, "new"), flags=item.extras.flags))
     tracked = []
     for tech_id, evidence in sorted(arrived.items(), key=lambda kv: (-len(kv[1]), records[kv[0]].name)):
         linked = store.get(techs.evidence_ids(tech_id))

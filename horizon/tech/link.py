@@ -10,11 +10,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, or_, select
 
 from horizon.items import Item
-from horizon.store import _json
 from horizon.store import items as items_table
+from horizon.store_items import _RECORD as RECORD
+from horizon.store_items import _item as stored_item
 from horizon.store_tech import Technologies, Technology
 from horizon.tech import discover, similar
 from horizon.tech.aliases import AliasIndex
@@ -53,22 +54,58 @@ def link_batch(techs: Technologies, batch: Sequence[Item], now: datetime | None 
     return counts
 
 
-def stored_items(techs: Technologies, chunk: int = 2000) -> Iterator[list[Item]]:
-    """Every stored item, a chunk at a time, so linking the whole store never holds it all."""
+MAX_PREFILTER_WORDS = 32  # more LIKE conditions than this cost more than reading every item once
+
+
+def prefilter_words(index: AliasIndex) -> set[str] | None:
+    """The lower-case first words of every alias, when the store can be asked for items containing them.
+
+    Only ASCII letters and digits: JSON never escapes them, so a stored record that contains the
+    word (in any case) is a superset of the items an alias can match. None: read every item.
+    """
+    words = {w for w in [*index.by_first, *(pair[0] for pair in index.by_pair)]}
+    if len(words) > MAX_PREFILTER_WORDS or not all(w.isascii() and w.isalnum() for w in words):
+        return None
+    return words
+
+
+def stored_items(techs: Technologies, chunk: int = 2000, words: set[str] | None = None) -> Iterator[list[Item]]:
+    """Every stored item (or those whose record contains one of ``words``), a chunk at a time."""
+    query = select(RECORD).order_by(items_table.c.id)
+    if words is not None:
+        text = cast(items_table.c.record, Text)
+        query = query.where(or_(*(text.ilike(f"%{w}%") for w in sorted(words))))
     with techs.engine.connect() as conn:
-        query = select(items_table.c.record).order_by(items_table.c.id)
         result = conn.execution_options(yield_per=chunk).execute(query)
         for part in result.partitions(chunk):
-            yield [Item.model_validate(_json(r.record)) for r in part]
+            yield [stored_item(r.record) for r in part]
 
 
 def link_store(techs: Technologies, now: datetime | None = None, only: Sequence[str] | None = None) -> int:
-    """Alias-link every stored item (past and new) to every technology, or to ``only`` these; returns new links."""
+    """Alias-link every stored item (past and new) to every technology, or to ``only`` these; returns new links.
+
+    For a few technologies the store returns only the items that contain an alias's first word.
+    """
     records = [t for t in techs.all() if only is None or t.id in only]
     if not records:
         return 0
     index = alias_index(records)
+    words = prefilter_words(index)
+    if words == set():
+        return 0
     made = 0
-    for part in stored_items(techs):
+    for part in stored_items(techs, words=words):
         made += techs.add_links(alias_rows(index, part), now=now)
     return made
+
+
+def decide_proposal(techs: Technologies, name: str, action: str, by: str, into: str | None = None,
+                    now: datetime | None = None) -> str | None:
+    """Accept, merge or ignore a proposed name; the record it went to is then alias-linked to the whole store.
+
+    The proposal holds only the items of the batch that proposed it; older items naming it are evidence too.
+    """
+    tech_id = techs.decide_proposal(name, action, by=by, into=into, now=now)
+    if tech_id:
+        link_store(techs, now=now, only=[tech_id])
+    return tech_id

@@ -2,7 +2,7 @@
 
 Guidance by NICE programme and status, trials by phase and status (UK sites, results
 posted), safety notices, literature, news and adoption signals; a timeline; and one
-line of readiness in words: "NICE diagnostics guidance 2019; 2 UK trials recruiting;
+line of readiness in words: "NICE early value assessment 2024; 2 UK trials recruiting;
 no safety notices".
 """
 
@@ -18,7 +18,8 @@ from horizon.items import Item
 EVIDENCE_KINDS: tuple[str, ...] = ("guidance", "trials", "safety", "literature", "news")
 KIND_OF_TYPE = {"guidance": "guidance", "trial": "trials", "safety": "safety", "literature": "literature",
                 "news": "news", "innovation": "news"}  # innovation stories are adoption signals
-OPEN_TRIAL = ("recruit", "not yet", "active", "enrolling", "ongoing")
+# Registry statuses under which a trial takes participants now ("active, not recruiting" does not).
+RECRUITING = frozenset({"RECRUITING", "ENROLLING_BY_INVITATION"})
 # Words in a story that say another system is using the technology, not only that it exists.
 ADOPTION_WORDS = ("rolling out", "rolled out", "roll-out", "rollout", "deployed", "deployment", "adopted",
                   "implemented", "available in", "now using", "used in", "goes live", "went live")
@@ -37,10 +38,10 @@ class Profile:
     """What a technology's evidence says, grouped the way a board paper asks for it."""
 
     counts: dict[str, int]
-    guidance: dict[str, list[Item]] = field(default_factory=dict)  # programme -> items
+    guidance: dict[tuple[str, str], list[Item]] = field(default_factory=dict)  # (programme, status) -> items
     trials: dict[tuple[str, str], int] = field(default_factory=dict)  # (phase, status) as registered -> n
     uk_trials: int = 0
-    open_uk_trials: int = 0
+    recruiting_uk_trials: int = 0
     results_posted: int = 0
     adoption: list[Item] = field(default_factory=list)
     timeline: list[Item] = field(default_factory=list)  # newest first
@@ -52,21 +53,10 @@ class Profile:
 
     def readiness(self) -> str:
         """One line in words, for a list, a digest or a board paper."""
-        parts = []
-        for programme, found in self.guidance.items():
-            years = sorted({d.year for d in (i.published or i.updated for i in found) if d})  # when it was issued
-            when = f" {years[-1]}" if years else ""
-            parts.append(f"NICE {_lower_first(programme)}{when}" + (f" (×{len(found)})" if len(found) > 1 else ""))
+        parts = [_guidance(programme, status, found) for (programme, status), found in self.guidance.items()]
         if not self.guidance:
             parts.append("no NICE guidance")
-        trials = self.counts["trials"]
-        if trials:
-            uk = f", {self.uk_trials} UK" if self.uk_trials else ""
-            recruiting = f", {self.open_uk_trials} UK open" if self.open_uk_trials else ""
-            results = f", {self.results_posted} with results" if self.results_posted else ""
-            parts.append(f"{_n(trials, 'trial')}{uk}{recruiting}{results}")
-        else:
-            parts.append("no trials")
+        parts.append(self._trials())
         parts.append(_n(self.counts["safety"], "safety notice") if self.counts["safety"] else "no safety notices")
         if self.counts["literature"]:
             parts.append(_n(self.counts["literature"], "paper"))
@@ -74,6 +64,26 @@ class Profile:
             adoption = f", {len(self.adoption)} on adoption" if self.adoption else ""
             parts.append(f"{_n(self.counts['news'], 'news item')}{adoption}")
         return "; ".join(parts)
+
+    def _trials(self) -> str:
+        """"2 UK trials recruiting"; "4 trials, 3 in the UK, 1 recruiting in the UK, 1 with results posted"."""
+        n, uk, recruiting = self.counts["trials"], self.uk_trials, self.recruiting_uk_trials
+        if not n:
+            return "no trials"
+        words = _n(n, "UK trial") if uk == n else _n(n, "trial") + (f", {uk} in the UK" if uk else "")
+        if recruiting:
+            words += " recruiting" if recruiting == n else f", {recruiting} recruiting in the UK"
+        if self.results_posted:
+            words += f", {self.results_posted} with results posted"
+        return words
+
+
+def _guidance(programme: str, status: str, found: list[Item]) -> str:
+    """"NICE medical technologies guidance 2017"; "... in development"; "... withdrawn 2020"."""
+    state = "" if status in ("", "published") else f" {status}"
+    years = sorted({d.year for d in (i.published or i.updated for i in found) if d})  # when it was issued
+    when = f" {years[-1]}" if years and status != "in development" else ""
+    return f"NICE {_lower_first(programme)}{state}{when}" + (f" (×{len(found)})" if len(found) > 1 else "")
 
 
 def build(items: Sequence[Item]) -> Profile:
@@ -83,15 +93,15 @@ def build(items: Sequence[Item]) -> Profile:
         by_kind[evidence_kind(item)].append(item)
     profile = Profile(counts={k: len(v) for k, v in by_kind.items()}, by_kind=by_kind)
     for item in by_kind["guidance"]:
-        programme = item.extras.programme or "guidance"
-        profile.guidance.setdefault(programme, []).append(item)
+        key = (item.extras.programme or "guidance", (item.extras.status or "").lower())
+        profile.guidance.setdefault(key, []).append(item)
     phases: Counter[tuple[str, str]] = Counter()
     for trial in by_kind["trials"]:
         phases[(trial.extras.phase or "", trial.extras.status or "")] += 1
         if trial.uk:
             profile.uk_trials += 1
-            if any(w in (trial.extras.status or "").lower() for w in OPEN_TRIAL):
-                profile.open_uk_trials += 1
+            if (trial.extras.status or "").upper().replace(" ", "_") in RECRUITING:
+                profile.recruiting_uk_trials += 1
         if trial.extras.results_posted:
             profile.results_posted += 1
     profile.trials = dict(phases.most_common())

@@ -100,6 +100,25 @@ def test_on_a_total_outage_the_flow_run_ends_failed_and_its_state_says_which_sou
     assert "ctgov: cannot resolve clinicaltrials.invalid" in message
     assert f"nice: connection to 127.0.0.1:{port} refused" in message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing published
+    # In place of a digest, the run leaves one that says so: which sources failed, and why.
+    notice = outage_artifact()
+    assert notice.startswith("# No digest for ") and "every source failed" in notice
+    assert "- ctgov: cannot resolve clinicaltrials.invalid" in notice
+    assert f"- nice: connection to 127.0.0.1:{port} refused" in notice
+
+
+def outage_artifact() -> str:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read() -> str:
+        async with get_client() as client:
+            found = [a for a in await client.read_artifacts() if a.key == "outage"]
+            assert len(found) == 1, [a.key for a in await client.read_artifacts()]
+            return str(found[0].data)
+
+    return asyncio.run(read())
 
 
 def test_when_prefects_api_goes_away_mid_fetch_the_run_fails_and_publishes_nothing(
@@ -127,3 +146,39 @@ def test_when_prefects_api_goes_away_mid_fetch_the_run_fails_and_publishes_nothi
     assert not out.exists() or list(out.iterdir()) == []  # no half-made digest: ctgov's items were not published
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     assert store.count() == 0 and store.digests() == [] and store.watermark("ctgov") is None
+
+
+def test_an_adhoc_scan_with_every_source_unreachable_tries_each_once_and_keeps_the_last_result(
+        prefect_harness, write_config, tmp_path, monkeypatch, capsys, caplog):
+    """``horizon scan`` offline with one host resolving (a closed local port): through Prefect, still one try each."""
+    from apps.cli import main
+
+    port = closed_port()
+    config = write_config({
+        "ctgov": {"base_url": "https://clinicaltrials.invalid/api/v2"},
+        "nice": {"base_url": f"http://127.0.0.1:{port}"},
+        "mhra-safety": {"scanner": "govuk", "base_url": f"http://127.0.0.1:{port}"},
+    }, http={"retries": 3, "backoff": 0, "source_retries": 2, "source_retry_delay": 0, "connect_timeout": 2})
+    out = tmp_path / "scan"
+    out.mkdir()
+    (out / "digest.html").write_text("the last scan", encoding="utf-8")
+    caplog.set_level(logging.DEBUG, logger="scanners.http")
+    monkeypatch.setattr("sys.argv", ["horizon", "scan", "asthma inhaler", "--config", str(config), "--out", str(out)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith(("source failed", "error:"))]
+    assert len(lines) == 4  # one line per source, then the summary
+    assert sorted(lines[:-1]) == sorted([
+        "source failed ctgov: cannot resolve clinicaltrials.invalid: no network, or a wrong base_url?",
+        f"source failed nice: connection to 127.0.0.1:{port} refused: is the service down, or the base_url wrong?",
+        f"source failed mhra-safety: connection to 127.0.0.1:{port} refused: is the service down, or the base_url wrong?",
+    ])
+    assert lines[-1] == "error: every source failed (3 of 3): nothing was published, the last digest is left in place"
+    assert "urllib3" not in err and "Retrying" not in err and "gaierror" not in err
+    tried = sorted(r.getMessage() for r in caplog.records if r.name == "scanners.http")
+    assert tried == sorted(["connecting to clinicaltrials.invalid:443", f"connecting to 127.0.0.1:{port}",
+                            f"connecting to 127.0.0.1:{port}"])
+    assert sorted(p.name for p in out.iterdir()) == ["digest.html"]
+    assert (out / "digest.html").read_text(encoding="utf-8") == "the last scan"

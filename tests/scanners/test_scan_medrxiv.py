@@ -86,3 +86,14 @@ def test_structured_abstract_headings_are_separated_from_their_text():
     assert item.summary.startswith("Background: Restless legs syndrome (RLS) affects")
     assert " Methods: We randomised 120" in item.summary and " Results: Symptom scores" in item.summary
     assert "BackgroundRestless" not in item.summary and "ConclusionsOral" not in item.summary
+
+
+def test_headings_are_separated_in_a_real_medrxiv_page():
+    """medRxiv's own flattening, as recorded: a heading glued to the text, once after a section number."""
+    items = {i.id: i for i in make(Medrxiv, "http://unused").parse(
+        saved("medrxiv", "interval_medrxiv_thirdparty.json")).items}
+    assert items["medrxiv:10.1101/2025.07.17.25331613"].summary.startswith(
+        "Background: Restless legs syndrome (RLS) is a common neurological disorder")
+    assert items["medrxiv:10.1101/2025.07.03.25330864"].summary.startswith(
+        "Purpose: To explore how collaborative challenges")
+    assert items["medrxiv:10.1101/2024.08.12.24311345"].summary == ""  # cc_no: not ours to republish

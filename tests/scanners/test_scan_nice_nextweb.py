@@ -81,3 +81,27 @@ def test_the_requested_listing_names_the_status_only_when_the_page_does_not():
     bare = html.replace(b"breadcrumbs", b"crumbs")  # no current tab, no breadcrumb
     assert {i.extras.status for i in make(Nice, "http://unused").parse(bare, "terminated").items} == {"terminated"}
     assert {i.extras.status for i in make(Nice, "http://unused").parse(bare).items} == {None}
+
+
+def test_a_misspelt_listing_is_a_config_error_naming_the_field(write_config):
+    import scanners
+    from horizon.config import ConfigError, load_config
+    from scanners.http import HttpClient
+
+    config = load_config(write_config({"nice": {"base_url": "http://x.org", "listings": ["awaitingdevelopment"]}}))
+    with pytest.raises(ConfigError) as err:
+        scanners.build(config, HttpClient())
+    assert str(err.value).startswith("sources.yaml: sources.nice.listings: unknown listing "
+                                     "'awaitingdevelopment'; known: published, indevelopment")
+
+
+def test_every_listing_the_default_sources_offer_is_one_nice_has():
+    import re
+    from pathlib import Path
+
+    from scanners.nice_listing import LISTINGS
+
+    text = (Path(__file__).parents[2] / "horizon" / "defaults" / "sources.yaml").read_text(encoding="utf-8")
+    offered = re.search(r"listings: \[([^\]]*)\]", text).group(1).split(", ")
+    offered += re.search(r"also available: ([^(]*) \(", text).group(1).split(", ")
+    assert offered and set(offered) <= set(LISTINGS), set(offered) - set(LISTINGS)

@@ -79,3 +79,48 @@ def test_evidence_is_named_in_words_not_source_ids(store, techs):
         assert "guidance, NICE, changed" in text and "news, NHS England, new" in text
         assert "trial, ClinicalTrials.gov, new" in text
         assert "nhse-news, new" not in text and "trials, ctgov" not in text
+
+
+def test_the_analysts_formats_name_the_technology_of_each_entry_too(store, techs, tmp_path):
+    """JSON, CSV, XLSX and Atom: an entry about a tracked technology names it, as the reading formats do."""
+    import csv
+    import io
+    import json
+
+    import jsonschema
+    from openpyxl import load_workbook
+
+    import outputs
+    from outputs.json import schema
+
+    techs.add("=HoloScan", ["3D heart scans"], now=NOW)  # a formula-like name stays text in a spreadsheet
+    digest = digest_for(store, techs)
+    digest = digest.model_copy(update={"entries": tuple(e.model_copy(update={"kind": "news"}) for e in digest.entries)})
+    render = {fmt: outputs.get(fmt)().render(digest) for fmt in ("json", "csv", "xlsx", "atom")}
+    doc = json.loads(render["json"])
+    jsonschema.validate(doc, schema())
+    assert doc["entries"][0]["technologies"] == ["=HoloScan", "HeartFlow FFRCT"]
+    [row] = csv.DictReader(io.StringIO(render["csv"].decode("utf-8-sig")))
+    assert row["technologies"] == "'=HoloScan; HeartFlow FFRCT"
+    sheet = load_workbook(io.BytesIO(render["xlsx"])).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    cell = next(sheet.iter_rows(min_row=2, max_row=2))[header.index("technologies")]
+    assert cell.value == "'=HoloScan; HeartFlow FFRCT" and cell.data_type == "s"
+    assert "Technologies: =HoloScan, HeartFlow FFRCT" in render["atom"].decode()
+    from outputs.atom import update_feed
+
+    feed = update_feed(tmp_path / "feed.atom", digest).read_text()  # the running feed: one entry a week
+    assert "Technologies you track with new evidence: HeartFlow FFRCT, =HoloScan, DERM" in feed
+
+
+def test_a_hostile_technology_name_is_inert_in_every_reading_format(store, techs):
+    """Reviewers name technologies in the workspace; a name is untrusted text like any item's title."""
+    techs.add('<img src=x onerror=alert(1)> [x](javascript:alert(2))', ["3D heart scans"], now=NOW)
+    techs.set_stage('img-src-x-onerror-alert-1-x-javascript-alert-2', "piloting", by="<b>rob</b>", now=NOW)
+    digest = digest_for(store, techs)
+    md = MarkdownWriter().render(digest).decode()
+    page = HtmlWriter().render(digest).decode()
+    txt = TextWriter().render(digest).decode()
+    assert "<img" not in md and "](javascript:" not in md and "\\[x\\]\\(javascript:alert\\(2\\)\\)" in md
+    assert "<img" not in page and 'href="javascript' not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x onerror=alert(1)> [x](javascript:alert(2))" in txt  # plain text shows it as it is

@@ -9,7 +9,7 @@ import pytest
 
 from horizon.errors import StoreError
 from horizon.store_tech import Technologies
-from horizon.tech.link import link_batch, link_store
+from horizon.tech.link import decide_proposal, link_batch, link_store
 from tests.tech.conftest import ITEMS, NOW, item
 
 
@@ -87,6 +87,29 @@ def test_a_recurring_name_is_proposed_then_accepted_and_another_merged(techs, st
     assert "pubmed:2" in techs.evidence_ids(new_id)
     link_batch(techs, batch, now=NOW + timedelta(days=7), suggest=False)
     assert techs.proposals() == []  # decided names are never proposed again
+
+
+def test_an_accepted_or_merged_name_links_past_items_and_an_ignored_one_is_never_proposed_again(techs, store):
+    """Every stored item, past and new: an older story that names the accepted product is its evidence too."""
+    older = [item("health-press:cardiosense-2024", "news", "CardioSense arrives in a Suffolk practice"),
+             item("pubmed:zio-2023", "literature", "ZioXT in primary care: a pilot")]
+    batch = [item("nice:HTE1", "guidance", "CardioSense and ZioXT for detecting arrhythmia"),
+             item("hin-news:cardiosense", "news", "CardioSense, ZioXT and HoloScan in community pharmacies"),
+             item("nhse-news:holoscan", "news", "HoloScan monitors: a national pilot")]
+    store.upsert(older, now=NOW - timedelta(days=60))  # one source each then: never proposed
+    store.upsert(batch, now=NOW)
+    link_batch(techs, batch, now=NOW, suggest=False)
+    assert [p.name for p in techs.proposals()] == ["CardioSense", "HoloScan", "ZioXT"]
+    new_id = decide_proposal(techs, "CardioSense", "accept", by="rob", now=NOW)
+    assert statuses(techs, new_id) == {"nice:HTE1": "confirmed", "hin-news:cardiosense": "confirmed",
+                                       "health-press:cardiosense-2024": "alias"}
+    decide_proposal(techs, "ZioXT", "merge", by="rob", into="heartflow-ffrct", now=NOW)
+    assert "pubmed:zio-2023" in techs.evidence_ids("heartflow-ffrct")
+    assert decide_proposal(techs, "HoloScan", "ignore", by="rob", now=NOW) is None
+    assert [(p.name, p.status) for p in techs.proposals(status=None) if p.name == "HoloScan"] == [("HoloScan", "ignored")]
+    assert techs.item_links("nhse-news:holoscan") == []
+    link_batch(techs, batch, now=NOW + timedelta(days=7), suggest=False)
+    assert techs.proposals() == []  # ignored, accepted and merged names are never proposed again
 
 
 def test_merging_two_records_moves_links_and_keeps_names_as_aliases(techs):

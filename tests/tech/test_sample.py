@@ -24,7 +24,9 @@ def sample_dir(prefect_harness, tmp_path_factory):
     previous = os.getcwd()
     os.chdir(workdir)  # the sample's own store is horizon-sample.db in the working directory
     try:
-        weekly_digest(sample=True, out=str(workdir / "digest"))
+        state = weekly_digest(sample=True, out=str(workdir / "digest"), return_state=True)
+        assert state.is_completed(), state
+        (workdir / "flow-run-id").write_text(str(state.state_details.flow_run_id))
         yield workdir
     finally:
         os.chdir(previous)
@@ -47,3 +49,23 @@ def test_the_sample_digest_opens_with_safety_then_tracked_technologies(sample_di
     assert sections[:2] == ["## Safety notices in your areas", "## Technologies you track: new evidence this week"]
     assert "### HeartFlow FFRCT · stage piloting" in md and "## Stage reviews due" in md
     assert "Technology: DERM" in md  # entries about a tracked technology name it
+
+
+def test_linking_is_one_task_of_the_weekly_flow_over_the_whole_batch(sample_dir):
+    """One ``link-technologies`` task run in the flow run, never one per item or per technology."""
+    import asyncio
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    flow_run = UUID((sample_dir / "flow-run-id").read_text())
+
+    async def task_names() -> list[tuple[str, str]]:
+        async with get_client() as client:
+            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run])))
+            return [(r.task_key, r.state_name) for r in runs if r.flow_run_id == flow_run]
+
+    names = asyncio.run(task_names())
+    linking = [n for n in names if n[0].startswith("link_technologies")]
+    assert linking == [(linking[0][0], "Completed")], names

@@ -17,6 +17,7 @@ from horizon.icss import load_icss
 from horizon.store import Store
 from horizon.store_icss import ics_labels
 from horizon.store_scopes import allowed_icss, job_ics, judgement_scopes, set_user_icss, user_icss
+from horizon.store_tech import Technologies
 from tests.test_icss import two_icss
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.seed import ITEMS, password_hash
@@ -144,6 +145,11 @@ def test_register_and_technologies_are_per_ics(multi):
     assert "Kardia pocket ECG" in rob.get("/technologies").text
     assert "Kardia pocket ECG" not in vic.get("/technologies").text
     assert vic.get(tech).status_code == 403 and rob.get(tech).status_code == 200
+    Technologies(multi["store"]).propose("KardiaPocket", [FENO])
+    merged = vic.post("/technologies/proposals", data={"csrf": csrf_of(vic.get("/").text), "name": "KardiaPocket",
+                                                      "action": "merge", "into": tech.rsplit("/", 1)[-1]})
+    assert merged.status_code == 403  # a proposed name cannot be merged into another ICS's record
+    assert "KardiaPocket" not in Technologies(multi["store"]).require(tech.rsplit("/", 1)[-1]).aliases
 
 
 def test_with_one_ics_nothing_is_scoped_and_there_is_no_selector(client_for, store):

@@ -121,3 +121,105 @@ def test_a_reviewer_splits_items_off_into_a_new_record(client_for, store):
     assert "ctgov:NCT06100003" not in techs.evidence_ids("feno-testing")
     refused = rob.post("/technologies/feno-testing/split", data={"csrf": csrf_of(html), "name": "Empty"})
     assert refused.status_code == 400
+
+
+def test_a_reviewer_accepts_ignores_and_merges_proposed_names(client_for, store):
+    techs = Technologies(store)
+    techs.propose("VirtualWardOS", ["nhse:virtual-wards-frailty"])
+    techs.propose("NoiseName", ["ctgov:NCT06100004"])
+    techs.propose("SkinScope", ["ctgov:NCT06100005"])
+    techs.propose(EVIL, ["ctgov:NCT06100006"])
+    vic, rob = client_for("vic"), client_for("rob")
+    seen = page(vic, "/technologies")
+    assert "Names that recur but belong to no record" in seen and "VirtualWardOS" in seen
+    assert EVIL not in seen and 'action="/technologies/proposals"' not in seen  # escaped; a viewer cannot decide
+    assert vic.post("/technologies/proposals", data={"csrf": csrf_of(seen), "name": "NoiseName",
+                                                     "action": "ignore"}).status_code == 403
+    token = csrf_of(page(rob, "/technologies"))
+    accepted = rob.post("/technologies/proposals", data={"csrf": token, "name": "VirtualWardOS", "action": "accept",
+                                                         "into": "derm"})
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/technologies/virtualwardos"
+    assert techs.evidence_ids("virtualwardos") == ["nhse:virtual-wards-frailty"]
+    assert rob.post("/technologies/proposals", data={"csrf": token, "name": "NoiseName",
+                                                     "action": "ignore"}).headers["location"] == "/technologies"
+    merged = rob.post("/technologies/proposals", data={"csrf": token, "name": "SkinScope", "action": "merge",
+                                                       "into": "derm"})
+    assert merged.headers["location"] == "/technologies/derm"
+    assert "SkinScope" in techs.get("derm").aliases and "ctgov:NCT06100005" in techs.evidence_ids("derm")
+    assert rob.post("/technologies/proposals", data={"csrf": token, "name": EVIL, "action": "merge",
+                                                     "into": "nope"}).status_code == 400
+    assert rob.post("/technologies/proposals", data={"csrf": token, "name": "NoiseName",
+                                                     "action": "accept"}).status_code == 400  # decided already
+    assert [p.name for p in techs.proposals()] == [EVIL]
+
+
+def test_the_whole_database_exports_with_every_evidence_count_and_no_formula_runs(client_for, store):
+    techs = Technologies(store)
+    techs.add('=HYPERLINK("https://evil.example","x")', ["+SUM(A1)", "@cmd"], kind="device", areas=["respiratory"],
+              developer="-2+3")
+    techs.decide("hyperlink-https-evil-example-x", "nice:DG61", "confirmed", by="rob")
+    vic = client_for("vic")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(vic.get("/technologies.csv").text))}
+    evil = next(r for r in rows.values() if "HYPERLINK" in r["name"])
+    assert evil["name"].startswith("'=") and evil["aliases"].startswith("'+") and evil["developer"] == "'-2+3"
+    assert {k: evil[k] for k in ("guidance", "trials", "safety", "literature", "news")} == {
+        "guidance": "1", "trials": "0", "safety": "0", "literature": "0", "news": "0"}
+    assert set(rows) == {"feno-testing", "derm", evil["id"]}  # every technology of the ICS
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(vic.get("/technologies.xlsx").content)).active
+    header = [c.value for c in sheet[1]]
+    cells = {r[0].value: {h: c for h, c in zip(header, r, strict=True)} for r in sheet.iter_rows(min_row=2)}
+    bad = cells[evil["id"]]
+    assert bad["name"].data_type == "s" and bad["name"].value.startswith("'=")  # text, never a formula
+    assert bad["guidance"].value == 1 and cells["feno-testing"]["trials"].value == 1
+
+
+def test_a_reviewer_keeps_the_record_itself_current_and_new_aliases_find_past_items(client_for, store):
+    """Aliases, kind, developer, areas and description are edited on the technology's page; an alias
+    added there links the stored items that name it, as the weekly run would."""
+    rob = client_for("rob")
+    html = page(rob, "/technologies/feno-testing")
+    assert 'action="/technologies/feno-testing/record"' in html
+    token = csrf_of(html)
+    saved = rob.post("/technologies/feno-testing/record", data={
+        "csrf": token, "aliases": "FeNO, capsule sponge", "kind": "device", "developer": "Circassia",
+        "areas": ["respiratory", "cancer-early-diagnosis"], "description": f"Breath test {EVIL}"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/technologies/feno-testing#record"
+    record = Technologies(store).require("feno-testing")
+    assert (record.aliases, record.kind, record.developer, record.areas) == (
+        ("FeNO", "capsule sponge"), "device", "Circassia", ("respiratory", "cancer-early-diagnosis"))
+    assert "isrctn:ISRCTN51200002" in Technologies(store).evidence_ids("feno-testing")  # "capsule sponge test"
+    after = page(rob, "/technologies/feno-testing")
+    assert EVIL not in after and "Circassia" in after
+    assert 'data-tech="feno-testing"' in page(rob, "/technologies?area=cancer-early-diagnosis&kind=device")
+    assert rob.post("/technologies/feno-testing/record", data={"csrf": token, "kind": "gadget"}).status_code == 400
+    assert rob.post("/technologies/feno-testing/record", data={"csrf": token, "kind": "device",
+                                                               "areas": "nowhere"}).status_code == 400
+    vic = client_for("vic")
+    assert vic.post("/technologies/feno-testing/record", data={"csrf": csrf_of(page(vic, "/technologies")),
+                                                               "kind": "ai"}).status_code == 403
+
+
+def test_a_proposed_technology_can_say_its_kind_and_areas(client_for, store):
+    rob = client_for("rob")
+    listing = page(rob, "/technologies")
+    assert 'name="kind"' in listing.split('class="add-tech"')[1] and 'name="areas"' in listing.split('class="add-tech"')[1]
+    made = rob.post("/technologies", data={"csrf": csrf_of(listing), "name": "Cytosponge", "aliases": "capsule sponge",
+                                           "kind": "diagnostic", "areas": ["cancer-early-diagnosis"]})
+    assert made.status_code == 303
+    record = Technologies(store).require("cytosponge")
+    assert (record.kind, record.areas) == ("diagnostic", ("cancer-early-diagnosis",))
+    assert Technologies(store).evidence_ids("cytosponge") == ["isrctn:ISRCTN51200002"]
+    assert rob.post("/technologies", data={"csrf": csrf_of(listing), "name": "X", "kind": "gadget"}).status_code == 400
+
+
+def test_a_retracted_paper_linked_to_a_technology_says_so_on_its_page(client_for, store):
+    from scanners.pubmed import Pubmed
+    from tests.scanners.scanfix import make, saved
+
+    (paper,) = make(Pubmed, "http://unused").parse(saved("pubmed", "efetch_retracted_thirdparty.xml")).items
+    store.upsert([paper])
+    Technologies(store).decide("derm", paper.id, "confirmed", by="rob")
+    shown = " ".join(page(client_for("vic"), "/technologies/derm").split())
+    assert "RETRACTED, EXPRESSION OF CONCERN: Ileal-lymphoid-nodular hyperplasia" in shown
