@@ -27,6 +27,7 @@ from horizon.digest import ScanInfo
 from horizon.errors import InputError
 from horizon.items import Item
 from horizon.text import slug
+from outputs.words import publisher
 from scanners import Scanner, ScanResult
 from steps.pipeline import DEFAULT_SCAN_DAYS, assemble, check_scan, mentions, narrow, scan_novelty, until_filter
 
@@ -90,10 +91,13 @@ def run_scan(request: ScanRequest, engine: Engine) -> dict:
         directory = Path(request.out) if request.out else scans / key.removeprefix("scan-")
         paths = engine.step("publish-digest", publish)(store, digest, directory, config.settings.top_n,
                                                        record=False, leave=engine.leave)
-        top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "score": e.score,
-                "areas": list(e.classification.areas)} for e in digest.entries[:10]]
+        names = {a.id: a.name for a in digest.areas}
+        top = [{"title": e.item.title, "url": e.item.url, "source": e.item.source, "publisher": publisher(e.item),
+                "score": e.score, "match": e.factors.query, "areas": list(e.classification.areas),
+                "area_names": [names.get(a, a) for a in e.classification.areas]} for e in digest.entries[:10]]
         done = summary(digest, paths, [], None)
-        done.update(query=query, directory=str(directory), top=top)  # in place: published_since sees it too
+        done.update(query=query, directory=str(directory), top=top,  # in place: published_since sees it too
+                    since=start.isoformat(), until=until.isoformat() if until else None)
         return done
 
 

@@ -179,12 +179,14 @@ class Digest(Record):
     def per_area(self, n: int) -> tuple[tuple[Entry, tuple[str, ...]], ...]:
         """The top ``n`` of each area, each entry once with every area it made the top of, in rank order.
 
-        What the e-mail carries: an item in two areas appears once, naming both.
-        Safety notices are left out (they have their own section).
+        What the e-mail carries: an item in two areas appears once, naming both. Safety
+        notices and the tracked technologies' evidence are left out: the e-mail shows them
+        in their own sections above, and the next of the area takes their place.
         """
+        above = {ev.item_id for t in self.tracked for ev in t.arrived}
         chosen: dict[str, list[str]] = {}
         for area in self.areas:
-            for entry in [e for e in self.section(area.id) if e.item.type != "safety"][:n]:
+            for entry in [e for e in self.section(area.id) if e.item.type != "safety" and e.item.id not in above][:n]:
                 chosen.setdefault(entry.item.id, []).append(area.id)
         return tuple((e, tuple(chosen[e.item.id])) for e in self.entries if e.item.id in chosen)
 

@@ -82,7 +82,7 @@ def summary_markdown(digest: Digest, top: int = 5) -> str:
         out += ["", "| Count | Value |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {value} |" for name, value in counts]
     if digest.summary.notes:  # which store the run used, what the classifier learned, sample or not
-        out += ["", "## Notes", ""] + [f"- {escape(note)}" for note in digest.summary.notes]
+        out += ["", "## Notes", ""] + [f"- {escape(note)}" for note in view.notes(digest)]
     return "\n".join(out) + "\n"
 
 

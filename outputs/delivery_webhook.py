@@ -38,7 +38,7 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
             url = _slack_url(view.link(e.item))
             lines.append(f"{rank}. <{url}|{title}>" if url else f"{rank}. {title}")
         if digest.summary.failed:
-            lines.append("Failed: " + _slack("; ".join(view.source_line(s) for s in digest.summary.failed)))
+            lines.append("Failed: " + _slack("; ".join(view.failed_line(s) for s in digest.summary.failed)))
         if link:
             lines.append(f"<{_slack_url(link)}|Read the full digest>")
         return {"text": "\n".join(lines)}
@@ -49,7 +49,7 @@ def webhook_payload(digest: Digest, settings: WebhookSettings) -> dict[str, Any]
     for rank, e in enumerate(top, 1):
         blocks.append({"type": "TextBlock", "text": f"{rank}\\. {item_link(e.item)}", "wrap": True})
     if digest.summary.failed:
-        failed = "; ".join(view.source_line(s) for s in digest.summary.failed)
+        failed = "; ".join(view.failed_line(s) for s in digest.summary.failed)
         blocks.append({"type": "TextBlock", "text": md_escape(f"Failed: {failed}"), "wrap": True, "color": "Attention"})
     card: dict[str, Any] = {
         "type": "AdaptiveCard",

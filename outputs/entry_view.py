@@ -71,7 +71,7 @@ def present(item: Item, *, also: Iterable[Item] = (), kind: str = "", novelty: s
             changes: Mapping[str, tuple[str, str]] | None = None, first_seen: datetime | None = None,
             areas: Iterable[str] = (), names: Mapping[str, str] | None = None,
             why: Mapping[str, Iterable[str]] | None = None, score: float | None = None,
-            factors: Factors | None = None) -> EntryView:
+            factors: Factors | None = None, scan: bool = False) -> EntryView:
     """The view of one item with what is known about it; ``names`` maps area ids to names."""
     names = names or {}
     return EntryView(
@@ -84,7 +84,7 @@ def present(item: Item, *, also: Iterable[Item] = (), kind: str = "", novelty: s
         changes=tuple(change_lines(changes or {})), summary=item.summary if item.summary.strip() else NO_SUMMARY,
         areas=tuple(names.get(a, a) for a in areas),
         why=tuple((a, names.get(a, a), tuple(terms)) for a, terms in (why or {}).items()),
-        score=score, factors=factor_line(factors) if factors else "",
+        score=score, factors=factor_line(factors, scan) if factors else "",
     )
 
 
@@ -93,7 +93,7 @@ def of(digest: Digest, entry: Entry) -> EntryView:
     verdict = entry.classification
     return present(entry.item, also=entry.also, kind=entry.kind, novelty=entry.novelty, changes=entry.changes,
                    first_seen=entry.first_seen, areas=verdict.areas, names={a.id: a.name for a in digest.areas},
-                   why=verdict.why, score=entry.score, factors=entry.factors)
+                   why=verdict.why, score=entry.score, factors=entry.factors, scan=digest.scan is not None)
 
 
 def publishers(item: Item, also: Iterable[Item] = ()) -> list[str]:
@@ -125,7 +125,12 @@ def change_lines(changes: Mapping[str, tuple[str, str]]) -> list[str]:
     return [f"{FIELD_LABELS.get(f, f)}: {show(f, before)} → {show(f, after)}" for f, (before, after) in changes.items()]
 
 
-def factor_line(f: Factors) -> str:
-    """Every factor of the score, in the order they multiply (the query match only in a scan)."""
-    parts = [f"{label} {getattr(f, name):.2f}" for name, label in FACTOR_LABELS if name != "query" or f.query != 1.0]
+def factor_line(f: Factors, scan: bool = False) -> str:
+    """Every factor of the score, in the order they multiply.
+
+    A scan scores the query match, not novelty (its label is shown, not scored): the line
+    names what was multiplied, so a "seen before" entry never reads "novelty 1.00".
+    """
+    left_out = "novelty" if scan else "query"
+    parts = [f"{label} {getattr(f, name):.2f}" for name, label in FACTOR_LABELS if name != left_out]
     return " × ".join(parts)

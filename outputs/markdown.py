@@ -64,9 +64,7 @@ class MarkdownWriter(Writer):
         out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
         out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
         if digest.summary.failed:
-            failed = "; ".join(
-                f"{escape(s.name)} \\({escape(s.error or 'no reason given')}\\)" for s in digest.summary.failed
-            )
+            failed = "; ".join(escape(view.failed_line(s)) for s in digest.summary.failed)
             out += ["", f"> **Some sources failed:** {failed}"]
         out += ["", "## Safety notices in your areas", ""]
         out += [_safety_line(digest, e) for e in digest.safety] or ["No safety notices in your priority areas."]
@@ -88,13 +86,13 @@ class MarkdownWriter(Writer):
                     "",
                     f"**{view.also_in(digest)} {escape(area.name)}**",
                     "",
-                    "| Item | Publisher | What | Score |",
-                    "| --- | --- | --- | ---: |",
+                    "| Item | Publisher | What |",
+                    "| --- | --- | --- |",
                 ]
                 for e in section[o.top_n : o.top_n + o.also_max]:
                     v = entry_view.of(digest, e)
                     out.append(f"| {link(v.title, v.link)} | {escape(v.publisher)} | {escape(v.novelty)} "
-                               f"{escape(v.what)} | {e.score:.3f} |")
+                               f"{escape(v.what)} |")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
                     out += ["", f"…and {rest} more: {view.MORE}"]
         return out + ["", *self.register_due(digest), *self.run_summary(digest)]
@@ -144,7 +142,7 @@ class MarkdownWriter(Writer):
             out += [f"| {escape(name)} | {value} |" for name, value in counts]
             out.append("")
         out += ["</details>", ""]
-        out += [f"- {escape(note)}" for note in digest.summary.notes]
+        out += [f"- {escape(note)}" for note in view.notes(digest)]
         return out
 
 

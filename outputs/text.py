@@ -61,7 +61,7 @@ class TextWriter(Writer):
         out += [f"  {view.one_line(name)}: {count}" for _, name, count in head.per_area]
         if digest.summary.failed:
             out += ["", "Some sources failed:"] + [
-                f"  {view.one_line(view.source_line(s))}" for s in digest.summary.failed
+                f"  {view.one_line(view.failed_line(s))}" for s in digest.summary.failed
             ]
         out += ["", "SAFETY NOTICES IN YOUR AREAS", ""]
         for v in (entry_view.of(digest, e) for e in digest.safety):
@@ -100,7 +100,7 @@ class TextWriter(Writer):
             if len(section) > o.top_n:
                 out += [f"{view.also_in(digest)} {view.one_line(area.name)}:"]
                 for v in (entry_view.of(digest, e) for e in section[o.top_n : o.top_n + o.also_max]):
-                    out += _wrap(f"- {v.title} ({v.publisher}, {v.novelty}, score {v.score:.3f})", "  ", "    ")
+                    out += _wrap(f"- {v.title} ({v.publisher}, {v.novelty} {v.what})", "  ", "    ")
                     if v.link:
                         out.append(f"    {v.link}")
                 if (rest := len(section) - o.top_n - o.also_max) > 0:
@@ -116,7 +116,7 @@ class TextWriter(Writer):
         out += ["", "  Every source and counter:"]
         out += [f"  {view.one_line(view.source_line(s))}" for s in digest.summary.sources]
         out += [""] + [f"  {view.one_line(name)} {value}" for name, value in view.counts(digest)]
-        out += [line for note in digest.summary.notes for line in _wrap(note, "  ")]
+        out += [line for note in view.notes(digest) for line in _wrap(note, "  ")]
         return "\n".join(out) + "\n"
 
     def entry(self, digest: Digest, e: Entry, rank: int, area_id: str | None,

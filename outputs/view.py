@@ -84,7 +84,8 @@ def run_sentences(digest: Digest) -> list[str]:
     failed = digest.summary.failed
     out = []
     if sources:
-        answered = "all answered" if not failed else f"{len(failed)} failed ({', '.join(s.name for s in failed)})"
+        names = ", ".join(source_name(s.name) for s in failed)
+        answered = f"{len(failed)} failed ({names})" if failed else "all answered"
         out.append(f"{_plural(len(sources), 'source')} checked, {answered}.")
     head = headline(digest)
     parts = [f"{head.new} new", f"{head.changed} changed"] + ([f"{head.backfill} backfill"] if head.backfill else [])
@@ -119,7 +120,8 @@ def nothing_in_area(digest: Digest) -> str:
 
 
 def also_in(digest: Digest) -> str:
-    return "Also in" if digest.scan else "Also new in"
+    """The heading of the rows below an area's top entries: not "Also new", since most may be backfill."""
+    return "Also in"
 
 
 def scan_range(digest: Digest) -> str:
@@ -134,6 +136,25 @@ def scan_range(digest: Digest) -> str:
 def top(digest: Digest, n: int) -> tuple[Entry, ...]:
     """The best ``n`` entries that are not safety notices (those have their own section above)."""
     return tuple(e for e in digest.entries if e.item.type != "safety")[:n]
+
+
+def source_name(name: str) -> str:
+    """A configured source by its publisher's name ("hin-news" -> "Health Innovation Network"), else as configured."""
+    return words.BY_SOURCE.get(name, name)
+
+
+def failed_line(report: SourceReport) -> str:
+    """A failed source as a reader meets it at the top of the digest: ``NICE (timed out after 3 attempts)``."""
+    return f"{source_name(report.name)} ({report.error or 'no reason given'})"
+
+
+def notes(digest: Digest) -> list[str]:
+    """The run's notes, a leading source id ("hin-news: stopped after ...") said as its publisher."""
+    out = []
+    for note in digest.summary.notes:
+        name, sep, rest = note.partition(": ")
+        out.append(f"{words.BY_SOURCE[name]}: {rest}" if sep and name in words.BY_SOURCE else note)
+    return out
 
 
 def source_line(report: SourceReport) -> str:

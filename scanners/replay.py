@@ -29,6 +29,7 @@ class Route:
     params: dict[str, str | None]
     file: Path
     content_type: str
+    status: int = 200  # 404 past a feed's last page, as WordPress answers
 
     def matches(self, path: str, query: dict[str, list[str]]) -> bool:
         # "*" stands for one path segment's worth of text: medRxiv puts dates in its paths.
@@ -49,6 +50,7 @@ def load_routes(sample_dir: Path = SAMPLE_DIR) -> list[Route]:
             routes.append(Route(
                 path=entry["path"], params=entry.get("params", {}), file=routes_file.parent / entry["file"],
                 content_type=entry.get("content_type", "application/octet-stream"),
+                status=int(entry.get("status", 200)),
             ))
     return sorted(routes, key=lambda r: -r.specificity)
 
@@ -63,7 +65,7 @@ def _handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404, "no recorded response for this request")
                 return
             body = route.file.read_bytes()
-            self.send_response(200)
+            self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

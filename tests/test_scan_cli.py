@@ -57,7 +57,9 @@ def test_the_local_scan_runs_on_the_plain_engine_without_importing_prefect(write
                             "--since", "2026-09-01", "--out", str(tmp_path / "scan")],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert "prefect imported: False exit: 0" in local.stdout, local.stdout + local.stderr[-3000:]
-    assert "Scan 'atrial fibrillation': 1 entries" in local.stdout
+    # Headed with the query and its dates; each line in words, with how well it matched the query.
+    assert "Scan for “atrial fibrillation”, items updated 2026-09-01 to now: 1 entry, best match first" in local.stdout
+    assert "(ClinicalTrials.gov · Cardiovascular disease · query match 1.00 · score " in local.stdout
     assert "Smartwatch screening for atrial fibrillation" in local.stdout
     assert [req.args.get("query.term") for req, _ in httpserver.log] == ["atrial fibrillation"]
     doc = json.loads((tmp_path / "scan" / "digest.json").read_text(encoding="utf-8"))
@@ -74,7 +76,8 @@ def test_scan_on_the_sample_prints_the_ranked_result_and_where_it_wrote(engine, 
     result = runner.invoke(app, ["scan", "heart", "--sample", "--areas", "cardiovascular", "--limit", "3",
                                  "--out", str(tmp_path / "scan"), "--engine", engine])
     assert result.exit_code == 0, result.output
-    assert "Scan 'heart'" in result.output and "  1. " in result.output and "cardiovascular" in result.output
+    assert "Scan for “heart”, items updated " in result.output and "  1. " in result.output
+    assert "Cardiovascular disease · query match" in result.output and "(ctgov" not in result.output
     assert f"wrote {tmp_path / 'scan' / 'digest.html'}" in result.output
 
 
@@ -95,9 +98,11 @@ def test_scan_results_with_markup_in_source_text_print_as_text_on_stdout(capsys)
     from apps.cli.scan import print_scan
 
     print_scan({"query": "[bold]q", "entries": 1, "failed_sources": {"rss": "bad [/] feed"}, "files": ["x/[red]y"],
+                "since": "2026-01-01", "until": None,
                 "top": [{"title": "Closing [/] tag and [link=http://evil]x[/link]", "source": "[/]",
-                         "areas": ["asthma"], "score": 0.5}]})
+                         "publisher": "[/]", "areas": ["asthma"], "area_names": ["[red]"], "match": 0.5,
+                         "score": 0.5}]})
     captured = capsys.readouterr()
-    assert "Closing [/] tag and [link=http://evil]x[/link]" in captured.out
-    assert "Scan '[bold]q'" in captured.out and "x/[red]y" in captured.out
+    assert "Closing [/] tag and [link=http://evil]x[/link]" in captured.out and "([/] · [red] · " in captured.out
+    assert "Scan for “[bold]q”" in captured.out and "x/[red]y" in captured.out
     assert "bad [/] feed" in captured.err and "bad [/] feed" not in captured.out

@@ -49,6 +49,15 @@ def test_a_status_change_is_recorded_as_a_change(store):
     assert store.get(["ctgov:NCT00000001"])["ctgov:NCT00000001"].extras.status == "COMPLETED"
 
 
+def test_a_cosmetic_re_post_is_seen_not_changed(store):
+    """The sponsor edits the record (its last-update date moves, the summary is reworded): nothing that matters."""
+    store.upsert([trial(1)], now=T0)
+    edited = trial(1, updated=date(2026, 11, 20)).model_copy(update={"summary": "Reworded by the sponsor."})
+    result = store.upsert([edited], now=T0 + timedelta(days=7))
+    assert result.changed == {} and result.seen == ["ctgov:NCT00000001"] and not result.new
+    assert store.history(["ctgov:NCT00000001"], T0) == {}  # so the digest never calls it "changed"
+
+
 def test_first_seen_is_kept_and_last_seen_moves(store):
     store.upsert([trial(1)], now=T0)
     store.upsert([trial(1)], now=T0 + timedelta(days=7))

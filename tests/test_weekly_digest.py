@@ -179,7 +179,7 @@ def test_the_sample_digest_never_calls_an_old_trial_new(sample_run):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_sample_digest_renders_in_a_browser_with_safety_on_the_first_screen(sample_run, tmp_path):
-    """Headless Chromium: no console errors, nothing fetched, safety notices on the first screen, every area heading.
+    """Headless Chromium: no console errors, nothing fetched, safety and tracked technologies on the first screen.
 
     The README's screenshots are made by scripts/screenshots.py; this test writes only to tmp_path.
     """
@@ -202,6 +202,9 @@ def test_the_sample_digest_renders_in_a_browser_with_safety_on_the_first_screen(
         assert box is not None and box["y"] + box["height"] < 900  # on the first screen, whatever the scores
         first_notice = page.locator("#safety + table a").first.bounding_box()
         assert first_notice is not None and first_notice["y"] < 900
+        tracked = page.get_by_role("heading", name="Technologies you track: new evidence this week", level=2)
+        box = tracked.bounding_box()
+        assert box is not None and box["y"] + box["height"] < 900  # the tracked technologies start on it too
         for area in load_config().priorities.areas:
             assert page.get_by_role("heading", name=area.name, level=2).is_visible(), area.name
         shot = tmp_path / "digest.png"

@@ -98,10 +98,15 @@ def _check_sources(configured: list[str], chosen: list[str] | None) -> None:
 
 def print_scan(result: dict) -> None:
     """The ranked result in brief, then where the full digest is."""
-    say(f"[bold]Scan '{escape(result['query'])}'[/]: {result['entries']} entries")
-    for n, entry in enumerate(result["top"], 1):
-        say(f"{n:>3}. {escape(entry['title'])}  [dim]({escape(entry['source'])}; "
-            f"{escape(', '.join(entry['areas']))}; score {entry['score']:.3f})[/]")
+    n = result["entries"]
+    dates = f"items updated {result.get('since') or 'the start'} to {result.get('until') or 'now'}"
+    say(f"[bold]Scan for “{escape(result['query'])}”[/], {escape(dates)}: {n} entr{'y' if n == 1 else 'ies'}"
+        + (", best match first" if n else ""))
+    for rank, entry in enumerate(result["top"], 1):
+        where = " · ".join([entry.get("publisher") or entry["source"],
+                            ", ".join(entry.get("area_names") or entry["areas"])])
+        say(f"{rank:>3}. {escape(entry['title'])}  [dim]({escape(where)} · "
+            f"query match {entry.get('match', 1.0):.2f} · score {entry['score']:.3f})[/]")
     for name, error in result["failed_sources"].items():
         warn(f"[red]source failed[/] {escape(name)}: {escape(str(error))}")
     for path in result["files"]:

@@ -160,6 +160,7 @@ def test_webhook_posts_headline(httpserver, digest, kind):
     text = json.dumps(body)
     assert "Horizon scan: Example ICS" in text and "https://www.nice.org.uk/guidance/dg61" in text
     assert "<script>" not in text and "javascript:" not in text.replace("javascript:alert(1)", "")  # no js link
+    assert "Failed: NICE " in text and "timed out after 3 attempts" in text and "nice: FAILED" not in text  # words
     if kind == "teams":
         assert body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     else:

@@ -26,7 +26,7 @@ RUN_SUMMARY = ["timed out after 3 attempts", "dropped/no-area", "ctgov/fetched"]
 # People read words, not codes: publisher names, plain phase and status, area names.
 READABLE = ["relevance 0.84", "Atrial fibrillation", "chest x-ray", "status: recruiting → completed",
             "Phase 3, completed", "ClinicalTrials.gov, ISRCTN registry", "UK sites", "sponsor University of Oxford (academic)"]
-SENTENCES = ["3 sources checked, 1 failed (nice).", "37 items matched no priority area.",
+SENTENCES = ["3 sources checked, 1 failed (NICE).", "37 items matched no priority area.",
              "ISRCTN registry: 2 malformed records skipped."]
 RAW = ["RECRUITING", "COMPLETED"]
 # What each format must carry beyond COMMON; a new writer must be added here.
@@ -101,8 +101,8 @@ def test_unknown_format_lists_available():
 def test_write_routes_options_and_rejects_unwanted(tmp_path, digest):
     paths = outputs.write(digest, tmp_path, formats=("html", "md", "csv"), top_n=1)
     assert [p.name for p in paths] == ["digest.html", "digest.md", "digest.csv"]
-    assert "Also new in Asthma" in (tmp_path / "digest.html").read_text()
-    assert "Also new in Asthma" in (tmp_path / "digest.md").read_text()
+    assert "Also in Asthma" in (tmp_path / "digest.html").read_text()
+    assert "Also in Asthma" in (tmp_path / "digest.md").read_text()
     assert [p.name for p in outputs.write(digest, tmp_path, formats="json, csv")] == ["digest.json", "digest.csv"]
     outputs.write(digest, tmp_path, formats=("html", "md", "text"), top_n=1, also_max=0)
     for name in ("digest.html", "digest.md", "digest.txt"):
