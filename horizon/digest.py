@@ -9,7 +9,7 @@ import functools
 import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -137,6 +137,12 @@ class TechNews(Record):
     readiness: str  # the one-line evidence summary
     arrived: tuple[TechEvidence, ...]
 
+    SHOWN: ClassVar[int] = 3  # evidence lines in the digest's opening section, which stays short
+
+    def shown(self) -> tuple[TechEvidence, ...]:
+        """The evidence the opening section lists; the rest is "…and N more in this digest"."""
+        return self.arrived[:self.SHOWN]
+
 
 class TechDue(Record):
     """A tracked technology whose stage review date has come."""
@@ -183,7 +189,7 @@ class Digest(Record):
         notices and the tracked technologies' evidence are left out: the e-mail shows them
         in their own sections above, and the next of the area takes their place.
         """
-        above = {ev.item_id for t in self.tracked for ev in t.arrived}
+        above = {ev.item_id for t in self.tracked for ev in t.shown()}
         chosen: dict[str, list[str]] = {}
         for area in self.areas:
             for entry in [e for e in self.section(area.id) if e.item.type != "safety" and e.item.id not in above][:n]:

@@ -61,14 +61,16 @@ class MarkdownWriter(Writer):
         when = (f"Ad-hoc scan for “{escape(digest.scan.query)}” · {view.scan_range(digest)}" if digest.scan
                 else f"Week {escape(digest.week)}{since}")
         out += [f"_{when} · generated {digest.generated:%Y-%m-%d %H:%M}_", ""]
-        out += [f"**{escape(head.sentence())}**", "", "| Area | Items |", "| --- | ---: |"]
-        out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
+        out += [f"**{escape(head.sentence())}**"]
         if digest.summary.failed:
             failed = "; ".join(escape(view.failed_line(s)) for s in digest.summary.failed)
             out += ["", f"> **Some sources failed:** {failed}"]
-        out += ["", "## Safety notices in your areas", ""]
+        # What the ICS acts on first: its tracked technologies, safety notices, then stage reviews due.
+        out += ["", *tracked.markdown(digest, escape, link), "## Safety notices in your areas", ""]
         out += [_safety_line(digest, e) for e in digest.safety] or ["No safety notices in your priority areas."]
-        out += ["", *tracked.markdown(digest, escape, link)]  # tracked technologies: after safety, before the top items
+        out += ["", *tracked.due_markdown(digest, escape), "## By priority area", ""]
+        out += ["| Area | Items |", "| --- | ---: |"]
+        out += [f"| {escape(name)} | {count} |" for _, name, count in head.per_area]
         top = view.top(digest, o.top)
         out += ["", f"## {escape(view.heading(digest, len(top)))}", ""]
         out += [line for i, e in enumerate(top, 1) for line in self.entry(digest, e, i, None)] or [

@@ -57,13 +57,13 @@ class TextWriter(Writer):
             *_wrap(f"{when}, generated {digest.generated:%Y-%m-%d %H:%M}", ""),
             "",
         ]
-        out += [head.sentence(), ""]
-        out += [f"  {view.one_line(name)}: {count}" for _, name, count in head.per_area]
+        out += [head.sentence()]
         if digest.summary.failed:
             out += ["", "Some sources failed:"] + [
                 f"  {view.one_line(view.failed_line(s))}" for s in digest.summary.failed
             ]
-        out += ["", "SAFETY NOTICES IN YOUR AREAS", ""]
+        # What the ICS acts on first: its tracked technologies, safety notices, then stage reviews due.
+        out += ["", *tracked.text(digest, _wrap), "SAFETY NOTICES IN YOUR AREAS", ""]
         for v in (entry_view.of(digest, e) for e in digest.safety):
             out += _wrap(f"- {v.title}", "  ", "    ")
             out += _wrap(" · ".join(p for p in (v.publisher, v.dates, ", ".join(v.areas)) if p), "    ")
@@ -71,7 +71,8 @@ class TextWriter(Writer):
                 out.append(f"    {v.link}")
         if not digest.safety:
             out.append("No safety notices in your priority areas.")
-        out += [""] + tracked.text(digest, _wrap)  # tracked technologies: after safety, before the top items
+        out += ["", *tracked.due_text(digest, _wrap), "BY PRIORITY AREA", ""]
+        out += [f"  {view.one_line(name)}: {count}" for _, name, count in head.per_area]
         if o.email:
             out += ["", f"THE TOP {o.top_n} IN EACH AREA", ""]
             chosen = digest.per_area(o.top_n)

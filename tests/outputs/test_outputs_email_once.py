@@ -49,3 +49,13 @@ def test_an_item_in_the_tracked_technologies_is_not_repeated_in_the_top_of_its_a
         assert {"000", "009"} <= set(shown)  # under its technology and in the safety section
         assert {"001", "002", "003"} <= set(shown)  # the next three of the area take item 0's place
         assert body.count("https://www.nice.org.uk/guidance/ng000") == 1
+
+
+def test_evidence_past_the_three_the_opening_section_lists_stays_in_the_top_of_its_area():
+    """The opening section lists three pieces of evidence a technology; a fourth is not lost from the e-mail."""
+    many = TechNews(tech_id="kardiamobile", name="KardiaMobile", stage="scaled", readiness="NICE guidance 2019",
+                    arrived=tuple(TechEvidence(item_id=f"nice:NG{i:03d}", title=f"Item number {i:03d}", source="nice",
+                                               kind="guidance") for i in range(1, 5)))
+    digest = _week().model_copy(update={"tracked": (many,)})
+    chosen = [e.item.id for e, _areas in digest.per_area(3)]
+    assert "nice:NG004" in chosen and not {"nice:NG001", "nice:NG002", "nice:NG003"} & set(chosen)

@@ -49,8 +49,9 @@ def test_one_ics_of_several_shows_only_the_technologies_it_tracks(store, techs):
     assert none.tracked == () and none.tech_due == () and none.entries[0].technologies == ()
 
 
-def test_every_reading_format_opens_with_safety_then_the_sections_and_names_the_technology(store, techs):
-    """The agreed order (issue 14): safety notices first, then tracked technologies, then the top items."""
+def test_every_reading_format_opens_with_the_technologies_then_safety_then_reviews_due(store, techs):
+    """The digest opens with tracked technologies (issue 13), then safety notices (on the first screen too, issue 14),
+    then stage reviews due, and only then the area counts and the top items."""
     digest = digest_for(store, techs)
     md = MarkdownWriter().render(digest).decode()
     txt = TextWriter().render(digest).decode()
@@ -60,7 +61,7 @@ def test_every_reading_format_opens_with_safety_then_the_sections_and_names_the_
             (txt, "SAFETY NOTICES IN YOUR AREAS", HEADING.upper(), "STAGE REVIEWS DUE", "TOP 1 THIS WEEK"),
             (page, ">Safety notices in your areas<", HEADING, ">Stage reviews due<", ">Top 1 this week<")):
         assert heading in text and due in text
-        assert text.index(safety) < text.index(heading) < text.index(due) < text.index(top)
+        assert text.index(heading) < text.index(safety) < text.index(due) < text.index(top)
         assert "Technology: HeartFlow FFRCT" in text
 
 
@@ -124,3 +125,23 @@ def test_a_hostile_technology_name_is_inert_in_every_reading_format(store, techs
     assert "<img" not in md and "](javascript:" not in md and "\\[x\\]\\(javascript:alert\\(2\\)\\)" in md
     assert "<img" not in page and 'href="javascript' not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img src=x onerror=alert(1)> [x](javascript:alert(2))" in txt  # plain text shows it as it is
+
+
+def test_the_opening_section_stays_short_so_safety_stays_on_the_first_screen():
+    """At most three pieces of evidence per technology; in HTML, technologies past the fourth are folded."""
+    from horizon.digest import TechEvidence, TechNews
+
+    def news(n: int, items: int) -> TechNews:
+        return TechNews(tech_id=f"t{n}", name=f"Technology {n}", stage="signal", readiness="no NICE guidance",
+                        arrived=tuple(TechEvidence(item_id=f"x:{n}-{i}", title=f"Evidence {n}.{i}", source="ctgov",
+                                                   kind="trials") for i in range(items)))
+
+    digest = Digest(title="Horizon scan", week="2026-W48", generated=NOW, areas=(),
+                    tracked=(news(1, 5), *(news(n, 1) for n in range(2, 7))))
+    md = MarkdownWriter().render(digest).decode()
+    assert "Evidence 1.2" in md and "Evidence 1.3" not in md and "…and 2 more in this digest" in md
+    assert "### Technology 6" in md  # Markdown has no fold: every technology, briefly
+    page = HtmlWriter().render(digest).decode()
+    opened, folded = page.split("2 more technologies with new evidence: Technology 5, Technology 6</summary>")
+    assert "Technology 4 <span" in opened and "Technology 5 <span" not in opened
+    assert "Technology 5 <span" in folded and folded.index("</details>") < folded.index("Safety notices in your areas")

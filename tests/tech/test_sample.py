@@ -43,10 +43,11 @@ def test_tech_list_after_the_sample_digest(sample_dir, monkeypatch):
     assert kinds["HeartFlow FFRCT"] == {"guidance", "news"} and kinds["DERM"] == {"trials", "news"}
 
 
-def test_the_sample_digest_opens_with_safety_then_tracked_technologies(sample_dir):
+def test_the_sample_digest_opens_with_tracked_technologies_then_safety(sample_dir):
     md = (sample_dir / "digest" / "digest.md").read_text()
     sections = [line for line in md.splitlines() if line.startswith("## ")]
-    assert sections[:2] == ["## Safety notices in your areas", "## Technologies you track: new evidence this week"]
+    assert sections[:3] == ["## Technologies you track: new evidence this week", "## Safety notices in your areas",
+                            "## Stage reviews due"]
     assert "### HeartFlow FFRCT · stage piloting" in md and "## Stage reviews due" in md
     assert "Technology: DERM" in md  # entries about a tracked technology name it
 
