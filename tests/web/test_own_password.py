@@ -12,8 +12,10 @@ import logging
 import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
-from apps.workspace.auth import Throttle
+from apps.cli import app as cli
+from apps.workspace.auth import Throttle, authenticate
 from horizon import store_accounts
 from tests.web.conftest import csrf_of
 from tests.web.seed import PASSWORDS
@@ -96,3 +98,29 @@ def test_the_form_needs_its_csrf_token(store, client_for):
     before = store.user("rob").password_hash
     response = rob.post("/account/password", data={"current": PASSWORDS["rob"], "new": NEW, "confirm": NEW})
     assert response.status_code == 403 and store.user("rob").password_hash == before
+
+
+def _cli(config_dir, *args: str, password: str = NEW):
+    return CliRunner().invoke(cli, ["user", "password", *args, "--password-stdin", "--config", str(config_dir)],
+                              input=password + "\n")
+
+
+def test_cli_user_password_sets_it_and_ends_the_users_sessions(app, config_dir, store, client_for):
+    rob, other, ada = client_for("rob"), client_for("rob"), client_for("ada")
+    result = _cli(config_dir, "rob")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Password changed for rob; 2 sessions ended.\n" and NEW not in result.output
+    assert rob.get("/").status_code == 303 and other.get("/").status_code == 303
+    assert ada.get("/").status_code == 200  # only rob's sessions
+    assert authenticate(store, "rob", NEW) and not authenticate(store, "rob", PASSWORDS["rob"])
+    assert _cli(config_dir, "rob", password="Another-Fresh-Passphrase-77").output.endswith("0 sessions ended.\n")
+
+
+@pytest.mark.parametrize("password, message", [(NEW, "user 'nobody': no such user"),
+                                               ("aaaaaaaaaaaa", "too easy to guess")])
+def test_cli_user_password_refuses_an_unknown_user_or_a_weak_password_in_one_line(config_dir, store, password,
+                                                                                 message):
+    before = {u.name: u.password_hash for u in store.users()}
+    result = _cli(config_dir, "nobody" if "nobody" in message else "vic", password=password)
+    assert result.exit_code == 1 and message in str(result.exception) and "\n" not in str(result.exception)
+    assert {u.name: u.password_hash for u in store.users()} == before
