@@ -97,7 +97,7 @@ class Isrctn(Scanner):
         parsed = Parsed(skipped=Counter())
         others: Counter[str] = Counter()  # children of <allTrials> that are not <fullTrial>
         for full in iter_records(self.source, raw, f"{NS}allTrials", f"{NS}fullTrial", " from the ISRCTN API",
-                                 others):
+                                 others, alone=True):  # a query's <allTrials>, or one trial's <fullTrial>
             item = parse_trial(full, self.source)
             if item is None:
                 parsed.skipped["malformed"] += 1

@@ -35,13 +35,14 @@ def parse_xml(source: str, raw: bytes) -> Element:
 
 
 def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "",
-                 others: Counter[str] | None = None) -> Iterator[Element]:
+                 others: Counter[str] | None = None, alone: bool = False) -> Iterator[Element]:
     """Each ``record`` child of the document element ``root``, streamed and freed once used.
 
     For responses of thousands of records (ISRCTN answers a whole window at once), the
     tree is never held whole, so memory stays flat. Same refusals and errors as ``parse_xml``.
     Children of ``root`` that are not records are counted by name in ``others``: a renamed
-    record element is then rows not understood, not an empty window.
+    record element is then rows not understood, not an empty window. With ``alone``, a
+    document that is one ``record`` (a registry's single-record endpoint) yields that record.
     """
     if not raw.strip():
         raise MalformedResponse(source, "response is empty where XML was expected")
@@ -51,6 +52,11 @@ def iter_records(source: str, raw: bytes, root: str, record: str, where: str = "
                        forbid_external=True)
     try:
         _, top = next(events)
+        if alone and top.tag == record:
+            for _ in events:  # read it whole: one record is small
+                pass
+            yield top
+            return
         if top.tag != root:
             raise MalformedResponse(source, f"expected <{_local(root)}>{where}, got <{_local(top.tag)}> "
                                             f"({snippet(raw)})")

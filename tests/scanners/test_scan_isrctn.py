@@ -142,3 +142,10 @@ def _participants(xml: str):
 ])
 def test_status_is_derived_from_dates_and_overrides(xml, end, expected):
     assert derive_status(_participants(xml), end, date(2026, 11, 23)) == expected
+
+
+def test_one_trial_as_the_single_trial_endpoint_sends_it_is_that_trial():
+    """``/api/trial/{id}/format/default`` answers with one ``fullTrial``, not an ``allTrials`` envelope."""
+    (one,) = make(Isrctn, "http://unused").parse(saved("isrctn", "one_trial_from_real.xml")).items
+    (same, _) = make(Isrctn, "http://unused").parse(saved("isrctn", "query_two_trials.xml")).items
+    assert one == same
