@@ -145,11 +145,14 @@ def test_readme_command_runs_as_written(command, newcomer):
     if " serve" in line:
         result = _serve(line, work, env)
     else:
-        stdin = "plum orbit lantern 7 quietly\n" * 2 if " user add " in line else ""
+        passwords = {" user add ": "plum orbit lantern 7 quietly", " user password ": "kettle drum sparrow 4 slowly"}
+        stdin = "".join(f"{p}\n" * 2 for word, p in passwords.items() if word in line)
         result = subprocess.run(line, shell=True, cwd=work, env=env, input=stdin, capture_output=True, text=True,
                                 timeout=900)
     assert result.returncode == 0, f"`{command}` exited {result.returncode}:\n{result.stderr[-3000:]}"
     assert "Traceback" not in result.stderr
+    if " user password " in line:  # the line the README promises an operator
+        assert re.search(r"Password changed for ada; \d+ sessions? ended\.$", result.stdout.rstrip()), result.stdout
 
 
 def test_the_first_command_prints_its_summary_on_stdout(newcomer):

@@ -1,4 +1,5 @@
-"""``horizon user add``: workspace accounts (passwords are stored only as argon2 hashes) and their ICSs."""
+"""``horizon user add`` and ``horizon user password``: workspace accounts (passwords are stored only as argon2
+hashes), their ICSs, and an operator's password reset that ends the user's sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from apps.cli import app
 from apps.cli.terminal import SAMPLE, escape, say
+from horizon import store_accounts
 from horizon.config import load_config
 from horizon.errors import InputError
 from horizon.icss import load_icss
@@ -30,12 +32,7 @@ def add(
     sample: bool = SAMPLE,
 ) -> None:
     """Add a workspace user with a role; the password is prompted for (or read from stdin)."""
-    from apps.workspace.auth import hash_password
-
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise InputError("user name: needs 1 to 100 characters other than spaces, got an empty name"
-                         if not name else f"user name: needs 1 to 100 characters, got {len(name)}")
+    name = _checked_name(name)
     if role not in ROLES:
         raise InputError(f"--role: unknown role '{role}'; valid roles: {', '.join(ROLES)}")
     cfg = load_config(config)
@@ -44,14 +41,7 @@ def add(
         raise InputError(f"--ics: unknown ICS '{unknown[0]}'; valid: {', '.join(known)} (from icss.yaml)"
                          if len(known) > 1 else f"--ics: unknown ICS '{unknown[0]}'; without icss.yaml there is "
                          "one ICS, 'default', and --ics is not needed")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        hashed = hash_password(password, name)
-    except ValueError as err:
-        raise InputError(f"password: {err}") from err
+    hashed = _new_password_hash(name, password_stdin)
     store = Store(cfg.store_for(sample))
     try:
         store.add_user(name, hashed, role)
@@ -61,3 +51,48 @@ def add(
         store.close()
     where = f" in {', '.join(ics)}" if ics and len(known) > 1 else ""
     say(f"Added user {escape(name)} ({role}){where}.")
+
+
+@user_app.command("password")
+def password(
+    name: str = typer.Argument(..., help="The user's sign-in name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    config: Path | None = typer.Option(None, "--config", help="Config directory (default: the bundled one)."),
+    sample: bool = SAMPLE,
+) -> None:
+    """Set a user's new password (prompted for, or read from stdin) and end all their sessions."""
+    name = _checked_name(name)
+    store = Store(load_config(config).store_for(sample))
+    try:
+        if store.user(name) is None:  # before the prompt: no typing a password for a typo
+            raise InputError(f"user '{name}': no such user{' in the sample store' if sample else ''}; "
+                             "`horizon user add` adds one")
+        store.update_user(name, password_hash=_new_password_hash(name, password_stdin))
+        store_accounts.clear_failures(store, name)  # as an admin's reset: the lock on the name ends
+        ended = store_accounts.end_sessions(store, name)
+    finally:
+        store.close()
+    say(f"Password changed for {escape(name)}; {ended} session{'' if ended == 1 else 's'} ended.")
+
+
+def _checked_name(name: str) -> str:
+    """The name without surrounding spaces; refused when empty or too long."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InputError("user name: needs 1 to 100 characters other than spaces, got an empty name"
+                         if not name else f"user name: needs 1 to 100 characters, got {len(name)}")
+    return name
+
+
+def _new_password_hash(name: str, from_stdin: bool) -> str:
+    """Read a password (stdin's first line, or a prompt asked twice) and hash it if the policy accepts it."""
+    from apps.workspace.auth import hash_password
+
+    if from_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return hash_password(secret, name)
+    except ValueError as err:
+        raise InputError(f"password: {err}") from err

@@ -15,7 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from apps.workspace import accounts, queue, register, review, technologies, technology_edits, training, triage
+from apps.workspace import (
+    accounts,
+    own_password,
+    queue,
+    register,
+    review,
+    technologies,
+    technology_edits,
+    training,
+    triage,
+)
 from apps.workspace.auth import SESSION_LIFETIME, Throttle
 from apps.workspace.jobs import CurrentModel, JobRunner
 from apps.workspace.render import render
@@ -82,8 +92,8 @@ def create_app(config: Config, store: Store | None = None, https_only: bool = Fa
     secret = secret_key or os.environ.get("HORIZON_SECRET_KEY") or store.secret("web_session_key")
     static = Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app = Starlette(
-        routes=[*accounts.routes, *triage.routes, *register.routes, *training.routes, *queue.routes,
-                *review.routes, *technologies.routes, *technology_edits.routes, static],
+        routes=[*accounts.routes, *own_password.routes, *triage.routes, *register.routes, *training.routes,
+                *queue.routes, *review.routes, *technologies.routes, *technology_edits.routes, static],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie="horizon_session",

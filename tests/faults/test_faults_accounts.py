@@ -85,3 +85,28 @@ def test_failed_sign_ins_lock_only_that_name_from_that_address(app, caplog, reli
     reliability("accounts", "5 wrong passwords for the admin from one address", "sign-in throttle",
                 "that name from that address locked 15 s, then 30 s (doubling, max 15 min), lock events logged; "
                 "the admin from another address and other users from that address sign in")
+
+
+def test_changing_your_own_password_or_the_cli_reset_ends_every_copy_of_the_session(app, tmp_path, reliability):
+    from typer.testing import CliRunner
+
+    from apps.cli import app as cli
+
+    rob = _client(app, "10.0.0.2")
+    assert _sign_in(rob, "rob") == 303
+    stolen = _client(app, "203.0.113.5", cookies=dict(rob.cookies))
+    new = "Copper-Heron-Sleeps-Late-19"
+    changed = rob.post("/account/password", data={"csrf": _csrf(rob, "/account/password"),
+                                                  "current": PASSWORDS["rob"], "new": new, "confirm": new})
+    after_change = (stolen.get("/").status_code, rob.get("/").status_code)  # the copy dead; this browser kept
+    again = _client(app, "203.0.113.5", cookies=dict(rob.cookies))
+    result = CliRunner().invoke(cli, ["user", "password", "rob", "--password-stdin", "--config",
+                                      str(tmp_path / "config")], input="Tawny-Lichen-Drifts-Over-64\n")
+    after_cli = (again.get("/").status_code, rob.get("/").status_code)
+    assert changed.status_code == 303 and after_change == (303, 200), after_change
+    assert result.exit_code == 0 and after_cli == (303, 303), (result.output, after_cli)
+    reliability("accounts", "session cookie copied, then the user changes their own password / "
+                "`horizon user password`", "workspace sessions",
+                f"copied cookie refused after the change ({after_change[0]}), the changing browser kept signed in "
+                f"({after_change[1]}); after the CLI reset both refused ({after_cli[0]}); "
+                f"CLI said: {result.output.strip()}")
