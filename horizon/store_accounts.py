@@ -123,6 +123,14 @@ def end_sessions(store: Store, name: str) -> int:
         return conn.execute(delete(sessions).where(sessions.c.account_id.in_(ids))).rowcount
 
 
+def set_password(store: Store, name: str, password_hash: str, address: str | None = None) -> int:
+    """A new password for ``name``: failed sign-ins are forgiven (from ``address``, or every address) and
+    every session ends, so a copied cookie is worth nothing; how many sessions ended."""
+    store.update_user(name, password_hash=password_hash)
+    clear_failures(store, name, address)
+    return end_sessions(store, name)
+
+
 def sessions_of(store: Store, name: str) -> int:
     """How many sessions the user called ``name`` has open (for the admin's list and tests)."""
     with store.engine.connect() as conn:

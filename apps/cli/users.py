@@ -67,9 +67,7 @@ def password(
         if store.user(name) is None:  # before the prompt: no typing a password for a typo
             raise InputError(f"user '{name}': no such user{' in the sample store' if sample else ''}; "
                              "`horizon user add` adds one")
-        store.update_user(name, password_hash=_new_password_hash(name, password_stdin))
-        store_accounts.clear_failures(store, name)  # as an admin's reset: the lock on the name ends
-        ended = store_accounts.end_sessions(store, name)
+        ended = store_accounts.set_password(store, name, _new_password_hash(name, password_stdin))
     finally:
         store.close()
     say(f"Password changed for {escape(name)}; {ended} session{'' if ended == 1 else 's'} ended.")

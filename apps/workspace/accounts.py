@@ -116,11 +116,11 @@ async def user_change(request: Request) -> Response:
             raise ValueError("you cannot change your own role or remove yourself; ask another admin")
         if store.user(name) is None:
             raise ValueError(f"no user '{name}'")
+        ended = 0
         if action == "role":
             store.update_user(name, role=str(form.get("role") or ""))
         elif action == "password":
-            store.update_user(name, password_hash=hash_password(str(form.get("password") or ""), name))
-            request.app.state.throttle.clear(name)
+            ended = store_accounts.set_password(store, name, hash_password(str(form.get("password") or ""), name))
         elif action == "icss":
             set_user_icss(store, name, _icss_of(request, form))
         elif action == "delete":
@@ -129,7 +129,7 @@ async def user_change(request: Request) -> Response:
         else:
             raise ValueError("unknown action; use role, password, icss or delete")
         # Whatever changed, the user's sessions end: they sign in again with what is true now.
-        ended = store_accounts.end_sessions(store, name)
+        ended += store_accounts.end_sessions(store, name)
     except (ValueError, StoreError) as err:
         return render(request, "users.html", _users(request, error=str(err)), status_code=400)
     log.info("user %r: %s by %r (%d sessions ended)", name, action, request.state.user.name, ended)

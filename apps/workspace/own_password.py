@@ -53,9 +53,7 @@ async def change_password(request: Request) -> Response:
         hashed = hash_password(new, name)
     except ValueError as err:
         return refuse(f"New password: {err}.")
-    store.update_user(name, password_hash=hashed)
-    throttle.clear(name, address)
-    ended = store_accounts.end_sessions(store, name)  # this one too: the old cookie is worth nothing now
+    ended = store_accounts.set_password(store, name, hashed, address)  # this browser's too
     login_session(request, name)  # a fresh session, and CSRF token, for the browser that changed it
     log.info("user %r changed their password from %s (%d sessions ended)", name, address, ended)
     return RedirectResponse(PAGE + "?changed=1", status_code=303)
