@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,10 +105,10 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-@pytest.fixture
-def client_for(app):
-    """A function giving a client signed in as the named seed user."""
-    clients = []
+@contextmanager
+def signed_in_clients(app) -> Iterator[Callable[[str], TestClient]]:
+    """A function giving a client signed in as the named user; every client is closed afterwards."""
+    clients: list[TestClient] = []
 
     def make(name: str) -> TestClient:
         client = TestClient(app, follow_redirects=False)
@@ -114,6 +116,15 @@ def client_for(app):
         clients.append(client)
         return sign_in(client, name)
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    try:
+        yield make
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client_for(app):
+    """A function giving a client signed in as the named seed user."""
+    with signed_in_clients(app) as make:
+        yield make

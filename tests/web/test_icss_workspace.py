@@ -19,7 +19,7 @@ from horizon.store_icss import ics_labels
 from horizon.store_scopes import allowed_icss, job_ics, judgement_scopes, set_user_icss, user_icss
 from horizon.store_tech import Technologies
 from tests.test_icss import two_icss
-from tests.web.conftest import csrf_of, sign_in
+from tests.web.conftest import csrf_of, signed_in_clients
 from tests.web.seed import ITEMS, password_hash
 
 AF, FENO, DIABETES = "ctgov:NCT06100001", "ctgov:NCT06100003", "ctgov:NCT06100005"
@@ -42,18 +42,8 @@ def multi(config_dir, monkeypatch):
     for name, icss in WORKS_IN.items():
         store.add_user(name, password_hash(name), "admin" if name == "ada" else "reviewer")
         set_user_icss(store, name, icss)
-    app = create_app(config, store=store, run_jobs=False)
-    clients = []
-
-    def client(name: str) -> TestClient:
-        made = TestClient(app, follow_redirects=False)
-        made.__enter__()
-        clients.append(made)
-        return sign_in(made, name)
-
-    yield {"config": config, "store": store, "client": client, "heart": heart, "lungs": lungs}
-    for made in clients:
-        made.__exit__(None, None, None)
+    with signed_in_clients(create_app(config, store=store, run_jobs=False)) as client:
+        yield {"config": config, "store": store, "client": client, "heart": heart, "lungs": lungs}
     store.close()
 
 
