@@ -42,11 +42,11 @@ changes = Table(
 )
 
 # The record as the driver returns it: SQLite's JSON text is parsed and validated by pydantic in one
-# pass (``_item``), not decoded by SQLAlchemy first; PostgreSQL's driver hands back the decoded value.
-_RECORD = type_coerce(items.c.record, Text).label("record")
+# pass (``stored_item``), not decoded by SQLAlchemy first; PostgreSQL's driver hands back the decoded value.
+RECORD = type_coerce(items.c.record, Text).label("record")
 
 
-def _item(value) -> Item:
+def stored_item(value) -> Item:
     """A stored record as an Item; text that pydantic's JSON parser refuses is read as before."""
     if isinstance(value, str):
         try:
@@ -147,8 +147,8 @@ class ItemsStore:
         found: dict[str, Item] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            for row in conn.execute(select(items.c.id, _RECORD).where(items.c.id.in_(chunk))):
-                found[row.id] = _item(row.record)
+            for row in conn.execute(select(items.c.id, RECORD).where(items.c.id.in_(chunk))):
+                found[row.id] = stored_item(row.record)
         return found
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
@@ -164,16 +164,16 @@ class ItemsStore:
         with self.engine.connect() as conn:
             if cutoff is None:
                 earliest = seen_from or datetime.min.replace(tzinfo=UTC)
-                query = select(_RECORD).where(items.c.last_seen >= earliest)
+                query = select(RECORD).where(items.c.last_seen >= earliest)
             else:
                 changed = select(changes.c.item_id).where(changes.c.seen_at > cutoff)
-                query = select(_RECORD).where((items.c.first_seen > cutoff) | items.c.id.in_(changed))
-            return [_item(r.record) for r in conn.execute(query.order_by(items.c.id))]
+                query = select(RECORD).where((items.c.first_seen > cutoff) | items.c.id.in_(changed))
+            return [stored_item(r.record) for r in conn.execute(query.order_by(items.c.id))]
 
     def items_updated_since(self, since: date) -> list[Item]:
         with self.engine.connect() as conn:
-            query = select(_RECORD).where(items.c.updated >= since).order_by(items.c.id)
-            return [_item(r.record) for r in conn.execute(query)]
+            query = select(RECORD).where(items.c.updated >= since).order_by(items.c.id)
+            return [stored_item(r.record) for r in conn.execute(query)]
 
     def history(self, ids: Sequence[str], after: datetime | None) -> dict[str, dict[str, tuple[str, str]]]:
         """Changes recorded after ``after``, per item: first 'before', last 'after'."""
@@ -198,8 +198,8 @@ class ItemsStore:
         """Items whose title or summary contains ``text`` (case-insensitive), newest first."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         title, summary = items.c.record["title"].as_string(), items.c.record["summary"].as_string()
-        query = (select(_RECORD)
+        query = (select(RECORD)
                  .where(title.ilike(pattern, escape="\\") | summary.ilike(pattern, escape="\\"))
                  .order_by(items.c.updated.desc(), items.c.id).limit(limit))
         with self.engine.connect() as conn:
-            return [_item(r.record) for r in conn.execute(query)]
+            return [stored_item(r.record) for r in conn.execute(query)]

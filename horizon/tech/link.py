@@ -14,8 +14,7 @@ from sqlalchemy import Text, cast, or_, select
 
 from horizon.items import Item
 from horizon.store import items as items_table
-from horizon.store_items import _RECORD as RECORD
-from horizon.store_items import _item as stored_item
+from horizon.store_items import RECORD, stored_item
 from horizon.store_tech import Technologies, Technology
 from horizon.tech import discover, similar
 from horizon.tech.aliases import AliasIndex
