@@ -27,20 +27,20 @@ EXPORT_COLUMNS = ("id", "name", "kind", "developer", "areas", "aliases", "stage"
                   *EVIDENCE_KINDS, "readiness", "items")
 
 
-def _techs(request: Request) -> Technologies:
+def techs_of(request: Request) -> Technologies:
     return Technologies(request.app.state.store)
 
 
-def _record(request: Request) -> Technology:
-    found = _techs(request).get(request.path_params["tech_id"])
+def record_of(request: Request) -> Technology:
+    found = techs_of(request).get(request.path_params["tech_id"])
     if found is None:
         raise HTTPException(404, "No such technology.")
-    if not _visible(request, found.id):
+    if not visible(request, found.id):
         raise HTTPException(403, "That technology is another ICS's.")
     return found
 
 
-def _visible(request: Request, tech_id: str) -> bool:
+def visible(request: Request, tech_id: str) -> bool:
     """Whether the request's ICS tracks the technology ``tech_id``."""
     return bool(scopes.tech_visible(request.app.state.store, request.state.ics, [tech_id]))
 
@@ -51,7 +51,7 @@ def _mine(request: Request, records: list[Technology]) -> list[Technology]:
     return [r for r in records if r.id in shown]
 
 
-def _claim(request: Request, tech_id: str | None) -> None:
+def claim(request: Request, tech_id: str | None) -> None:
     """A record made in the workspace is the current ICS's."""
     if tech_id:
         scopes.claim_tech(request.app.state.store, request.state.ics, tech_id)
@@ -69,7 +69,7 @@ def rows(techs: Technologies, priorities, records: list[Technology] | None = Non
 
 def item_technologies(request: Request, item_id: str) -> dict:
     """For an item's page: the technologies it is linked to (with status) and the others to link it to."""
-    techs = _techs(request)
+    techs = techs_of(request)
     records = {t.id: t for t in _mine(request, techs.all())}
     status = {r.tech_id: r.status for r in techs.item_links(item_id)}
     return {"linked": [(records[t], s) for t, s in status.items() if t in records],
@@ -84,10 +84,10 @@ async def link_item(request: Request) -> Response:
     """"Link to a technology" from an item's page: a confirmed link."""
     form = await request.form()
     tech_id, item_id = str(form.get("tech_id") or ""), str(form.get("item_id") or "")
-    if _techs(request).get(tech_id) and not _visible(request, tech_id):
+    if techs_of(request).get(tech_id) and not visible(request, tech_id):
         raise HTTPException(403, "That technology is another ICS's.")
     try:
-        _techs(request).decide(tech_id, item_id, "confirmed", by=request.state.user.name)
+        techs_of(request).decide(tech_id, item_id, "confirmed", by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(404, str(err)) from None
     return RedirectResponse(f"/items/{quote(item_id, safe=':')}#technologies", status_code=303)
@@ -97,7 +97,7 @@ async def link_item(request: Request) -> Response:
 async def list_page(request: Request) -> Response:
     q = request.query_params
     area, stage, kind, text = q.get("area", ""), q.get("stage", ""), q.get("kind", ""), q.get("q", "").strip()
-    techs, priorities = _techs(request), request.state.ics.config.priorities
+    techs, priorities = techs_of(request), request.state.ics.config.priorities
     found = [r for r in rows(techs, priorities, _mine(request, techs.all()))
              if (not area or area in r["areas"]) and (not stage or r["stage"] == stage)
              and (not kind or r["kind"] == kind)
@@ -109,22 +109,22 @@ async def list_page(request: Request) -> Response:
 
 @guard("viewer")
 async def tech_page(request: Request) -> Response:
-    record = _record(request)
-    d = dossier(_techs(request), record, request.state.ics.config.priorities)
-    others = [t for t in _mine(request, _techs(request).all()) if t.id != record.id]
+    record = record_of(request)
+    d = dossier(techs_of(request), record, request.state.ics.config.priorities)
+    others = [t for t in _mine(request, techs_of(request).all()) if t.id != record.id]
     return render(request, "technology.html", {"d": d, "r": record, "p": d.profile, "stages": STAGES,
                                                "kinds": EVIDENCE_KINDS, "others": others})
 
 
 @guard("reviewer")
 async def decide_link(request: Request) -> Response:
-    record = _record(request)
+    record = record_of(request)
     form = await request.form()
     item_id, decision = str(form.get("item_id") or "").strip(), str(form.get("decision") or "")
     if decision not in ("confirmed", "rejected"):
         raise HTTPException(400, "decision must be confirmed or rejected")
     try:
-        _techs(request).decide(record.id, item_id, decision, by=request.state.user.name)
+        techs_of(request).decide(record.id, item_id, decision, by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(404, str(err)) from None
     return RedirectResponse(f"/technologies/{record.id}#links", status_code=303)
@@ -132,13 +132,13 @@ async def decide_link(request: Request) -> Response:
 
 @guard("reviewer")
 async def change_stage(request: Request) -> Response:
-    record = _record(request)
+    record = record_of(request)
     form = await request.form()
     stage, why = str(form.get("stage") or ""), str(form.get("why") or "").strip()[:2000]
     if stage not in STAGES:
         raise HTTPException(400, f"stage must be one of {', '.join(STAGES)}")
     if stage != record.stage:
-        _techs(request).set_stage(record.id, stage, by=request.state.user.name, why=why)
+        techs_of(request).set_stage(record.id, stage, by=request.state.user.name, why=why)
     return RedirectResponse(f"/technologies/{record.id}#stage", status_code=303)
 
 
@@ -149,13 +149,13 @@ async def decide_name(request: Request) -> Response:
 
     form = await request.form()
     name, action, into = str(form.get("name") or ""), str(form.get("action") or ""), str(form.get("into") or "")
-    if action == "merge" and _techs(request).get(into) and not _visible(request, into):
+    if action == "merge" and techs_of(request).get(into) and not visible(request, into):
         raise HTTPException(403, "That technology is another ICS's.")
     try:
-        tech_id = decide_proposal(_techs(request), name, action, by=request.state.user.name, into=into or None)
+        tech_id = decide_proposal(techs_of(request), name, action, by=request.state.user.name, into=into or None)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
-    _claim(request, tech_id)
+    claim(request, tech_id)
     return RedirectResponse(f"/technologies/{tech_id}" if tech_id else "/technologies", status_code=303)
 
 
@@ -165,8 +165,8 @@ async def dossier_file(request: Request) -> Response:
 
     if request.path_params["fmt"] not in ("md", "html"):
         raise HTTPException(404, "A dossier is .md or .html.")
-    record = _record(request)
-    d = dossier(_techs(request), record, request.state.ics.config.priorities)
+    record = record_of(request)
+    d = dossier(techs_of(request), record, request.state.ics.config.priorities)
     if request.path_params["fmt"] == "md":
         return PlainTextResponse(markdown(d), media_type="text/markdown; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{record.id}-dossier.md"'})
@@ -176,7 +176,7 @@ async def dossier_file(request: Request) -> Response:
 
 def _export_rows(request: Request) -> list[list[str]]:
     out = []
-    techs = _techs(request)
+    techs = techs_of(request)
     for r in rows(techs, request.state.ics.config.priorities, _mine(request, techs.all())):
         values = {**r, **r["evidence"], "areas": ", ".join(r["areas"]), "aliases": ", ".join(r["aliases"]),
                   "items": " ".join(r["items"]),

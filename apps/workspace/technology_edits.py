@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from apps.workspace.auth import guard
 from apps.workspace.render import templates
-from apps.workspace.technologies import _claim, _record, _techs, _visible
+from apps.workspace.technologies import claim, record_of, techs_of, visible
 from horizon.errors import StoreError
 from horizon.store_tech import KINDS
 from horizon.text import parse_date
@@ -41,7 +41,7 @@ def _kind_and_areas(request: Request, form) -> tuple[str, list[str]]:
 def _link_past_items(request: Request, tech_id: str) -> None:
     from horizon.tech.link import link_store
 
-    link_store(_techs(request), only=[tech_id])
+    link_store(techs_of(request), only=[tech_id])
 
 
 @guard("reviewer")
@@ -51,7 +51,7 @@ async def add_tech(request: Request) -> Response:
     name = str(form.get("name") or "").strip()[:200]
     kind, areas = _kind_and_areas(request, form)
     item_id = str(form.get("item_id") or "").strip()
-    techs = _techs(request)
+    techs = techs_of(request)
     try:
         tech_id = techs.add(name, _aliases(form), kind=kind, areas=areas, by=request.state.user.name,
                             why="added in the workspace")
@@ -59,7 +59,7 @@ async def add_tech(request: Request) -> Response:
             techs.decide(tech_id, item_id, "confirmed", by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
-    _claim(request, tech_id)
+    claim(request, tech_id)
     _link_past_items(request, tech_id)
     return RedirectResponse(f"/technologies/{tech_id}", status_code=303)
 
@@ -67,10 +67,10 @@ async def add_tech(request: Request) -> Response:
 @guard("reviewer")
 async def edit_record(request: Request) -> Response:
     """The record's own fields: aliases, kind, developer, priority areas, description."""
-    record, form = _record(request), await request.form()
+    record, form = record_of(request), await request.form()
     kind, areas = _kind_and_areas(request, form)
     try:
-        _techs(request).update(record.id, aliases=[a for a in _aliases(form) if a != record.name], kind=kind,
+        techs_of(request).update(record.id, aliases=[a for a in _aliases(form) if a != record.name], kind=kind,
                                areas=areas, developer=str(form.get("developer") or "").strip()[:200],
                                description=str(form.get("description") or "").strip()[:5000])
     except StoreError as err:
@@ -81,13 +81,13 @@ async def edit_record(request: Request) -> Response:
 
 @guard("reviewer")
 async def save_notes(request: Request) -> Response:
-    record = _record(request)
+    record = record_of(request)
     form = await request.form()
     raw = str(form.get("next_review") or "").strip()
     next_review = parse_date(raw) if raw else None
     if raw and next_review is None:
         raise HTTPException(400, "next review must be a date (YYYY-MM-DD)")
-    _techs(request).update(record.id, owner=str(form.get("owner") or "").strip()[:100],
+    techs_of(request).update(record.id, owner=str(form.get("owner") or "").strip()[:100],
                            notes=str(form.get("notes") or "")[:10_000], outcome=str(form.get("outcome") or "")[:5000],
                            next_review=next_review)
     return RedirectResponse(f"/technologies/{record.id}#notes", status_code=303)
@@ -96,12 +96,12 @@ async def save_notes(request: Request) -> Response:
 @guard("reviewer")
 async def merge_into(request: Request) -> Response:
     """Fold this record into another: its names become aliases there, its links move."""
-    record = _record(request)
+    record = record_of(request)
     into = str((await request.form()).get("into") or "")
-    if into == record.id or not _visible(request, into):
+    if into == record.id or not visible(request, into):
         raise HTTPException(400, "Choose another technology (of this ICS) to merge into.")
     try:
-        _techs(request).merge(record.id, into, by=request.state.user.name)
+        techs_of(request).merge(record.id, into, by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
     return RedirectResponse(f"/technologies/{quote(into)}", status_code=303)
@@ -110,13 +110,13 @@ async def merge_into(request: Request) -> Response:
 @guard("reviewer")
 async def split_off(request: Request) -> Response:
     """Some of this record's items are about another technology: make a record of them."""
-    record, form = _record(request), await request.form()
+    record, form = record_of(request), await request.form()
     try:
-        made = _techs(request).split(record.id, str(form.get("name") or "")[:200],
+        made = techs_of(request).split(record.id, str(form.get("name") or "")[:200],
                                      [str(i) for i in form.getlist("item_id")], by=request.state.user.name)
     except StoreError as err:
         raise HTTPException(400, str(err)) from None
-    _claim(request, made)
+    claim(request, made)
     return RedirectResponse(f"/technologies/{quote(made)}", status_code=303)
 
 
