@@ -24,7 +24,7 @@ from sqlalchemy.exc import DatabaseError
 from horizon import migrations
 from horizon.errors import StoreError
 from horizon.records import CLOSED_STAGES
-from horizon.store_base import _aware, _check, _insert_for, _json, metadata, store_label, utcnow
+from horizon.store_base import as_utc, check_choice, from_json, insert_for, metadata, store_label, utcnow
 from horizon.store_items import ItemsStore, Upserted, changes, items
 from horizon.store_runs import RunsStore, _explanation, digest_explanations, digest_items, digests, meta, watermarks
 from horizon.store_workspace import (
@@ -49,15 +49,15 @@ __all__ = [
     "Store",
     "StoreError",
     "Upserted",
-    "_aware",
-    "_check",
     "_explanation",
-    "_insert_for",
-    "_json",
+    "as_utc",
     "changes",
+    "check_choice",
     "digest_explanations",
     "digest_items",
     "digests",
+    "from_json",
+    "insert_for",
     "items",
     "judgement_scopes",
     "judgements",

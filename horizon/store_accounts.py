@@ -14,12 +14,13 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, UniqueConstraint, delete, select, update
 
 from horizon import migrations
 from horizon.store import Store, metadata, utcnow
+from horizon.store_base import as_utc
 
 accounts = Table(
     "accounts", metadata,
@@ -68,7 +69,7 @@ def account_id(store: Store, name: str) -> int | None:
         migrations.exclusive(conn, "accounts")
         rows = conn.execute(select(accounts.c.id, accounts.c.user_created_at).where(accounts.c.name == name)).all()
         for row_id, created in rows:
-            if _aware(created) == born:
+            if as_utc(created) == born:
                 return row_id
         # An older user of the same name: its sessions die with it.
         for row_id, _ in rows:
@@ -102,12 +103,12 @@ def session(store: Store, token: str, now: datetime | None = None) -> Session | 
             select(sessions.c.account_id, sessions.c.expires_at, accounts.c.name, accounts.c.user_created_at)
             .join(accounts, accounts.c.id == sessions.c.account_id)
             .where(sessions.c.token_hash == _hash(token))).first()
-    if row is None or _aware(row.expires_at) <= now:
+    if row is None or as_utc(row.expires_at) <= now:
         return None
     user = store.user(row.name)
-    if user is None or user.created_at != _aware(row.user_created_at):
+    if user is None or user.created_at != as_utc(row.user_created_at):
         return None  # the account this session belonged to no longer exists
-    return Session(account_id=row.account_id, name=row.name, expires_at=_aware(row.expires_at))
+    return Session(account_id=row.account_id, name=row.name, expires_at=as_utc(row.expires_at))
 
 
 def end_session(store: Store, token: str) -> None:
@@ -153,7 +154,7 @@ def failures(store: Store, name: str, address: str) -> Failures:
             login_failures.c.name == name, login_failures.c.address == address)).first()
     if row is None:
         return Failures(0, None)
-    return Failures(row.failures, _aware(row.locked_until) if row.locked_until else None)
+    return Failures(row.failures, as_utc(row.locked_until) if row.locked_until else None)
 
 
 FORGET_AFTER = timedelta(hours=24)  # a day without failures starts the count again
@@ -166,7 +167,7 @@ def record_failure(store: Store, name: str, address: str, lock_for: Callable[[in
         migrations.exclusive(conn, "login_failures")
         where = (login_failures.c.name == name) & (login_failures.c.address == address)
         row = conn.execute(select(login_failures.c.failures, login_failures.c.last_failure).where(where)).first()
-        fresh = row is None or now - _aware(row.last_failure) > FORGET_AFTER
+        fresh = row is None or now - as_utc(row.last_failure) > FORGET_AFTER
         count = 1 if fresh or row is None else row.failures + 1
         wait = lock_for(count)
         until = now + wait if wait else None
@@ -186,6 +187,3 @@ def clear_failures(store: Store, name: str, address: str | None = None) -> None:
             where &= login_failures.c.address == address
         conn.execute(delete(login_failures).where(where))
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -24,21 +24,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert_for(engine: Engine):
+def insert_for(engine: Engine):
     """The dialect's INSERT, which has ``on_conflict_do_update`` on both SQLite and PostgreSQL."""
     return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
 
-def _check(value: str, allowed: Sequence[str], what: str) -> None:
+def check_choice(value: str, allowed: Sequence[str], what: str) -> None:
+    """Refuse a value outside ``allowed`` in one line that lists the valid ones."""
     if value not in allowed:
         raise StoreError(f"unknown {what} '{value}'; valid: {', '.join(allowed)}")
 
 
-def _json(value):
+def from_json(value):
+    """A JSON column's value: SQLite's driver hands back text, PostgreSQL's the decoded value."""
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _aware(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
+    """A stored time as UTC-aware (SQLite hands back naive datetimes)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

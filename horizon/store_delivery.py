@@ -9,12 +9,13 @@ the same week cannot both send it; a claim left by a crashed run expires after
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, select, update
 
 from horizon import migrations
 from horizon.store import Store, metadata, utcnow
+from horizon.store_base import as_utc
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 STALE_CLAIM = timedelta(minutes=15)  # longer than any channel's timeout and retries
@@ -59,7 +60,7 @@ def claim(store: Store, key: str, week: str, channel: str, recipients: str, rese
             deliveries.c.digest_key == key, deliveries.c.week == week, deliveries.c.channel == channel,
             deliveries.c.outcome.in_((SENT, SENDING)))).all()
         for outcome, at in rows:
-            at = _aware(at)
+            at = as_utc(at)
             if resend_after is not None and at < resend_after:
                 continue
             if outcome == SENT or now - at < STALE_CLAIM:
@@ -84,9 +85,5 @@ def history(store: Store, key: str | None = None, week: str | None = None) -> li
     if week is not None:
         query = query.where(deliveries.c.week == week)
     with store.engine.connect() as conn:
-        return [Delivery(**{**r._mapping, "at": _aware(r.at)}) for r in conn.execute(query)]
+        return [Delivery(**{**r._mapping, "at": as_utc(r.at)}) for r in conn.execute(query)]
 
-
-def _aware(value: datetime) -> datetime:
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from horizon import migrations
 from horizon.bulk import fewer_collections
 from horizon.items import Item, changes_between, fingerprint_of
-from horizon.store_base import _aware, _insert_for, _json, metadata, utcnow
+from horizon.store_base import as_utc, from_json, insert_for, metadata, utcnow
 
 items = Table(
     "items", metadata,
@@ -53,7 +53,7 @@ def stored_item(value) -> Item:
             return Item.model_validate_json(value)
         except ValidationError:
             pass  # e.g. an escaped lone surrogate, which json.loads accepts: the old path decides
-    return Item.model_validate(_json(value))
+    return Item.model_validate(from_json(value))
 
 
 @dataclass
@@ -128,7 +128,7 @@ class ItemsStore:
         }
 
     def _upsert_rows(self, conn, rows: list[dict]) -> None:
-        insert = _insert_for(self.engine)(items)
+        insert = insert_for(self.engine)(items)
         stmt = insert.on_conflict_do_update(
             index_elements=[items.c.id],
             set_={c: insert.excluded[c] for c in ("source", "type", "updated", "fingerprint", "record", "last_seen")},
@@ -192,7 +192,7 @@ class ItemsStore:
     def first_seen(self, ids: Sequence[str]) -> dict[str, datetime]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(items.c.id, items.c.first_seen).where(items.c.id.in_(list(ids))))
-            return {r.id: _aware(r.first_seen) for r in rows}
+            return {r.id: as_utc(r.first_seen) for r in rows}
 
     def search(self, text: str, limit: int = 200) -> list[Item]:
         """Items whose title or summary contains ``text`` (case-insensitive), newest first."""

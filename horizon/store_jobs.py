@@ -14,12 +14,13 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, Table, Text, func, select
 
 from horizon import migrations
 from horizon.store import Store, judgements, metadata, utcnow
+from horizon.store_base import as_utc
 
 JOB_STATES: tuple[str, ...] = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
@@ -94,7 +95,7 @@ def claim(store: Store, worker: str | None = None, now: datetime | None = None) 
     with store.engine.begin() as conn:
         migrations.exclusive(conn, "training")
         for row in conn.execute(select(training_jobs).where(training_jobs.c.state == "running")).all():
-            if _aware(row.started_at) > now - STALE_AFTER:
+            if as_utc(row.started_at) > now - STALE_AFTER:
                 return None
             conn.execute(training_jobs.update().where(training_jobs.c.id == row.id).values(
                 state="failed", finished_at=now, error=f"abandoned: worker {row.worker} stopped before finishing"))
@@ -164,10 +165,7 @@ def _any_queued(store: Store) -> bool:
 def _row(row) -> TrainingJob:
     out = dict(row._mapping)
     for key in ("requested_at", "started_at", "finished_at"):
-        out[key] = _aware(out[key]) if out[key] else None
+        out[key] = as_utc(out[key]) if out[key] else None
     out["report"] = json.loads(out["report"]) if isinstance(out["report"], str) else out["report"]
     return TrainingJob(**out)
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from horizon.store_base import _aware, _insert_for, _json, metadata, utcnow
+from horizon.store_base import as_utc, from_json, insert_for, metadata, utcnow
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
 watermarks = Table(
@@ -106,7 +106,7 @@ class RunsStore:
             return conn.execute(select(watermarks.c.updated).where(watermarks.c.source == source)).scalar()
 
     def _set_watermark(self, conn, source: str, updated: date, now: datetime) -> None:
-        insert = _insert_for(self.engine)(watermarks)
+        insert = insert_for(self.engine)(watermarks)
         stmt = insert.on_conflict_do_update(
             index_elements=[watermarks.c.source],
             set_={"updated": func.max(insert.excluded.updated, watermarks.c.updated)
@@ -123,7 +123,7 @@ class RunsStore:
             value = conn.execute(
                 select(func.max(digests.c.created_at)).where(digests.c.key == key, digests.c.week < week)
             ).scalar()
-        return _aware(value) if value else None
+        return as_utc(value) if value else None
 
     def record_digest(self, key: str, week: str, path: str, ranked: Sequence[tuple[str, float, Sequence[str]]],
                       now: datetime | None = None, classifications: Sequence | None = None) -> int:
@@ -134,7 +134,7 @@ class RunsStore:
         """
         now = now or utcnow()
         with self.engine.begin() as conn:
-            insert = _insert_for(self.engine)(digests)
+            insert = insert_for(self.engine)(digests)
             conn.execute(insert.on_conflict_do_update(
                 index_elements=[digests.c.key, digests.c.week], set_={"created_at": now, "path": path},
             ), {"key": key, "week": week, "created_at": now, "path": path})
@@ -164,7 +164,7 @@ class RunsStore:
         """Per item of a digest, by item id: what the classifier said about it."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(digest_explanations).where(digest_explanations.c.digest_id == digest_id))
-            return {r.item_id: DigestExplanation(scores=_json(r.scores), why=_json(r.why)) for r in rows}
+            return {r.item_id: DigestExplanation(scores=from_json(r.scores), why=from_json(r.why)) for r in rows}
 
     def digests(self, key: str | None = None) -> list[DigestRecord]:
         """Every published digest (of series ``key`` when given), oldest week first."""
@@ -179,7 +179,7 @@ class RunsStore:
         with self.engine.connect() as conn:
             query = select(digest_items).where(digest_items.c.digest_id == digest_id).order_by(digest_items.c.rank)
             return [DigestItemRecord(digest_id=r.digest_id, item_id=r.item_id, rank=r.rank, score=r.score,
-                                     areas=tuple(_json(r.areas))) for r in conn.execute(query)]
+                                     areas=tuple(from_json(r.areas))) for r in conn.execute(query)]
 
     # -- small values kept between runs ----------------------------------------------
     def meta_value(self, key: str) -> str | None:
@@ -189,7 +189,7 @@ class RunsStore:
 
     def set_meta_value(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            insert = _insert_for(self.engine)(meta)
+            insert = insert_for(self.engine)(meta)
             conn.execute(insert.on_conflict_do_update(index_elements=[meta.c.key],
                                                       set_={"value": insert.excluded.value}),
                          {"key": key, "value": value})
@@ -200,13 +200,13 @@ class RunsStore:
             found = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
             if found is None:
                 found = secrets.token_urlsafe(48)
-                conn.execute(_insert_for(self.engine)(meta).on_conflict_do_nothing(), {"key": key, "value": found})
+                conn.execute(insert_for(self.engine)(meta).on_conflict_do_nothing(), {"key": key, "value": found})
                 found = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one()
         return found
 
 
 def _digest(row) -> DigestRecord:
-    return DigestRecord(id=row.id, key=row.key, week=row.week, path=row.path, created_at=_aware(row.created_at))
+    return DigestRecord(id=row.id, key=row.key, week=row.week, path=row.path, created_at=as_utc(row.created_at))
 
 
 def _explanation(digest_id: int, verdict) -> dict:

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from horizon import migrations, store_jobs
 from horizon.icss import Ics
 from horizon.records import Judgement, RegisterEntry
-from horizon.store import TRIAGE_STATES, Store, _check, judgement_scopes, judgements, metadata, utcnow
+from horizon.store import TRIAGE_STATES, Store, check_choice, judgement_scopes, judgements, metadata, utcnow
 from horizon.store_jobs import training_jobs as jobs
 from horizon.store_labels import Call, call
 from horizon.store_workspace import insert_judgement, label_judgement
@@ -111,7 +111,7 @@ def judge(store: Store, ics: Ics, item_id: str, reviewer: str, state: str, areas
     """
     if ics.single:
         return store.judge(item_id, reviewer, state, areas, note, digest_id=digest_id, proposed=proposed, now=now)
-    _check(state, TRIAGE_STATES, "triage state")
+    check_choice(state, TRIAGE_STATES, "triage state")
     return _scoped(store, ics, item_id, reviewer, call(state, areas, proposed), note, digest_id, now)
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Date, DateTime, Integer, String, Table, Text, select
 
 from horizon.errors import StoreError
-from horizon.store import STAGES, Store, _aware, _check, _json, metadata, utcnow
+from horizon.store import STAGES, Store, as_utc, check_choice, from_json, metadata, utcnow
 from horizon.store_tech_links import (  # noqa: F401 - re-exported
     DECIDED,
     EVIDENCE_STATES,
@@ -111,8 +111,8 @@ class Technologies(Links, Proposals):
         name = name.strip()
         if not name:
             raise StoreError("a technology needs a name")
-        _check(kind, KINDS, "technology kind")
-        _check(stage, STAGES, "stage")
+        check_choice(kind, KINDS, "technology kind")
+        check_choice(stage, STAGES, "stage")
         now = now or utcnow()
         tech_id = tech_id or tech_slug(name)
         if self.get(tech_id) or self.by_name(name):
@@ -155,7 +155,7 @@ class Technologies(Links, Proposals):
         if unknown:
             raise StoreError(f"cannot update '{unknown[0]}' of a technology; valid: {', '.join(sorted(allowed))}")
         if "kind" in values:
-            _check(values["kind"], KINDS, "technology kind")
+            check_choice(values["kind"], KINDS, "technology kind")
         self.require(tech_id)
         with self.engine.begin() as conn:
             conn.execute(technologies.update().where(technologies.c.id == tech_id)
@@ -167,7 +167,7 @@ class Technologies(Links, Proposals):
 
     def set_stage(self, tech_id: str, stage: str, by: str, why: str = "", now: datetime | None = None) -> None:
         """Move a technology to ``stage``; the change is logged with who, when and why."""
-        _check(stage, STAGES, "stage")
+        check_choice(stage, STAGES, "stage")
         self.require(tech_id)
         now = now or utcnow()
         with self.engine.begin() as conn:
@@ -177,7 +177,7 @@ class Technologies(Links, Proposals):
     def stage_history(self, tech_id: str) -> list[StageChange]:
         with self.engine.connect() as conn:
             query = select(tech_stage_log).where(tech_stage_log.c.tech_id == tech_id).order_by(tech_stage_log.c.id)
-            return [StageChange(tech_id=r.tech_id, stage=r.stage, by=r.by, at=_aware(r.at), why=r.why)
+            return [StageChange(tech_id=r.tech_id, stage=r.stage, by=r.by, at=as_utc(r.at), why=r.why)
                     for r in conn.execute(query)]
 
     def due(self, today: date) -> list[Technology]:
@@ -237,8 +237,8 @@ def _unique(aliases: Iterable[str], name: str) -> list[str]:
 
 
 def _record(row) -> Technology:
-    return Technology(id=row.id, name=row.name, aliases=tuple(_json(row.aliases)), kind=row.kind,
-                      developer=row.developer, areas=tuple(_json(row.areas)), description=row.description,
+    return Technology(id=row.id, name=row.name, aliases=tuple(from_json(row.aliases)), kind=row.kind,
+                      developer=row.developer, areas=tuple(from_json(row.areas)), description=row.description,
                       stage=row.stage, owner=row.owner, next_review=row.next_review, notes=row.notes,
-                      outcome=row.outcome, created_at=_aware(row.created_at), updated_at=_aware(row.updated_at))
+                      outcome=row.outcome, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at))
 

@@ -16,7 +16,7 @@ from sqlalchemy import Column, DateTime, Float, String, Table, Text, func, selec
 from sqlalchemy.engine import Engine
 
 from horizon.errors import StoreError
-from horizon.store import Store, _aware, _check, _insert_for, metadata, utcnow
+from horizon.store import Store, as_utc, check_choice, insert_for, metadata, utcnow
 
 if TYPE_CHECKING:
     from horizon.store_tech import Technology
@@ -67,7 +67,7 @@ class Links:
         rows = [{"score": None, "by": "linker", **r, "at": now} for r in rows]
         if not rows:
             return 0
-        insert = _insert_for(self.engine)(tech_links)
+        insert = insert_for(self.engine)(tech_links)
         before = self.link_count()
         with self.engine.begin() as conn:
             pending = {(r.tech_id, r.item_id) for r in conn.execute(
@@ -83,12 +83,12 @@ class Links:
 
     def decide(self, tech_id: str, item_id: str, status: str, by: str, now: datetime | None = None) -> None:
         """A reviewer confirms or rejects a link (or links an item by hand, confirmed)."""
-        _check(status, ("confirmed", "rejected"), "link decision")
+        check_choice(status, ("confirmed", "rejected"), "link decision")
         self.require(tech_id)
         if not self.store.get([item_id]):
             raise StoreError(f"no stored item '{item_id}'")
         now = now or utcnow()
-        insert = _insert_for(self.engine)(tech_links)
+        insert = insert_for(self.engine)(tech_links)
         with self.engine.begin() as conn:
             conn.execute(insert.on_conflict_do_update(
                 index_elements=[tech_links.c.tech_id, tech_links.c.item_id],
@@ -137,4 +137,4 @@ class Links:
 
 def _link(row) -> TechLink:
     return TechLink(tech_id=row.tech_id, item_id=row.item_id, status=row.status, score=row.score, how=row.how,
-                    by=row.by, at=_aware(row.at))
+                    by=row.by, at=as_utc(row.at))

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, DateTime, String, Table, select
 from sqlalchemy.engine import Engine
 
 from horizon.errors import StoreError
-from horizon.store import _aware, _check, _json, metadata, utcnow
+from horizon.store import as_utc, check_choice, from_json, metadata, utcnow
 
 if TYPE_CHECKING:
     from horizon.store_tech import Technology
@@ -63,7 +63,7 @@ class Proposals:
                                                        "item_ids": list(item_ids), "tech_id": None, "at": now})
                 return True
             if found.status == "proposed":
-                ids = list(dict.fromkeys([*_json(found.item_ids), *item_ids]))
+                ids = list(dict.fromkeys([*from_json(found.item_ids), *item_ids]))
                 conn.execute(tech_proposals.update().where(tech_proposals.c.name == name).values(item_ids=ids))
         return False
 
@@ -72,13 +72,13 @@ class Proposals:
         if status:
             query = query.where(tech_proposals.c.status == status)
         with self.engine.connect() as conn:
-            return [TechProposal(name=r.name, status=r.status, item_ids=tuple(_json(r.item_ids)), tech_id=r.tech_id,
-                                 at=_aware(r.at)) for r in conn.execute(query)]
+            return [TechProposal(name=r.name, status=r.status, item_ids=tuple(from_json(r.item_ids)), tech_id=r.tech_id,
+                                 at=as_utc(r.at)) for r in conn.execute(query)]
 
     def decide_proposal(self, name: str, action: str, by: str, into: str | None = None,
                         now: datetime | None = None) -> str | None:
         """Accept (a new record), merge (an alias of ``into``) or ignore a proposal; returns the tech id."""
-        _check(action, ("accept", "merge", "ignore"), "proposal action")
+        check_choice(action, ("accept", "merge", "ignore"), "proposal action")
         with self.engine.connect() as conn:
             found = conn.execute(select(tech_proposals).where(tech_proposals.c.name == name)).first()
         if found is None or found.status != "proposed":
@@ -93,7 +93,7 @@ class Proposals:
             self.add_aliases(tech_id, [name])
         if tech_id:
             self.add_links([{"tech_id": tech_id, "item_id": i, "status": "confirmed", "how": f"proposal '{name}'",
-                             "by": by} for i in _json(found.item_ids)], now=now)
+                             "by": by} for i in from_json(found.item_ids)], now=now)
         status = {"accept": "accepted", "merge": "merged", "ignore": "ignored"}[action]
         with self.engine.begin() as conn:
             conn.execute(tech_proposals.update().where(tech_proposals.c.name == name)

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from horizon import migrations
 from horizon.errors import StoreError
 from horizon.records import Judgement, Label, RegisterChange, RegisterEntry, TrainingRun, User
-from horizon.store_base import _aware, _check, _insert_for, _json, metadata, utcnow
+from horizon.store_base import as_utc, check_choice, from_json, insert_for, metadata, utcnow
 from horizon.store_labels import Call, call, labels_of, with_label
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")  # each may do what the ones before it may
@@ -98,12 +98,12 @@ def insert_judgement(conn: Connection, item_id: str, reviewer: str, made: Call, 
 
 def judgement_of(row) -> Judgement:
     """The record of a ``judgements`` row."""
-    return Judgement(row.id, row.item_id, row.digest_id, row.reviewer, row.state, tuple(_json(row.areas)),
-                     tuple(_json(row.not_areas)), row.note, _aware(row.created_at))
+    return Judgement(row.id, row.item_id, row.digest_id, row.reviewer, row.state, tuple(from_json(row.areas)),
+                     tuple(from_json(row.not_areas)), row.note, as_utc(row.created_at))
 
 
 def _user(row) -> User:
-    return User(row.name, row.password_hash, row.role, _aware(row.created_at))
+    return User(row.name, row.password_hash, row.role, as_utc(row.created_at))
 
 
 def label_judgement(conn: Connection, item_id: str, area: str | None, relevant: bool, reviewer: str,
@@ -147,7 +147,7 @@ class WorkspaceStore:
     # -- users -----------------------------------------------------------------------------
     def add_user(self, name: str, password_hash: str, role: str, now: datetime | None = None) -> None:
         """Create a user; ``password_hash`` must already be hashed (argon2)."""
-        _check(role, ROLES, "role")
+        check_choice(role, ROLES, "role")
         if self.user(name) is not None:
             raise StoreError(f"user '{name}' already exists; choose another name or change that user")
         with self.engine.begin() as conn:
@@ -156,7 +156,7 @@ class WorkspaceStore:
 
     def update_user(self, name: str, password_hash: str | None = None, role: str | None = None) -> None:
         if role is not None:
-            _check(role, ROLES, "role")
+            check_choice(role, ROLES, "role")
         values = {k: v for k, v in (("password_hash", password_hash), ("role", role)) if v is not None}
         with self.engine.begin() as conn:
             if values and not conn.execute(users.update().where(users.c.name == name).values(**values)).rowcount:
@@ -183,7 +183,7 @@ class WorkspaceStore:
         relevant: the areas ticked, and the ``proposed`` areas they unticked (``not_areas``);
         not-relevant: no area at all; uncertain: no label (it is for discussion).
         """
-        _check(state, TRIAGE_STATES, "triage state")
+        check_choice(state, TRIAGE_STATES, "triage state")
         with self.engine.begin() as conn:
             return insert_judgement(conn, item_id, reviewer, call(state, areas, proposed), note, digest_id, now)
 
@@ -209,11 +209,11 @@ class WorkspaceStore:
     def save_register(self, item_id: str, stage: str, owner: str, next_review: date | None, notes: str,
                       by: str, now: datetime | None = None) -> None:
         """Add an item to the innovation register or update its entry; every change is logged."""
-        _check(stage, STAGES, "stage")
+        check_choice(stage, STAGES, "stage")
         now = now or utcnow()
         values = {"stage": stage, "owner": owner, "next_review": next_review, "notes": notes}
         with self.engine.begin() as conn:
-            insert = _insert_for(self.engine)(register)
+            insert = insert_for(self.engine)(register)
             conn.execute(insert.on_conflict_do_update(
                 index_elements=[register.c.item_id], set_={**values, "updated_at": now, "updated_by": by},
             ), {"item_id": item_id, **values, "created_at": now, "updated_at": now, "updated_by": by})
@@ -225,13 +225,13 @@ class WorkspaceStore:
         if item_ids is not None:
             query = query.where(register.c.item_id.in_(list(item_ids)))
         with self.engine.connect() as conn:
-            return [RegisterEntry(r.item_id, r.stage, r.owner, r.next_review, r.notes, _aware(r.created_at),
-                                  _aware(r.updated_at), r.updated_by) for r in conn.execute(query)]
+            return [RegisterEntry(r.item_id, r.stage, r.owner, r.next_review, r.notes, as_utc(r.created_at),
+                                  as_utc(r.updated_at), r.updated_by) for r in conn.execute(query)]
 
     def register_log(self, item_id: str) -> list[RegisterChange]:
         with self.engine.connect() as conn:
             query = select(register_log).where(register_log.c.item_id == item_id).order_by(register_log.c.id)
-            return [RegisterChange(r.id, r.item_id, r.stage, r.owner, r.next_review, r.notes, r.by, _aware(r.at))
+            return [RegisterChange(r.id, r.item_id, r.stage, r.owner, r.next_review, r.notes, r.by, as_utc(r.at))
                     for r in conn.execute(query)]
 
     def register_due(self, today: date) -> list[RegisterEntry]:
@@ -247,5 +247,5 @@ class WorkspaceStore:
 
     def training_runs(self) -> list[TrainingRun]:
         with self.engine.connect() as conn:
-            return [TrainingRun(r.id, _aware(r.created_at), r.by, r.labels, r.f1, _json(r.report) or {})
+            return [TrainingRun(r.id, as_utc(r.created_at), r.by, r.labels, r.f1, from_json(r.report) or {})
                     for r in conn.execute(select(training_runs).order_by(training_runs.c.id))]
