@@ -62,7 +62,7 @@ def run_scan(request: ScanRequest, engine: Engine) -> dict:
     config = load_config(request.config_dir)
     check_scan(config, request.areas, request.since, until)  # one line, no work done
     # An unwritable folder is found now, not after every source was searched.
-    scans = Path(config.settings.sample_output_dir if request.sample else config.settings.output_dir) / "scans"
+    scans = config.settings.output_root(request.sample) / "scans"
     check_writable(Path(request.out) if request.out else scans)
     with open_run(request.config_dir, request.sample, only=list(request.sources or ()) or None, query=query,
                   throttle=engine.throttle) as run:

@@ -142,6 +142,10 @@ class Settings(Strict):
     # artifacts link there instead of to file:// paths on the worker.
     public_base_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
 
+    def output_root(self, sample: bool = False) -> Path:
+        """Where a run's files go: ``output_dir``, or ``sample_output_dir`` for a sample run."""
+        return Path(self.sample_output_dir if sample else self.output_dir)
+
 
 class Config(BaseModel):
     """A loaded configuration directory. ``sources`` stays raw until the scanner

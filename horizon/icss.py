@@ -52,10 +52,8 @@ class Ics:
 
     def output_root(self, sample: bool = False) -> Path:
         """Where this ICS's week folders and feed.atom go; a sample run's go to the sample's own folder."""
-        if not sample:
-            return Path(self.config.settings.output_dir)
-        root = Path(self.config.settings.sample_output_dir)
-        return root if self.single else root / self.id
+        root = self.config.settings.output_root(sample)
+        return root if self.single or not sample else root / self.id
 
     @property
     def key(self) -> str:
