@@ -150,11 +150,11 @@ def failed_line(report: SourceReport) -> str:
 
 def notes(digest: Digest) -> list[str]:
     """The run's notes, a leading source id ("hin-news: stopped after ...") said as its publisher."""
-    out = []
+    said = []
     for note in digest.summary.notes:
         name, sep, rest = note.partition(": ")
-        out.append(f"{words.BY_SOURCE[name]}: {rest}" if sep and name in words.BY_SOURCE else note)
-    return out
+        said.append(f"{source_name(name)}: {rest}" if sep and name in words.BY_SOURCE else note)
+    return said
 
 
 def source_line(report: SourceReport) -> str:
